@@ -1,0 +1,119 @@
+from django.db import models
+
+from . import status as st
+from .reports import CHANNEL_CHOICES
+
+
+class Campaign(models.Model):
+    """A group of messages, joined by a `client_ref` or `tag` prefix."""
+
+    name = models.CharField(max_length=200)
+    ref_prefix = models.CharField(
+        max_length=100,
+        unique=True,
+        help_text="Messages whose client_ref or tag starts with this prefix join the campaign.",
+    )
+    description = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Message(models.Model):
+    """One outgoing message and its current state, as its reports describe it.
+
+    `status` is assigned in exactly one place: `deliveries.services.reports_apply`.
+    """
+
+    provider = models.CharField(max_length=40)
+    message_id = models.CharField(max_length=200, help_text="The provider's message id.")
+    channel = models.CharField(max_length=16, choices=CHANNEL_CHOICES, default="sms")
+    to_raw = models.CharField("to (as reported)", max_length=64, blank=True)
+    to = models.CharField("to (E.164)", max_length=20, blank=True)
+    sender = models.CharField(max_length=64, blank=True)
+    status = models.CharField(max_length=16, choices=st.CHOICES, default=st.Status.UNKNOWN)
+    provider_status = models.CharField(max_length=64, blank=True)
+    provider_code = models.CharField(max_length=64, blank=True)
+    operator = models.CharField(max_length=64, blank=True)
+    error_code = models.CharField(max_length=64, blank=True)
+    error_message = models.CharField(max_length=500, blank=True)
+    dlt_template_id = models.CharField("DLT template id", max_length=40, blank=True)
+    client_ref = models.CharField(max_length=200, blank=True)
+    tag = models.CharField(max_length=200, blank=True)
+    segments = models.PositiveIntegerField(null=True, blank=True)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+    call_duration = models.PositiveIntegerField(
+        "call duration (s)", null=True, blank=True, help_text="Voice only."
+    )
+    campaign = models.ForeignKey(
+        Campaign, null=True, blank=True, on_delete=models.SET_NULL, related_name="messages"
+    )
+    registered_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the sending service registered it over the API."
+    )
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    status_changed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["provider", "message_id"], name="message_provider_id")
+        ]
+        indexes = [
+            # Support staff look messages up by these three; each index serves /trace/.
+            models.Index(fields=["message_id"], name="message_message_id"),
+            models.Index(fields=["to", "-created_at"], name="message_to"),
+            models.Index(fields=["client_ref"], name="message_client_ref"),
+            models.Index(fields=["campaign", "-created_at"], name="message_campaign"),
+            models.Index(fields=["status", "-created_at"], name="message_status"),
+        ]
+        permissions = [("view_full_phone", "Can view full phone numbers")]
+
+    def __str__(self) -> str:
+        return f"{self.provider}:{self.message_id}"
+
+    @property
+    def latency_seconds(self) -> float | None:
+        """Submit → delivered, the number campaign managers watch."""
+        start = self.submitted_at or self.sent_at
+        if start and self.delivered_at:
+            return (self.delivered_at - start).total_seconds()
+        return None
+
+
+class StatusEvent(models.Model):
+    """One report as it arrived. Duplicates are stored once (see `dedup_key`)."""
+
+    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="events")
+    status = models.CharField(max_length=16, choices=st.CHOICES)
+    provider_status = models.CharField(max_length=64, blank=True)
+    provider_code = models.CharField(max_length=64, blank=True)
+    error_code = models.CharField(max_length=64, blank=True)
+    error_message = models.CharField(max_length=500, blank=True)
+    provider_time = models.DateTimeField(null=True, blank=True)
+    received_at = models.DateTimeField(db_index=True)
+    outcome = models.CharField(
+        max_length=16,
+        choices=[(o.value, o.value.replace("_", " ")) for o in st.Outcome],
+    )
+    # The webhooks.InboundEvent this report came in. A plain id, not a foreign key:
+    # deliveries does not depend on webhooks, and the inbox may be partitioned or pruned
+    # long before the history is.
+    inbound_event_id = models.BigIntegerField(null=True, blank=True, db_index=True)
+    # Hash of provider, message id, status, raw status and provider time: the same
+    # report delivered twice (provider retries) maps to the same key.
+    dedup_key = models.CharField(max_length=64, unique=True)
+
+    class Meta:
+        ordering = ["received_at", "id"]
+        indexes = [models.Index(fields=["message", "received_at"], name="event_message")]
+
+    def __str__(self) -> str:
+        return f"{self.message_id}: {self.status}"

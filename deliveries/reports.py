@@ -1,0 +1,59 @@
+"""The normalized delivery report every provider adapter produces.
+
+Pure data, no database: `webhooks.providers.*` build these from provider payloads and
+`deliveries.services.reports_apply` turns them into messages and status events.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+from .status import Status
+
+
+class Channel(StrEnum):
+    SMS = "sms"
+    MMS = "mms"
+    RCS = "rcs"
+    WHATSAPP = "whatsapp"
+    VOICE = "voice"
+
+
+CHANNEL_CHOICES: list[tuple[str, str]] = [
+    (Channel.SMS, "SMS"),
+    (Channel.MMS, "MMS"),
+    (Channel.RCS, "RCS"),
+    (Channel.WHATSAPP, "WhatsApp"),
+    (Channel.VOICE, "Voice"),
+]
+
+
+@dataclass(frozen=True)
+class DeliveryReport:
+    """One status report for one message, in dlrdash's vocabulary.
+
+    `status` is canonical; `provider_status` and `provider_code` keep exactly what the
+    provider said, so nothing is lost in the mapping. Empty strings mean "not reported".
+    """
+
+    provider: str
+    message_id: str
+    status: Status
+    provider_status: str
+    event_time: datetime | None = None
+    provider_code: str = ""
+    error_code: str = ""
+    error_message: str = ""
+    channel: str = ""
+    to: str = ""
+    sender: str = ""
+    operator: str = ""
+    client_ref: str = ""
+    tag: str = ""
+    dlt_template_id: str = ""
+    segments: int | None = None
+    submitted_at: datetime | None = None
+    sent_at: datetime | None = None
+    delivered_at: datetime | None = None
+    read_at: datetime | None = None
+    call_duration: int | None = None

@@ -1,0 +1,199 @@
+"""Writes: turning normalized delivery reports into messages and status history."""
+
+import hashlib
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+
+from django.db import transaction
+from django.utils import timezone
+
+from . import status as st
+from .models import Campaign, Message, StatusEvent
+from .phones import phone_to_e164
+from .reports import DeliveryReport
+
+MessageKey = tuple[str, str]  # (provider, provider message id)
+
+# Fields a later report may fill in when the message does not have them yet.
+_FILL_FIELDS = ("sender", "operator", "client_ref", "tag", "dlt_template_id")
+_TIME_FIELDS = ("submitted_at", "sent_at", "delivered_at", "read_at")
+# Fields that always follow the report that decides the current status.
+_STATUS_FIELDS = ("status", "provider_status", "provider_code", "error_code", "error_message")
+_UPDATE_FIELDS = [
+    "channel",
+    "to_raw",
+    "to",
+    *_FILL_FIELDS,
+    *_TIME_FIELDS,
+    *_STATUS_FIELDS,
+    "segments",
+    "call_duration",
+    "campaign",
+    "status_changed_at",
+    "updated_at",
+]
+
+
+def report_dedup_key(report: DeliveryReport) -> str:
+    """Same message, same status, same provider time: the same report."""
+    when = report.event_time.isoformat() if report.event_time else ""
+    raw = "\x1f".join((report.provider, report.message_id, report.status, when))
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+def reports_apply(
+    *, items: Sequence[tuple[DeliveryReport, int | None]], now: datetime | None = None
+) -> list[st.Outcome]:
+    """Record reports (each with the id of the inbound event it came in) and move statuses.
+
+    Idempotent and order-independent: a report seen before is a duplicate and changes
+    nothing; a message's status is the highest-ranked status among its reports (see
+    `deliveries.status`). Returns one outcome per item, in order. Messages are locked for
+    the duration, so concurrent batches touching one message serialize.
+    """
+    if not items:
+        return []
+    now = now or timezone.now()
+    with transaction.atomic():
+        messages = _messages_lock({(r.provider, r.message_id) for r, _ in items})
+        keys = [report_dedup_key(report) for report, _ in items]
+        seen = set(
+            StatusEvent.objects.filter(dedup_key__in=keys).values_list("dedup_key", flat=True)
+        )
+        campaigns = _campaign_prefixes()
+        outcomes: list[st.Outcome] = []
+        events: list[StatusEvent] = []
+        touched: dict[int, Message] = {}
+        for (report, inbound_event_id), key in zip(items, keys, strict=True):
+            if key in seen:
+                outcomes.append(st.Outcome.DUPLICATE)
+                continue
+            seen.add(key)
+            message = messages[(report.provider, report.message_id)]
+            # A message that no report has touched yet has no status to compare against.
+            current = message.status if message.status_changed_at else None
+            outcome = st.outcome_of(new=report.status, current=current)
+            _message_merge(message, report, outcome=outcome, now=now, campaigns=campaigns)
+            touched[message.pk] = message
+            outcomes.append(outcome)
+            events.append(_status_event(message, report, outcome, key, inbound_event_id, now))
+        StatusEvent.objects.bulk_create(events)
+        Message.objects.bulk_update(list(touched.values()), _UPDATE_FIELDS)
+    return outcomes
+
+
+def _messages_lock(keys: set[MessageKey]) -> dict[MessageKey, Message]:
+    """The messages for `keys`, created if missing, locked until the transaction ends."""
+    found = _messages_select_for_update(keys)
+    missing = sorted(keys - found.keys())
+    if missing:
+        # ignore_conflicts: a concurrent batch may create the same message first.
+        Message.objects.bulk_create(
+            [Message(provider=p, message_id=m) for p, m in missing], ignore_conflicts=True
+        )
+        found |= _messages_select_for_update(set(missing))
+    return found
+
+
+def _messages_select_for_update(keys: Iterable[MessageKey]) -> dict[MessageKey, Message]:
+    by_provider: dict[str, list[str]] = {}
+    for provider, message_id in keys:
+        by_provider.setdefault(provider, []).append(message_id)
+    found: dict[MessageKey, Message] = {}
+    for provider, message_ids in by_provider.items():
+        # Locking in primary-key order keeps two overlapping batches from deadlocking.
+        rows = (
+            Message.objects.select_for_update()
+            .filter(provider=provider, message_id__in=message_ids)
+            .order_by("pk")
+        )
+        found |= {(m.provider, m.message_id): m for m in rows}
+    return found
+
+
+def _campaign_prefixes() -> list[tuple[str, int]]:
+    # Longest prefix first, so "promo_diwali_" wins over "promo_".
+    rows = Campaign.objects.values_list("ref_prefix", "pk")
+    return sorted(rows, key=lambda row: len(row[0]), reverse=True)
+
+
+def _message_merge(
+    message: Message,
+    report: DeliveryReport,
+    *,
+    outcome: st.Outcome,
+    now: datetime,
+    campaigns: list[tuple[str, int]],
+) -> None:
+    if report.channel:
+        message.channel = report.channel
+    if report.to and not message.to_raw:
+        message.to_raw = report.to[:64]
+        message.to = phone_to_e164(report.to)
+    for name in _FILL_FIELDS:
+        value = getattr(report, name)
+        if value and not getattr(message, name):
+            setattr(message, name, value[: Message._meta.get_field(name).max_length])
+    for name in _TIME_FIELDS:
+        if getattr(message, name) is None and getattr(report, name) is not None:
+            setattr(message, name, getattr(report, name))
+    _message_status_times(message, report)
+    if report.segments is not None and message.segments is None:
+        message.segments = report.segments
+    if report.call_duration is not None and (
+        message.call_duration is None or outcome is st.Outcome.APPLIED
+    ):
+        message.call_duration = report.call_duration
+    if message.campaign_id is None:
+        message.campaign_id = _campaign_for(message, campaigns)
+    if outcome is st.Outcome.APPLIED:
+        message.status = report.status
+        message.provider_status = report.provider_status[:64]
+        message.provider_code = report.provider_code[:64]
+        message.error_code = report.error_code[:64]
+        message.error_message = report.error_message[:500]
+        message.status_changed_at = now
+
+
+def _message_status_times(message: Message, report: DeliveryReport) -> None:
+    """A report's own time stands for the time of the status it reports."""
+    if report.event_time is None:
+        return
+    if report.status == st.Status.SENT and message.sent_at is None:
+        message.sent_at = report.event_time
+    elif report.status in st.DELIVERED_STATUSES and message.delivered_at is None:
+        message.delivered_at = report.event_time
+    if report.status == st.Status.READ and message.read_at is None:
+        message.read_at = report.event_time
+
+
+def _campaign_for(message: Message, campaigns: list[tuple[str, int]]) -> int | None:
+    for prefix, campaign_id in campaigns:
+        if (message.client_ref and message.client_ref.startswith(prefix)) or (
+            message.tag and message.tag.startswith(prefix)
+        ):
+            return campaign_id
+    return None
+
+
+def _status_event(
+    message: Message,
+    report: DeliveryReport,
+    outcome: st.Outcome,
+    key: str,
+    inbound_event_id: int | None,
+    now: datetime,
+) -> StatusEvent:
+    return StatusEvent(
+        message=message,
+        status=report.status,
+        provider_status=report.provider_status[:64],
+        provider_code=report.provider_code[:64],
+        error_code=report.error_code[:64],
+        error_message=report.error_message[:500],
+        provider_time=report.event_time,
+        received_at=now,
+        outcome=outcome,
+        inbound_event_id=inbound_event_id,
+        dedup_key=key,
+    )

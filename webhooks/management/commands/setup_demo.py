@@ -1,0 +1,35 @@
+import secrets
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandParser
+
+from deliveries.models import Message
+
+
+class Command(BaseCommand):
+    help = (
+        "Local demo: an admin user (password printed), SMSTAKE and Wavix endpoints, and "
+        "simulated traffic if the database has no messages yet."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--messages", type=int, default=1500)
+        parser.add_argument("--username", default="admin")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        password = secrets.token_urlsafe(12)
+        user_model = get_user_model()
+        user = user_model.objects.filter(username=options["username"]).first()
+        if user is None:
+            user = user_model(username=options["username"], email="admin@example.com")
+        user.is_staff = user.is_superuser = user.is_active = True
+        user.set_password(password)
+        user.save()
+        if not Message.objects.exists():
+            call_command("simulate", messages=options["messages"], seed=42)
+        self.stdout.write("")
+        self.stdout.write(self.style.SUCCESS("dlrdash is ready on http://127.0.0.1:8000/admin/"))
+        self.stdout.write(f"  user: {user.get_username()}   password: {password}")
+        self.stdout.write("  (a new password is set each time `make run` starts)")

@@ -1,0 +1,109 @@
+import secrets
+import urllib.error
+import urllib.request
+from base64 import b64encode
+from collections.abc import Callable
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.test import Client
+from tqdm import tqdm
+
+from deliveries.models import Campaign
+from webhooks.models import WebhookEndpoint
+from webhooks.simulation import CAMPAIGNS, SimulatedRequest, TrafficGenerator, smstake_signature
+
+Sender = Callable[[WebhookEndpoint, SimulatedRequest], int]
+
+
+class Command(BaseCommand):
+    help = (
+        "Generate realistic SMSTAKE and Wavix DLR traffic and post it, signed, through the "
+        "real receiving view (or over HTTP to a running server with --url)."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--messages", type=int, default=1000)
+        parser.add_argument("--url", default="", help="e.g. http://127.0.0.1:8000")
+        parser.add_argument("--seed", type=int, default=None)
+        parser.add_argument("--smstake-slug", default="smstake")
+        parser.add_argument("--wavix-slug", default="wavix")
+        parser.add_argument("--hours", type=float, default=48, help="Spread over this many hours.")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        if options["messages"] < 1:
+            raise CommandError("--messages must be at least 1")
+        endpoints = {
+            "smstake": _endpoint("smstake", options["smstake_slug"]),
+            "wavix": _endpoint("wavix", options["wavix_slug"]),
+        }
+        for name, prefix in CAMPAIGNS:
+            Campaign.objects.get_or_create(ref_prefix=prefix, defaults={"name": name})
+        generator = TrafficGenerator(seed=options["seed"], spread_hours=options["hours"])
+        requests = generator.requests(options["messages"])
+        send = _http_sender(options["url"]) if options["url"] else _client_sender()
+        codes: dict[int, int] = {}
+        for request in tqdm(requests, desc="DLRs", unit="req", disable=options["verbosity"] < 1):
+            code = send(endpoints[request.provider], request)
+            codes[code] = codes.get(code, 0) + 1
+        summary = ", ".join(f"{count} × {code}" for code, count in sorted(codes.items()))
+        self.stdout.write(
+            f"Sent {len(requests)} reports for {options['messages']} messages: {summary}"
+        )
+        if any(code >= 300 for code in codes):
+            raise CommandError("some reports were not accepted")
+
+
+def _endpoint(provider: str, slug: str) -> WebhookEndpoint:
+    endpoint, _ = WebhookEndpoint.objects.get_or_create(
+        slug=slug, defaults={"provider": provider, "secrets": [secrets.token_urlsafe(24)]}
+    )
+    if endpoint.provider != provider or not endpoint.secrets:
+        raise CommandError(f"endpoint '{slug}' is not a usable {provider} endpoint")
+    return endpoint
+
+
+def _headers(endpoint: WebhookEndpoint, request: SimulatedRequest) -> dict[str, str]:
+    secret = endpoint.secrets[0]
+    headers = {"Content-Type": "application/json"}
+    if endpoint.provider == "smstake":
+        headers["X-SMSTAKE-Signature"] = smstake_signature(secret, request.body)
+    else:
+        headers["Authorization"] = "Basic " + b64encode(f"wavix:{secret}".encode()).decode()
+    return headers
+
+
+def _client_sender() -> Sender:
+    client = Client(HTTP_HOST="127.0.0.1")
+
+    def send(endpoint: WebhookEndpoint, request: SimulatedRequest) -> int:
+        headers = _headers(endpoint, request)
+        response = client.post(
+            endpoint.get_absolute_url(),
+            data=request.body,
+            content_type=headers.pop("Content-Type"),
+            headers=headers,
+        )
+        return response.status_code
+
+    return send
+
+
+def _http_sender(base_url: str) -> Sender:
+    if not base_url.startswith(("http://", "https://")):
+        raise CommandError("--url must start with http:// or https://")
+
+    def send(endpoint: WebhookEndpoint, request: SimulatedRequest) -> int:
+        http_request = urllib.request.Request(  # noqa: S310 (scheme checked above)
+            base_url.rstrip("/") + endpoint.get_absolute_url(),
+            data=request.body,
+            headers=_headers(endpoint, request),
+            method="POST",
+        )
+        try:
+            with urllib.request.urlopen(http_request, timeout=10) as response:  # noqa: S310
+                return response.status
+        except urllib.error.HTTPError as exc:
+            return exc.code
+
+    return send

@@ -1,0 +1,96 @@
+from django.conf import settings
+from django.db import models
+from django.urls import reverse
+
+from .providers import Provider, get_provider, provider_choices
+
+
+class WebhookEndpoint(models.Model):
+    """Where one provider account posts its reports: `/webhooks/<slug>/`."""
+
+    provider = models.CharField(max_length=40, choices=provider_choices)
+    slug = models.SlugField(max_length=100, unique=True)
+    # Several secrets are accepted at once so a secret can be rotated without downtime:
+    # add the new one, switch the provider over, then retire the old one.
+    secrets = models.JSONField(default=list, blank=True)
+    active = models.BooleanField(default=True)
+    allowed_ips = models.TextField(
+        blank=True,
+        help_text="Optional: addresses or networks (one per line) allowed to post here.",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_received_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["slug"]
+
+    def __str__(self) -> str:
+        return f"{self.slug} ({self.provider})"
+
+    def get_absolute_url(self) -> str:
+        return reverse("webhooks:receive", kwargs={"slug": self.slug})
+
+    def provider_adapter(self) -> Provider:
+        return get_provider(self.provider)
+
+    def public_url(self) -> str:
+        base = getattr(settings, "PUBLIC_BASE_URL", "").rstrip("/")
+        return f"{base}{self.get_absolute_url()}"
+
+
+class InboundEvent(models.Model):
+    """The webhook log and the inbox: every request to a known endpoint, as received.
+
+    Authentic requests keep their raw body and are processed after commit; unauthentic
+    ones are logged without their body and never processed.
+    """
+
+    class State(models.TextChoices):
+        PENDING = "pending"
+        DONE = "done"
+        FAILED = "failed"  # processing raised INBOX_MAX_ATTEMPTS times; parked for a human
+        REJECTED = "rejected"  # not authentic: logged, not processed
+
+    class Outcome(models.TextChoices):
+        APPLIED = "applied"
+        DUPLICATE = "duplicate"
+        OUT_OF_ORDER = "out_of_order", "out of order"
+        UNPARSEABLE = "unparseable"
+        ORPHAN = "orphan", "no report"
+        ERROR = "error"
+
+    endpoint = models.ForeignKey(WebhookEndpoint, on_delete=models.CASCADE, related_name="events")
+    received_at = models.DateTimeField(db_index=True)
+    method = models.CharField(max_length=8)
+    # Headers and query string with secrets, tokens and signature values redacted.
+    headers = models.JSONField(default=dict)
+    query_string = models.TextField(blank=True)
+    body = models.BinaryField(blank=True)
+    remote_addr = models.GenericIPAddressField(null=True, blank=True)
+    auth_ok = models.BooleanField()
+    auth_error = models.CharField(max_length=200, blank=True)
+    response_code = models.PositiveSmallIntegerField()
+    state = models.CharField(max_length=10, choices=State.choices)
+    outcome = models.CharField(max_length=16, choices=Outcome.choices, blank=True)
+    error = models.TextField(blank=True)
+    report_count = models.PositiveIntegerField(default=0)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    processed_at = models.DateTimeField(null=True, blank=True)
+    processing_ms = models.FloatField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-received_at", "-id"]
+        indexes = [
+            # The queue: workers claim the oldest pending rows. Partial, so it stays tiny.
+            models.Index(
+                fields=["id"],
+                condition=models.Q(state="pending"),
+                name="inboundevent_pending",
+            ),
+            models.Index(fields=["endpoint", "-received_at"], name="inboundevent_endpoint"),
+            models.Index(fields=["outcome", "-received_at"], name="inboundevent_outcome"),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.endpoint_id} {self.received_at:%Y-%m-%d %H:%M:%S}"

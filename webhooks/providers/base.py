@@ -1,0 +1,164 @@
+"""The adapter contract: `verify()` over the raw request, `parse()` from bytes to reports.
+
+Adapters are pure: no database, no network, no clock except where a provider signs a
+timestamp. The receiving view calls `verify()`; the processing task calls `parse()` on the
+stored event, so a parser fix can be replayed over events already received.
+"""
+
+import base64
+import binascii
+import hmac
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, ClassVar
+from urllib.parse import parse_qs
+
+from django.http import HttpResponse
+
+from deliveries.reports import DeliveryReport
+
+
+class AuthError(Exception):
+    """The request is not provably from the provider. Answered 401, never processed."""
+
+
+class ParseError(Exception):
+    """An authentic request we cannot turn into reports. Kept, marked unparseable."""
+
+
+@dataclass(frozen=True)
+class InboundRequest:
+    """What an adapter may look at: the request as the provider sent it."""
+
+    method: str
+    url: str  # absolute, as the provider called it (https behind the proxy)
+    headers: Mapping[str, str]  # lower-cased names
+    query: Mapping[str, list[str]] = field(default_factory=dict)
+    body: bytes = b""
+
+    def header(self, name: str) -> str:
+        return self.headers.get(name.lower(), "")
+
+    @property
+    def content_type(self) -> str:
+        return self.header("content-type").split(";")[0].strip().lower()
+
+    def query_value(self, name: str) -> str:
+        values = self.query.get(name) or [""]
+        return values[0]
+
+    def form(self) -> dict[str, list[str]]:
+        """The body as form fields (or the query string for GET callbacks)."""
+        if self.method == "GET":
+            return dict(self.query)
+        try:
+            text = self.body.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise ParseError(f"body is not UTF-8: {exc}") from None
+        return parse_qs(text, keep_blank_values=True)
+
+    def json(self) -> Any:
+        try:
+            return json.loads(self.body)
+        except UnicodeDecodeError as exc:
+            raise ParseError(f"body is not UTF-8: {exc}") from None
+        except (json.JSONDecodeError, RecursionError) as exc:
+            raise ParseError(f"body is not valid JSON: {exc}") from None
+
+    def json_object(self) -> dict[str, Any]:
+        data = self.json()
+        if not isinstance(data, dict):
+            raise ParseError(f"expected a JSON object, got {type(data).__name__}")
+        return data
+
+
+class Provider:
+    """Base adapter. Subclasses set the class attributes and implement the two methods."""
+
+    name: ClassVar[str]
+    label: ClassVar[str]
+    methods: ClassVar[tuple[str, ...]] = ("POST",)
+    # Query parameters and headers whose values must never reach the log.
+    secret_params: ClassVar[tuple[str, ...]] = ("token",)
+    secret_headers: ClassVar[tuple[str, ...]] = ("authorization",)
+    setup_help: ClassVar[str] = ""
+
+    def __init__(self) -> None:
+        # Items of a multi-report request that could not be read; the others still count.
+        self.item_errors: list[str] = []
+
+    def verify(self, request: InboundRequest, secrets: Sequence[str]) -> None:
+        raise NotImplementedError
+
+    def parse(self, request: InboundRequest) -> list[DeliveryReport]:
+        raise NotImplementedError
+
+    def acknowledge(self) -> HttpResponse:
+        """What the provider expects back once the report is stored."""
+        return HttpResponse("OK", content_type="text/plain")
+
+
+def constant_time_equal(a: str | bytes, b: str | bytes) -> bool:
+    """Compare without leaking timing, and without failing on non-ASCII header values."""
+    a_bytes = a.encode("utf-8", "surrogateescape") if isinstance(a, str) else a
+    b_bytes = b.encode("utf-8", "surrogateescape") if isinstance(b, str) else b
+    return hmac.compare_digest(a_bytes, b_bytes)
+
+
+def verify_token(request: InboundRequest, secrets: Sequence[str]) -> None:
+    """The endpoint secret as the basic-auth password or as a `token` query parameter.
+
+    For providers that do not sign their requests.
+    """
+    offered = [request.query_value("token")]
+    authorization = request.header("authorization")
+    if authorization[:6].lower() == "basic ":
+        try:
+            decoded = base64.b64decode(authorization[6:].strip(), validate=True).decode("utf-8")
+        except (binascii.Error, UnicodeDecodeError, ValueError):
+            raise AuthError("malformed basic authorization") from None
+        offered.append(decoded.partition(":")[2])
+    offered = [token for token in offered if token]
+    if not offered:
+        raise AuthError("missing token")
+    for token in offered:
+        if any(constant_time_equal(token, secret) for secret in secrets if secret):
+            return
+    raise AuthError("wrong token")
+
+
+def parse_time(value: Any) -> datetime | None:
+    """ISO 8601 (with or without offset, naive means UTC) or Unix seconds; else None."""
+    if value in (None, ""):
+        return None
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int | float):
+        try:
+            return datetime.fromtimestamp(value, tz=UTC)
+        except (OverflowError, OSError, ValueError):
+            return None
+    if not isinstance(value, str):
+        return None
+    try:
+        parsed = datetime.fromisoformat(value.strip())
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def text(value: Any) -> str:
+    """A payload value as text: None and containers become "", numbers their digits."""
+    if value is None or isinstance(value, dict | list | bool):
+        return ""
+    return str(value).strip()
+
+
+def positive_int(value: Any) -> int | None:
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        return None
+    return number if 0 <= number < 2**31 else None

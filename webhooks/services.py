@@ -1,0 +1,287 @@
+"""Inbound side: storing raw webhook events and turning them into applied reports."""
+
+import logging
+import time
+from collections.abc import Iterable, Sequence
+from datetime import timedelta
+from functools import partial
+from urllib.parse import parse_qs, urlencode
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Q
+from django.http import HttpRequest
+from django.utils import timezone
+
+from deliveries import status as st
+from deliveries.reports import DeliveryReport
+from deliveries.services import reports_apply
+
+from .models import InboundEvent, WebhookEndpoint
+from .providers import InboundRequest, ParseError, Provider
+
+logger = logging.getLogger(__name__)
+
+REDACTED = "[redacted]"
+# Never stored, whatever the provider: they identify our users' sessions, not reports.
+_DROPPED_HEADERS = frozenset({"cookie"})
+# last_received_at is a hint for people, not a counter: refresh it at most this often so
+# a burst of reports does not turn into a burst of UPDATEs on one hot row.
+_LAST_RECEIVED_RESOLUTION = timedelta(seconds=30)
+
+
+def endpoint_for_slug(slug: str) -> WebhookEndpoint | None:
+    return WebhookEndpoint.objects.filter(slug=slug, active=True).first()
+
+
+def body_read(request: HttpRequest) -> bytes | None:
+    """The raw body, or None when it is over the cap (read no further than the cap)."""
+    cap = settings.WEBHOOK_MAX_BODY_BYTES
+    try:
+        declared = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        declared = 0
+    if declared > cap:
+        return None
+    body = request.read(cap + 1)
+    return None if len(body) > cap else body
+
+
+def inbound_request(request: HttpRequest, body: bytes) -> InboundRequest:
+    headers = {name.lower(): value for name, value in request.headers.items()}
+    return InboundRequest(
+        method=request.method or "",
+        url=request.build_absolute_uri(),
+        headers=headers,
+        query={key: request.GET.getlist(key) for key in request.GET},
+        body=body,
+    )
+
+
+def headers_redacted(provider: Provider, headers: dict[str, str]) -> dict[str, str]:
+    secret = {name.lower() for name in provider.secret_headers}
+    return {
+        name: (REDACTED if name in secret else value)
+        for name, value in headers.items()
+        if name not in _DROPPED_HEADERS
+    }
+
+
+def query_redacted(provider: Provider, query_string: str) -> str:
+    if not query_string:
+        return ""
+    pairs = parse_qs(query_string, keep_blank_values=True)
+    secret = set(provider.secret_params)
+    return urlencode(
+        [(k, REDACTED if k in secret else v) for k, values in pairs.items() for v in values]
+    )
+
+
+def inbound_event_store(
+    *,
+    endpoint: WebhookEndpoint,
+    request: HttpRequest,
+    inbound: InboundRequest,
+    auth_error: str,
+) -> InboundEvent:
+    """Commit the raw event; authentic ones are processed once the commit is done."""
+    provider = endpoint.provider_adapter()
+    now = timezone.now()
+    with transaction.atomic():
+        event = InboundEvent.objects.create(
+            endpoint=endpoint,
+            received_at=now,
+            method=inbound.method,
+            headers=headers_redacted(provider, dict(inbound.headers)),
+            query_string=query_redacted(provider, request.META.get("QUERY_STRING", "")),
+            # An unauthentic body is not worth keeping: it may be hostile and it is never
+            # processed. The log row (time, address, reason) is what support needs.
+            body=b"" if auth_error else inbound.body,
+            remote_addr=request.META.get("REMOTE_ADDR") or None,
+            auth_ok=not auth_error,
+            auth_error=auth_error[:200],
+            response_code=401 if auth_error else 200,
+            state=InboundEvent.State.REJECTED if auth_error else InboundEvent.State.PENDING,
+        )
+        if not auth_error:
+            transaction.on_commit(partial(inbox_kick, event.pk), robust=True)
+    if endpoint.last_received_at is None or now - endpoint.last_received_at > (
+        _LAST_RECEIVED_RESOLUTION
+    ):
+        WebhookEndpoint.objects.filter(pk=endpoint.pk).update(last_received_at=now)
+    return event
+
+
+_last_kick = 0.0
+_KICK_INTERVAL = 0.25
+
+
+def inbox_kick(event_id: int) -> None:
+    """Get a stored event processed soon, without ever failing or slowing the request.
+
+    Without a broker the event is processed right here, after commit. With one, a
+    worker is told to drain the inbox — at most a few times a second per process, since
+    one drain takes every pending event — and the periodic sweep covers a lost kick.
+    """
+    from . import tasks
+
+    global _last_kick
+    if settings.CELERY_TASK_ALWAYS_EAGER:
+        inbound_events_process(ids=[event_id])
+        return
+    now = time.monotonic()
+    if now - _last_kick < _KICK_INTERVAL:
+        return
+    _last_kick = now
+    try:
+        tasks.drain_inbox.apply_async(retry=False)
+    except Exception:  # the broker is away: the sweep will find the event
+        logger.warning("could not enqueue inbox drain; the periodic sweep will pick it up")
+
+
+def inbox_drain(*, batch_size: int | None = None, max_batches: int = 1000) -> int:
+    """Process pending events in batches until none is left. Returns how many."""
+    batch_size = batch_size or settings.INBOX_BATCH_SIZE
+    total = 0
+    for _ in range(max_batches):
+        done = inbound_events_process(limit=batch_size)
+        total += done
+        if done < batch_size:
+            break
+    return total
+
+
+def inbound_events_process(*, ids: Iterable[int] | None = None, limit: int = 500) -> int:
+    """Claim up to `limit` pending events (skipping ones another worker holds) and apply them.
+
+    Idempotent: an event already processed is not pending, and a report applied twice is
+    a duplicate. Returns the number of events processed.
+    """
+    now = timezone.now()
+    with transaction.atomic():
+        pending = (
+            InboundEvent.objects.select_for_update(skip_locked=True)
+            .filter(state=InboundEvent.State.PENDING)
+            .filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
+            .order_by("pk")
+        )
+        if ids is not None:
+            pending = pending.filter(pk__in=list(ids))
+        events = list(pending[:limit])
+        if events:
+            _events_apply(events)
+    return len(events)
+
+
+def inbound_events_reprocess(*, events: Sequence[InboundEvent]) -> int:
+    """Process events again (after a parser fix, say). Applying twice changes nothing."""
+    ids = [e.pk for e in events if e.auth_ok]
+    InboundEvent.objects.filter(pk__in=ids).update(
+        state=InboundEvent.State.PENDING, attempts=0, next_attempt_at=None
+    )
+    return inbound_events_process(ids=ids, limit=max(len(ids), 1))
+
+
+def _events_apply(events: list[InboundEvent]) -> None:
+    started = time.perf_counter()
+    endpoint_ids = {event.endpoint_id for event in events}
+    endpoints = {e.pk: e for e in WebhookEndpoint.objects.filter(pk__in=endpoint_ids)}
+    parsed: list[tuple[InboundEvent, list[DeliveryReport]]] = []
+    for event in events:
+        reports, error = _event_parse(event, endpoints[event.endpoint_id].provider_adapter())
+        event.error = error
+        if reports is None:
+            _event_finish(event, InboundEvent.Outcome.UNPARSEABLE)
+        else:
+            parsed.append((event, reports))
+    try:
+        with transaction.atomic():
+            _parsed_apply(parsed)
+    except Exception:
+        # One poisonous event must not hold up the rest: retry them one at a time.
+        logger.exception("batch apply failed; retrying %d events one by one", len(parsed))
+        for item in parsed:
+            try:
+                with transaction.atomic():
+                    _parsed_apply([item])
+            except Exception as exc:
+                _event_fail(item[0], exc)
+    # Batch time shared out: what one event cost, for the log and the metrics.
+    elapsed_ms = (time.perf_counter() - started) * 1000 / len(events)
+    for event in events:
+        event.processing_ms = elapsed_ms
+    InboundEvent.objects.bulk_update(
+        events,
+        [
+            "state",
+            "outcome",
+            "error",
+            "report_count",
+            "attempts",
+            "next_attempt_at",
+            "processed_at",
+            "processing_ms",
+        ],
+    )
+
+
+def _event_parse(
+    event: InboundEvent, provider: Provider
+) -> tuple[list[DeliveryReport] | None, str]:
+    request = InboundRequest(
+        method=event.method,
+        url="",
+        headers=event.headers,
+        query=parse_qs(event.query_string, keep_blank_values=True),
+        body=bytes(event.body),
+    )
+    try:
+        reports = provider.parse(request)
+    except ParseError as exc:
+        return None, str(exc)
+    except Exception as exc:  # a parser bug must not lose the event: keep it, say why
+        logger.exception("event %s: parser raised", event.pk)
+        return None, f"parser error: {type(exc).__name__}: {exc}"
+    return reports, "; ".join(provider.item_errors)
+
+
+def _parsed_apply(parsed: list[tuple[InboundEvent, list[DeliveryReport]]]) -> None:
+    items = [(report, event.pk) for event, reports in parsed for report in reports]
+    outcomes = iter(reports_apply(items=items))
+    for event, reports in parsed:
+        event_outcomes = [next(outcomes) for _ in reports]
+        event.report_count = len(reports)
+        _event_finish(event, _event_outcome(event_outcomes))
+
+
+def _event_outcome(outcomes: list[st.Outcome]) -> InboundEvent.Outcome:
+    if not outcomes:
+        return InboundEvent.Outcome.ORPHAN
+    if any(o in (st.Outcome.APPLIED, st.Outcome.RECORDED) for o in outcomes):
+        return InboundEvent.Outcome.APPLIED
+    if st.Outcome.OUT_OF_ORDER in outcomes:
+        return InboundEvent.Outcome.OUT_OF_ORDER
+    return InboundEvent.Outcome.DUPLICATE
+
+
+def _event_finish(event: InboundEvent, outcome: InboundEvent.Outcome) -> None:
+    event.state = InboundEvent.State.DONE
+    event.outcome = outcome
+    event.processed_at = timezone.now()
+    event.next_attempt_at = None
+
+
+def _event_fail(event: InboundEvent, exc: Exception) -> None:
+    logger.error("event %s: apply failed (attempt %d): %s", event.pk, event.attempts + 1, exc)
+    event.attempts += 1
+    event.error = f"{type(exc).__name__}: {exc}"[:2000]
+    event.outcome = InboundEvent.Outcome.ERROR
+    if event.attempts >= settings.INBOX_MAX_ATTEMPTS:
+        event.state = InboundEvent.State.FAILED
+        event.next_attempt_at = None
+    else:
+        event.next_attempt_at = timezone.now() + _backoff(event.attempts)
+
+
+def _backoff(attempts: int) -> timedelta:
+    return timedelta(seconds=min(10 * 2 ** (attempts - 1), 3600))

@@ -1,0 +1,248 @@
+"""Realistic DLR traffic for demos, tests and benchmarks.
+
+Generates SMSTAKE and Wavix reports for N messages — several campaigns, Indian operators,
+all channels, a believable mix of final statuses and error codes, OTP fallbacks from SMS
+to WhatsApp to Voice under one client_ref, duplicates and out-of-order deliveries — as
+signed HTTP requests ready to post to `/webhooks/<slug>/`.
+"""
+
+import hashlib
+import hmac
+import json
+import random
+import string
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta, timezone
+from typing import Any
+
+CAMPAIGNS = [
+    ("OTP login", "otp_"),
+    ("Diwali promo", "promo_diwali_"),
+    ("Order updates", "order_"),
+    ("Payment alerts", "alert_pay_"),
+]
+CAMPAIGN_WEIGHTS = [40, 25, 25, 10]
+OPERATORS = ["JIO", "AIRTEL", "VI", "BSNL"]
+OPERATOR_WEIGHTS = [40, 33, 20, 7]
+CHANNELS = ["sms", "whatsapp", "rcs", "voice"]
+CHANNEL_WEIGHTS = [72, 15, 6, 7]
+IST = timezone(timedelta(hours=5, minutes=30))
+DLT_TEMPLATES = ["1207165123456789012", "1207161987654321098", "1207168800112233445"]
+
+# (canonical status, SMPP stat code, error code, error message, weight) per channel.
+SMS_FINALS = [
+    ("delivered", "DELIVRD", None, None, 860),
+    ("undelivered", "UNDELIV", "001", "Absent subscriber: handset off or out of coverage", 30),
+    ("expired", "EXPIRED", "EXPIRED", "Not delivered within the validity period", 20),
+    ("failed", "UNDELIV", "DND", "Number is registered in the DND (NCPR) list", 15),
+    ("failed", "UNDELIV", "INVALID_NUMBER", "Invalid destination number", 10),
+    ("rejected", "REJECTD", "DLT_TEMPLATE_MISMATCH", "Content does not match the DLT template", 25),
+    ("rejected", "REJECTD", "DLT_HEADER_INACTIVE", "Sender header not registered on DLT", 8),
+    ("rejected", "REJECTD", "DLT_CONSENT_NOT_FOUND", "No consent registered for promotional", 7),
+    (None, None, None, None, 25),  # no final report ever arrives
+]
+CHAT_FINALS = [
+    ("delivered", "DELIVERED", None, None, 900),
+    ("failed", "FAILED", "131026", "Recipient is not a WhatsApp/RCS user", 60),
+    ("failed", "FAILED", "131047", "Re-engagement window closed (24 h)", 20),
+    (None, None, None, None, 20),
+]
+VOICE_FINALS = [
+    ("answered", "ANSWERED", None, None, 700),
+    ("no-answer", "NOANSWER", "NO_ANSWER", "Call not answered", 180),
+    ("busy", "BUSY", "USER_BUSY", "Callee busy", 90),
+    ("failed", "FAILED", "CALL_FAILED", "Network failure", 30),
+]
+
+
+@dataclass(frozen=True)
+class SimulatedRequest:
+    provider: str
+    body: bytes
+    when: datetime  # the provider's time for this report; requests are sent in this order
+
+
+@dataclass
+class _Plan:
+    provider: str
+    channel: str
+    message_id: str
+    to: str
+    client_ref: str
+    operator: str
+    template: str
+    submitted: datetime
+
+
+class TrafficGenerator:
+    def __init__(
+        self,
+        *,
+        seed: int | None = None,
+        now: datetime | None = None,
+        spread_hours: float = 48,
+        duplicate_rate: float = 0.05,
+        out_of_order_rate: float = 0.05,
+        wavix_share: float = 0.15,
+    ) -> None:
+        self.rng = random.Random(seed)
+        self.now = now or datetime.now(tz=UTC)
+        self.spread = timedelta(hours=spread_hours)
+        self.duplicate_rate = duplicate_rate
+        self.out_of_order_rate = out_of_order_rate
+        self.wavix_share = wavix_share
+
+    def requests(self, messages: int) -> list[SimulatedRequest]:
+        """Every request for `messages` first-attempt messages (fallbacks come on top)."""
+        out: list[SimulatedRequest] = []
+        for _ in range(messages):
+            out.extend(self._journey())
+        out.sort(key=lambda r: r.when)
+        return out
+
+    def _journey(self) -> list[SimulatedRequest]:
+        rng = self.rng
+        prefix = rng.choices([c[1] for c in CAMPAIGNS], CAMPAIGN_WEIGHTS)[0]
+        channel = rng.choices(CHANNELS, CHANNEL_WEIGHTS)[0]
+        if prefix == "otp_":
+            channel = "sms"  # OTPs start on SMS and fall back to WhatsApp, then Voice
+        plan = _Plan(
+            provider="smstake",
+            channel=channel,
+            message_id="",
+            to="+91" + rng.choice("6789") + "".join(rng.choices(string.digits, k=9)),
+            client_ref=prefix + "".join(rng.choices(string.ascii_lowercase + string.digits, k=8)),
+            operator=rng.choices(OPERATORS, OPERATOR_WEIGHTS)[0],
+            template=rng.choice(DLT_TEMPLATES),
+            # More recent hours are busier, like real traffic growing through the day.
+            submitted=self.now - self.spread * (rng.random() ** 1.6) - timedelta(minutes=2),
+        )
+        if channel == "sms" and rng.random() < self.wavix_share:
+            plan.provider = "wavix"
+        out: list[SimulatedRequest] = []
+        for fallback in (None, "whatsapp", "voice"):
+            if fallback:
+                plan.channel = fallback
+                plan.submitted += timedelta(seconds=rng.uniform(30, 90))
+                plan.provider = "smstake"
+            plan.message_id = (
+                str(uuid.UUID(int=rng.getrandbits(128)))
+                if plan.provider == "wavix"
+                else "msg_" + "".join(rng.choices(string.ascii_lowercase + string.digits, k=10))
+            )
+            final, requests = self._message(plan)
+            out.extend(requests)
+            failed = final not in ("delivered", "read", "answered")
+            if not (prefix == "otp_" and failed and rng.random() < 0.7):
+                break
+        return out
+
+    def _message(self, plan: _Plan) -> tuple[str | None, list[SimulatedRequest]]:
+        rng = self.rng
+        finals = {"sms": SMS_FINALS, "voice": VOICE_FINALS}.get(plan.channel, CHAT_FINALS)
+        final, code, error_code, error_message, _ = rng.choices(finals, [f[4] for f in finals])[0]
+        sent_at = plan.submitted + timedelta(seconds=rng.uniform(0.2, 2))
+        done_at = sent_at + timedelta(seconds=min(rng.lognormvariate(1.6, 0.9), 3600))
+        steps: list[tuple[str, str, datetime, str | None, str | None]] = []
+        if plan.provider == "smstake" and rng.random() < 0.5:
+            steps.append(("submitted", "ACCEPTD", plan.submitted, None, None))
+        steps.append(("sent", "ENROUTE", sent_at, None, None))
+        if final:
+            steps.append((final, code or "", done_at, error_code, error_message))
+        if final == "delivered" and plan.channel in ("whatsapp", "rcs") and rng.random() < 0.6:
+            read_at = done_at + timedelta(seconds=rng.uniform(5, 1800))
+            steps.append(("read", "READ", read_at, None, None))
+        requests = [self._request(plan, *step) for step in steps]
+        requests = [r for r in requests if r.when <= self.now] or requests[:1]
+        if len(requests) > 1 and rng.random() < self.out_of_order_rate:
+            # The final report overtakes the interim one: it is sent first.
+            first, last = requests[-2], requests[-1]
+            requests[-2] = SimulatedRequest(last.provider, last.body, first.when)
+            requests[-1] = SimulatedRequest(first.provider, first.body, last.when)
+        if rng.random() < self.duplicate_rate:
+            again = rng.choice(requests)
+            requests.append(SimulatedRequest(again.provider, again.body, again.when))
+        return final, requests
+
+    def _request(
+        self,
+        plan: _Plan,
+        status: str,
+        code: str,
+        when: datetime,
+        error_code: str | None,
+        error_message: str | None,
+    ) -> SimulatedRequest:
+        if plan.provider == "wavix":
+            payload = _wavix_payload(plan, status, when, error_code, error_message)
+        else:
+            payload = _smstake_payload(plan, status, code, when, error_code, error_message)
+            if plan.channel == "voice" and status in ("answered", "no-answer", "busy"):
+                payload["call_duration"] = self.rng.randint(8, 95) if status == "answered" else 0
+        body = json.dumps(payload, separators=(", ", ": ")).encode()
+        return SimulatedRequest(plan.provider, body, when)
+
+
+def _iso(when: datetime) -> str:
+    # SMSTAKE writes Indian Standard Time with its offset, as in its documentation.
+    return when.astimezone(IST).isoformat(timespec="seconds")
+
+
+def _smstake_payload(
+    plan: _Plan,
+    status: str,
+    code: str,
+    when: datetime,
+    error_code: str | None,
+    error_message: str | None,
+) -> dict[str, Any]:
+    payload: dict[str, Any] = {
+        "event": "message.dlr",
+        "message_id": plan.message_id,
+        "channel": plan.channel,
+        "to": plan.to,
+        "from": "SMSTKE",
+        "status": status,
+        "status_code": code,
+        "operator": plan.operator,
+        "submitted_at": _iso(plan.submitted),
+        "delivered_at": _iso(when) if status == "delivered" else None,
+        "dlt_template_id": plan.template if plan.channel == "sms" else None,
+        "client_ref": plan.client_ref,
+        "error_code": error_code,
+        "error_message": error_message,
+    }
+    if status not in ("submitted", "delivered"):
+        payload["timestamp"] = _iso(when)
+    if status == "read":
+        payload["read_at"] = _iso(when)
+    return payload
+
+
+def _wavix_payload(
+    plan: _Plan,
+    status: str,
+    when: datetime,
+    error_code: str | None,
+    error_message: str | None,
+) -> dict[str, Any]:
+    final = status != "sent"
+    return {
+        "delivered": when.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S") if final else None,
+        "error": {"code": error_code, "message": error_message} if error_code else None,
+        "from": "SenderID",
+        "message_id": plan.message_id,
+        "message_type": "sms",
+        "segments_count": 1,
+        "sent": plan.submitted.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S"),
+        "status": status
+        if status in ("sent", "delivered", "rejected", "expired")
+        else ("undelivered"),
+        "to": plan.to.lstrip("+"),
+        "tag": plan.client_ref,
+    }
+
+
+def smstake_signature(secret: str, body: bytes) -> str:
+    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
