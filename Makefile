@@ -1,0 +1,47 @@
+# The commands people type. `make run` and `make test` are all a newcomer needs.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+
+.PHONY: run test check lint format worker beat serve bench clean
+
+$(BIN)/.installed: requirements.txt requirements-dev.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	touch $@
+
+## run: local demo on http://127.0.0.1:8000 (SQLite, tasks inline, simulated traffic)
+run: $(BIN)/.installed
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py setup_demo
+	$(BIN)/python manage.py runserver 127.0.0.1:8000
+
+## test: the whole suite (SQLite unless DATABASE_URL says otherwise)
+test: $(BIN)/.installed
+	$(BIN)/pytest
+
+## check: lint, format check, migrations in sync, Django's system checks
+check: $(BIN)/.installed
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/python manage.py makemigrations --check --dry-run
+	$(BIN)/python manage.py check
+
+format: $(BIN)/.installed
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+## serve: production-style web server (set DATABASE_URL, CELERY_BROKER_URL, SECRET_KEY, DEBUG=0)
+serve: $(BIN)/.installed
+	$(BIN)/gunicorn dlrdash.wsgi -c gunicorn.conf.py
+
+## worker / beat: Celery worker and scheduler (the periodic inbox sweep)
+worker: $(BIN)/.installed
+	$(BIN)/celery -A dlrdash worker --loglevel INFO --concurrency 2
+
+beat: $(BIN)/.installed
+	$(BIN)/celery -A dlrdash beat --loglevel INFO
+
+clean:
+	rm -rf $(VENV) db.sqlite3 staticfiles .pytest_cache .ruff_cache

@@ -1,0 +1,56 @@
+"""Shared fixtures. Payload files live under tests/fixtures/<provider>/."""
+
+from collections.abc import Callable
+
+import pytest
+from django.test import Client
+
+from webhooks.models import WebhookEndpoint
+
+from .helpers import SMSTAKE_SECRET, WAVIX_SECRET, smstake_sign
+
+
+@pytest.fixture
+def smstake_endpoint(db: None) -> WebhookEndpoint:
+    return WebhookEndpoint.objects.create(provider="smstake", slug="smstake", secrets=[SMSTAKE_SECRET])
+
+
+@pytest.fixture
+def wavix_endpoint(db: None) -> WebhookEndpoint:
+    return WebhookEndpoint.objects.create(provider="wavix", slug="wavix", secrets=[WAVIX_SECRET])
+
+
+@pytest.fixture
+def post_smstake(
+    client: Client, smstake_endpoint: WebhookEndpoint, django_capture_on_commit_callbacks
+) -> Callable[..., object]:
+    """Post a body to the SMSTAKE endpoint, signed correctly unless told otherwise.
+
+    After-commit processing runs as it does in production (tests run inside a
+    transaction that never commits, so the callbacks are run explicitly).
+    """
+
+    def post(body: bytes, signature: str | None = None, **headers: str):  # type: ignore[no-untyped-def]
+        sig = smstake_sign(body) if signature is None else signature
+        with django_capture_on_commit_callbacks(execute=True):
+            return client.post(
+                "/webhooks/smstake/",
+                data=body,
+                content_type="application/json",
+                headers={"X-SMSTAKE-Signature": sig, **headers},
+            )
+
+    return post
+
+
+@pytest.fixture
+def post_wavix(
+    client: Client, wavix_endpoint: WebhookEndpoint, django_capture_on_commit_callbacks
+) -> Callable[..., object]:
+    def post(body: bytes, token: str = WAVIX_SECRET):  # type: ignore[no-untyped-def]
+        with django_capture_on_commit_callbacks(execute=True):
+            return client.post(
+                f"/webhooks/wavix/?token={token}", data=body, content_type="application/json"
+            )
+
+    return post

@@ -1,0 +1,26 @@
+"""Helpers shared by the tests (fixtures themselves are in conftest.py)."""
+
+import hashlib
+import hmac
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+
+FIXTURES = Path(__file__).parent / "fixtures"
+SMSTAKE_SECRET = "whsec_test_smstake_0123456789"
+WAVIX_SECRET = "wavix-token-0123456789"
+
+ON_POSTGRES = settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
+requires_postgres = pytest.mark.skipif(
+    not ON_POSTGRES, reason="needs PostgreSQL: run with DATABASE_URL=postgres://…"
+)
+
+
+def fixture_bytes(provider: str, name: str) -> bytes:
+    """A payload exactly as stored: byte-exact, since signatures cover the raw body."""
+    return (FIXTURES / provider / name).read_bytes()
+
+
+def smstake_sign(body: bytes, secret: str = SMSTAKE_SECRET) -> str:
+    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
