@@ -1,0 +1,1 @@
+"""Templated pages: one module per page family (trace, dashboard, …)."""
