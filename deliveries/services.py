@@ -134,10 +134,11 @@ def _message_merge(
         value = getattr(report, name)
         if value and not getattr(message, name):
             setattr(message, name, value[: Message._meta.get_field(name).max_length])
-    for name in _TIME_FIELDS:
-        if getattr(message, name) is None and getattr(report, name) is not None:
-            setattr(message, name, getattr(report, name))
-    _message_status_times(message, report)
+    for name, when in _report_times(report):
+        # The earliest time wins, so the result does not depend on arrival order.
+        current = getattr(message, name)
+        if when is not None and (current is None or when < current):
+            setattr(message, name, when)
     if report.segments is not None and message.segments is None:
         message.segments = report.segments
     if report.call_duration is not None and (
@@ -155,16 +156,16 @@ def _message_merge(
         message.status_changed_at = now
 
 
-def _message_status_times(message: Message, report: DeliveryReport) -> None:
-    """A report's own time stands for the time of the status it reports."""
-    if report.event_time is None:
-        return
-    if report.status == st.Status.SENT and message.sent_at is None:
-        message.sent_at = report.event_time
-    elif report.status in st.DELIVERED_STATUSES and message.delivered_at is None:
-        message.delivered_at = report.event_time
-    if report.status == st.Status.READ and message.read_at is None:
-        message.read_at = report.event_time
+def _report_times(report: DeliveryReport) -> list[tuple[str, datetime | None]]:
+    """The times a report tells: its explicit fields, and its own time for its status."""
+    times = [(name, getattr(report, name)) for name in _TIME_FIELDS]
+    if report.status == st.Status.SENT:
+        times.append(("sent_at", report.event_time))
+    elif report.status in st.DELIVERED_STATUSES:
+        times.append(("delivered_at", report.event_time))
+    if report.status == st.Status.READ:
+        times.append(("read_at", report.event_time))
+    return times
 
 
 def _campaign_for(message: Message, campaigns: list[tuple[str, int]]) -> int | None:

@@ -61,9 +61,12 @@ class InboundRequest:
 
     def json(self) -> Any:
         try:
-            return json.loads(self.body)
+            # JSON on the wire is UTF-8 (RFC 8259); json.loads(bytes) would guess UTF-16/32.
+            text = self.body.decode("utf-8-sig")
         except UnicodeDecodeError as exc:
             raise ParseError(f"body is not UTF-8: {exc}") from None
+        try:
+            return json.loads(text)
         except (json.JSONDecodeError, RecursionError) as exc:
             raise ParseError(f"body is not valid JSON: {exc}") from None
 

@@ -1,0 +1,39 @@
+import pytest
+from django.core.management import CommandError, call_command
+
+from deliveries.models import Message
+from webhooks.models import InboundEvent, WebhookEndpoint
+
+from ..conftest import run_worker
+
+pytestmark = pytest.mark.django_db
+
+
+def test_create_endpoint_is_idempotent_and_keeps_two_secrets_for_rotation(capsys):
+    args = ["create_endpoint", "--provider", "smstake", "--slug", "acme-smstake"]
+    call_command(*args, "--secret", "old")
+    call_command(*args, "--secret", "old", "--secret", "new")
+
+    endpoint = WebhookEndpoint.objects.get()
+    assert endpoint.secrets == ["old", "new"]
+    assert "/webhooks/acme-smstake/" in capsys.readouterr().out
+
+
+def test_create_endpoint_refuses_a_slug_that_cannot_be_a_url():
+    with pytest.raises(CommandError):
+        call_command(
+            "create_endpoint", "--provider", "wavix", "--slug", "not a slug", "--secret", "s"
+        )
+
+
+def test_simulate_posts_signed_traffic_through_the_real_view(django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("simulate", messages=40, seed=7, verbosity=0)
+    run_worker()
+
+    assert InboundEvent.objects.filter(response_code=200).count() == InboundEvent.objects.count()
+    assert InboundEvent.objects.exclude(auth_ok=True).count() == 0
+    assert Message.objects.count() >= 40
+    statuses = set(Message.objects.values_list("status", flat=True))
+    assert {"delivered"} <= statuses
+    assert InboundEvent.objects.filter(outcome="unparseable").count() == 0

@@ -1,0 +1,136 @@
+"""The inbox: stored first, processed after commit, swept when processing never ran."""
+
+import os
+import threading
+from collections.abc import Callable
+
+import pytest
+from django.conf import settings
+from django.db import connection
+from django.test import Client
+
+from deliveries.models import Message, StatusEvent
+from webhooks import tasks
+from webhooks.models import InboundEvent, WebhookEndpoint
+from webhooks.services import inbox_drain
+
+from ..helpers import SMSTAKE_SECRET, fixture_bytes, requires_postgres, smstake_sign
+
+
+@pytest.mark.django_db
+def test_the_sweeper_applies_an_event_whose_task_never_ran(client, smstake_endpoint):
+    body = fixture_bytes("smstake", "delivered.json")
+    # Posted without running after-commit callbacks: as if the worker died or the
+    # broker lost the message between the commit and the processing.
+    response = client.post(
+        "/webhooks/smstake/",
+        data=body,
+        content_type="application/json",
+        headers={"X-SMSTAKE-Signature": smstake_sign(body)},
+    )
+    assert response.status_code == 200
+    assert InboundEvent.objects.get().state == "pending"
+    assert not Message.objects.exists()
+
+    assert tasks.drain_inbox() == 1
+
+    assert InboundEvent.objects.get().state == "done"
+    assert Message.objects.get().status == "delivered"
+    assert tasks.drain_inbox() == 0  # nothing left, nothing applied twice
+    assert StatusEvent.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_a_failing_event_is_retried_later_then_parked(post_smstake, settings, monkeypatch):
+    settings.INBOX_MAX_ATTEMPTS = 2
+    monkeypatch.setattr("webhooks.services.reports_apply", _raise)
+    post_smstake(fixture_bytes("smstake", "delivered.json"))
+    event = InboundEvent.objects.get()
+    assert (event.state, event.attempts) == ("pending", 1)
+
+    InboundEvent.objects.update(next_attempt_at=None)  # its backoff has passed
+    tasks.drain_inbox()
+
+    event.refresh_from_db()
+    assert (event.state, event.attempts, event.outcome) == ("failed", 2, "error")
+
+
+def _in_threads(count: int, target: Callable[[], object]) -> None:
+    def run() -> None:
+        try:
+            target()
+        finally:
+            connection.close()  # each thread has its own connection
+
+    threads = [threading.Thread(target=run) for _ in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+
+def _raise(**kwargs: object) -> None:
+    raise RuntimeError("poison")
+
+
+@requires_postgres
+@pytest.mark.django_db(transaction=True)
+def test_twenty_identical_deliveries_at_once_store_exactly_one_event():
+    WebhookEndpoint.objects.create(provider="smstake", slug="smstake", secrets=[SMSTAKE_SECRET])
+    body = fixture_bytes("smstake", "delivered.json")
+    barrier = threading.Barrier(20)
+    codes: list[int] = []
+
+    def deliver() -> None:
+        barrier.wait()
+        response = Client().post(
+            "/webhooks/smstake/",
+            data=body,
+            content_type="application/json",
+            headers={"X-SMSTAKE-Signature": smstake_sign(body)},
+        )
+        codes.append(response.status_code)
+
+    _in_threads(20, deliver)
+
+    if not settings.CELERY_TASK_ALWAYS_EAGER:
+        # With a broker, workers apply: four of them race over the twenty events.
+        _in_threads(4, inbox_drain)
+
+    assert codes == [200] * 20
+    assert InboundEvent.objects.count() == 20
+    assert InboundEvent.objects.filter(state="done").count() == 20
+    assert StatusEvent.objects.count() == 1
+    assert Message.objects.get().status == "delivered"
+    assert InboundEvent.objects.filter(outcome="applied").count() == 1
+
+
+@pytest.mark.skipif(
+    not os.environ.get("CELERY_BROKER_URL", "").startswith("redis"),
+    reason="needs Redis: run with CELERY_BROKER_URL=redis://…",
+)
+@pytest.mark.django_db
+def test_with_a_broker_the_request_only_kicks_a_drain_on_redis(
+    client, smstake_endpoint, django_capture_on_commit_callbacks, monkeypatch
+):
+    import redis
+
+    from webhooks import services
+
+    queue = redis.Redis.from_url(settings.CELERY_BROKER_URL)
+    queue.delete("celery")
+    monkeypatch.setattr(services, "_last_kick", 0.0)
+    body = fixture_bytes("smstake", "delivered.json")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            "/webhooks/smstake/",
+            data=body,
+            content_type="application/json",
+            headers={"X-SMSTAKE-Signature": smstake_sign(body)},
+        )
+
+    assert response.status_code == 200
+    assert InboundEvent.objects.get().state == "pending"  # the worker's job, not the request's
+    assert queue.llen("celery") == 1
+    queue.delete("celery")
