@@ -189,6 +189,13 @@ PHONE_DEFAULT_REGION = envstr("PHONE_DEFAULT_REGION", "IN")
 # are parked as failed for a human to look at.
 INBOX_MAX_ATTEMPTS = envint("INBOX_MAX_ATTEMPTS", "5")
 INBOX_BATCH_SIZE = envint("INBOX_BATCH_SIZE", "500")
+# /readyz answers 503 when the inbox is further behind than this.
+READY_MAX_BACKLOG = envint("READY_MAX_BACKLOG", "50000")
+READY_MAX_PENDING_AGE = envint("READY_MAX_PENDING_AGE", "300")  # seconds
+# When set, /metrics wants "Authorization: Bearer <METRICS_TOKEN>".
+METRICS_TOKEN = envstr("METRICS_TOKEN", "")
+# Proxies whose X-Forwarded-For is believed (for endpoint IP allowlists and the log).
+TRUSTED_PROXIES = envlist("TRUSTED_PROXIES", "127.0.0.1/32,::1/128")
 
 # --- Production hardening -------------------------------------------------------------
 # Production runs behind a TLS-terminating proxy that sets X-Forwarded-Proto.

@@ -43,14 +43,15 @@ def post_smstake(
     transaction that never commits, so the callbacks are run explicitly).
     """
 
-    def post(body: bytes, signature: str | None = None, **headers: str):  # type: ignore[no-untyped-def]
+    def post(body: bytes, signature: str | None = None, **environ: str):  # type: ignore[no-untyped-def]
         sig = smstake_sign(body) if signature is None else signature
         with django_capture_on_commit_callbacks(execute=True):
             response = client.post(
                 "/webhooks/smstake/",
                 data=body,
                 content_type="application/json",
-                headers={"X-SMSTAKE-Signature": sig, **headers},
+                headers={"X-SMSTAKE-Signature": sig},
+                **environ,
             )
         run_worker()
         return response

@@ -1,5 +1,6 @@
 """Inbound side: storing raw webhook events and turning them into applied reports."""
 
+import ipaddress
 import logging
 import time
 from collections.abc import Iterable, Sequence
@@ -17,6 +18,7 @@ from deliveries import status as st
 from deliveries.reports import DeliveryReport
 from deliveries.services import reports_apply
 
+from .metrics import APPLY_SECONDS, EVENTS_PROCESSED, REPORTS
 from .models import InboundEvent, WebhookEndpoint
 from .providers import InboundRequest, ParseError, Provider
 
@@ -43,8 +45,50 @@ def body_read(request: HttpRequest) -> bytes | None:
         declared = 0
     if declared > cap:
         return None
-    body = request.read(cap + 1)
+    if not request.META.get("CONTENT_LENGTH") and _is_chunked(request):
+        # Django reads a body without Content-Length as empty; the WSGI server (gunicorn)
+        # de-chunks wsgi.input, so read it directly — still no more than the cap.
+        body = request.META["wsgi.input"].read(cap + 1)
+    else:
+        body = request.read(cap + 1)
     return None if len(body) > cap else body
+
+
+def _is_chunked(request: HttpRequest) -> bool:
+    return "chunked" in request.META.get("HTTP_TRANSFER_ENCODING", "").lower()
+
+
+def client_address(request: HttpRequest) -> str:
+    """The caller's address: X-Forwarded-For is believed only from a trusted proxy."""
+    remote = request.META.get("REMOTE_ADDR", "")
+    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+    if not forwarded or not _in_networks(remote, settings.TRUSTED_PROXIES):
+        return remote
+    # Walk from the nearest hop back; the first address that is not one of our proxies
+    # is the client (anything further left could have been written by the client).
+    for hop in reversed([h.strip() for h in forwarded.split(",") if h.strip()]):
+        if not _in_networks(hop, settings.TRUSTED_PROXIES):
+            return hop
+    return remote
+
+
+def address_allowed(endpoint: WebhookEndpoint, address: str) -> bool:
+    networks = [line.strip() for line in endpoint.allowed_ips.splitlines() if line.strip()]
+    return not networks or _in_networks(address, networks)
+
+
+def _in_networks(address: str, networks: Iterable[str]) -> bool:
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    for network in networks:
+        try:
+            if ip in ipaddress.ip_network(network, strict=False):
+                return True
+        except ValueError:
+            continue  # a typo in the allowlist must not open or crash the endpoint
+    return False
 
 
 def inbound_request(request: HttpRequest, body: bytes) -> InboundRequest:
@@ -83,6 +127,7 @@ def inbound_event_store(
     request: HttpRequest,
     inbound: InboundRequest,
     auth_error: str,
+    response_code: int,
 ) -> InboundEvent:
     """Commit the raw event; authentic ones are processed once the commit is done."""
     provider = endpoint.provider_adapter()
@@ -97,10 +142,10 @@ def inbound_event_store(
             # An unauthentic body is not worth keeping: it may be hostile and it is never
             # processed. The log row (time, address, reason) is what support needs.
             body=b"" if auth_error else inbound.body,
-            remote_addr=request.META.get("REMOTE_ADDR") or None,
+            remote_addr=_valid_ip(client_address(request)),
             auth_ok=not auth_error,
             auth_error=auth_error[:200],
-            response_code=401 if auth_error else 200,
+            response_code=response_code,
             state=InboundEvent.State.REJECTED if auth_error else InboundEvent.State.PENDING,
         )
         if not auth_error:
@@ -110,6 +155,13 @@ def inbound_event_store(
     ):
         WebhookEndpoint.objects.filter(pk=endpoint.pk).update(last_received_at=now)
     return event
+
+
+def _valid_ip(address: str) -> str | None:
+    try:
+        return str(ipaddress.ip_address(address))
+    except ValueError:
+        return None
 
 
 _last_kick = 0.0
@@ -207,9 +259,11 @@ def _events_apply(events: list[InboundEvent]) -> None:
             except Exception as exc:
                 _event_fail(item[0], exc)
     # Batch time shared out: what one event cost, for the log and the metrics.
-    elapsed_ms = (time.perf_counter() - started) * 1000 / len(events)
+    elapsed = time.perf_counter() - started
+    APPLY_SECONDS.observe(elapsed)
     for event in events:
-        event.processing_ms = elapsed_ms
+        event.processing_ms = elapsed * 1000 / len(events)
+        EVENTS_PROCESSED.labels(event.outcome or "unknown").inc()
     InboundEvent.objects.bulk_update(
         events,
         [
@@ -247,7 +301,10 @@ def _event_parse(
 
 def _parsed_apply(parsed: list[tuple[InboundEvent, list[DeliveryReport]]]) -> None:
     items = [(report, event.pk) for event, reports in parsed for report in reports]
-    outcomes = iter(reports_apply(items=items))
+    applied = reports_apply(items=items)
+    for outcome in applied:
+        REPORTS.labels(outcome.value).inc()
+    outcomes = iter(applied)
     for event, reports in parsed:
         event_outcomes = [next(outcomes) for _ in reports]
         event.report_count = len(reports)

@@ -11,6 +11,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 
 from . import services
+from .metrics import WEBHOOK_REQUESTS
 from .providers import AuthError
 
 logger = logging.getLogger(__name__)
@@ -41,21 +42,33 @@ def receive(request: HttpRequest, slug: str) -> HttpResponse:
         return response
     body = services.body_read(request)
     if body is None:
+        WEBHOOK_REQUESTS.labels(endpoint.provider, "too_large").inc()
         return _error(413, "body too large")
     inbound = services.inbound_request(request, body)
-    auth_error = ""
-    try:
-        provider.verify(inbound, endpoint.secrets)
-    except AuthError as exc:
-        auth_error = str(exc)
+    auth_error, refusal = "", 401
+    if not services.address_allowed(endpoint, services.client_address(request)):
+        auth_error, refusal = "address not in the endpoint's allowlist", 403
+    else:
+        try:
+            provider.verify(inbound, endpoint.secrets)
+        except AuthError as exc:
+            auth_error = str(exc)
     try:
         event = services.inbound_event_store(
-            endpoint=endpoint, request=request, inbound=inbound, auth_error=auth_error
+            endpoint=endpoint,
+            request=request,
+            inbound=inbound,
+            auth_error=auth_error,
+            response_code=refusal if auth_error else 200,
         )
     except DatabaseError:
         logger.exception("webhook %s: could not store the event", slug)
+        WEBHOOK_REQUESTS.labels(endpoint.provider, "unavailable").inc()
         return _error(503, "temporarily unavailable, retry later", Retry_After="30")
     if auth_error:
         logger.info("webhook %s: event %s rejected: %s", slug, event.pk, auth_error)
-        return _error(401, "authentication failed")
+        result = "unauthorized" if refusal == 401 else "forbidden"
+        WEBHOOK_REQUESTS.labels(endpoint.provider, result).inc()
+        return _error(refusal, "authentication failed" if refusal == 401 else "forbidden")
+    WEBHOOK_REQUESTS.labels(endpoint.provider, "accepted").inc()
     return provider.acknowledge()
