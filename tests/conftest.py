@@ -12,6 +12,14 @@ from webhooks.services import inbox_drain
 from .helpers import SMSTAKE_SECRET, WAVIX_SECRET, smstake_sign
 
 
+@pytest.fixture(autouse=True)
+def _login_lockout_only_where_tested(request: pytest.FixtureRequest, settings) -> None:  # type: ignore[no-untyped-def]
+    """django-axes wants a request on every authenticate(); the test client's login() has
+    none. Lockout is tested on its own (marker `axes`); elsewhere it is out of the way."""
+    if request.node.get_closest_marker("axes") is None:
+        settings.AXES_ENABLED = False
+
+
 def run_worker() -> None:
     """With a broker (CI's Redis run) the kick went to Redis: do what the worker does.
 
