@@ -2,8 +2,9 @@
 
 import hashlib
 from collections.abc import Iterable, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
@@ -198,3 +199,19 @@ def _status_event(
         inbound_event_id=inbound_event_id,
         dedup_key=key,
     )
+
+
+def status_events_prune(*, now: datetime | None = None, batch_size: int = 5000) -> int:
+    """Retention: delete status events older than RETENTION_STATUS_EVENT_DAYS, in batches.
+
+    Messages keep their current status and times; rollups are kept. The settings refuse a
+    window shorter than the longest provider retry horizon, so a late retry of a deleted
+    report can never be applied twice.
+    """
+    cutoff = (now or timezone.now()) - timedelta(days=settings.RETENTION_STATUS_EVENT_DAYS)
+    total = 0
+    while ids := list(
+        StatusEvent.objects.filter(received_at__lt=cutoff).values_list("pk", flat=True)[:batch_size]
+    ):
+        total += StatusEvent.objects.filter(pk__in=ids).delete()[0]
+    return total

@@ -167,6 +167,7 @@ CELERY_BEAT_SCHEDULE = {
         "task": "webhooks.tasks.drain_inbox",
         "schedule": float(envint("INBOX_SWEEP_SECONDS", "10")),
     },
+    "prune": {"task": "webhooks.tasks.prune", "schedule": 24 * 3600.0},
 }
 
 # --- REST framework -------------------------------------------------------------------
@@ -200,6 +201,15 @@ PHONE_DEFAULT_REGION = envstr("PHONE_DEFAULT_REGION", "IN")
 # are parked as failed for a human to look at.
 INBOX_MAX_ATTEMPTS = envint("INBOX_MAX_ATTEMPTS", "5")
 INBOX_BATCH_SIZE = envint("INBOX_BATCH_SIZE", "500")
+# Retention. Raw bodies go first (they may hold personal data); the log row stays for
+# support; status history goes last. Rollups are never pruned.
+RETENTION_RAW_BODY_DAYS = envint("RETENTION_RAW_BODY_DAYS", "30")
+RETENTION_INBOUND_EVENT_DAYS = envint("RETENTION_INBOUND_EVENT_DAYS", "90")
+RETENTION_STATUS_EVENT_DAYS = envint("RETENTION_STATUS_EVENT_DAYS", "400")
+# Deduplication keys live on status events: they must outlive the longest provider retry
+# horizon (SMSTAKE retries for 72 h), or a late retry would be applied twice.
+if RETENTION_STATUS_EVENT_DAYS < 4:
+    raise ImproperlyConfigured("RETENTION_STATUS_EVENT_DAYS must be at least 4 (72 h retries)")
 # /readyz answers 503 when the inbox is further behind than this.
 READY_MAX_BACKLOG = envint("READY_MAX_BACKLOG", "50000")
 READY_MAX_PENDING_AGE = envint("READY_MAX_PENDING_AGE", "300")  # seconds

@@ -3,14 +3,14 @@
 import ipaddress
 import logging
 import time
-from collections.abc import Iterable, Sequence
-from datetime import timedelta
+from collections.abc import Callable, Iterable, Sequence
+from datetime import datetime, timedelta
 from functools import partial
 from urllib.parse import parse_qs, urlencode
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 
@@ -342,3 +342,34 @@ def _event_fail(event: InboundEvent, exc: Exception) -> None:
 
 def _backoff(attempts: int) -> timedelta:
     return timedelta(seconds=min(10 * 2 ** (attempts - 1), 3600))
+
+
+def inbox_prune(*, now: datetime | None = None, batch_size: int = 5000) -> tuple[int, int]:
+    """Retention: drop raw bodies after RETENTION_RAW_BODY_DAYS and log rows after
+    RETENTION_INBOUND_EVENT_DAYS, in batches so no statement holds locks for long.
+    Idempotent. Returns (bodies cleared, events deleted). Pending events are never touched.
+    """
+    now = now or timezone.now()
+    body_cutoff = now - timedelta(days=settings.RETENTION_RAW_BODY_DAYS)
+    event_cutoff = now - timedelta(days=settings.RETENTION_INBOUND_EVENT_DAYS)
+    done = ~Q(state=InboundEvent.State.PENDING)
+    cleared = _in_batches(
+        InboundEvent.objects.filter(done, received_at__lt=body_cutoff).exclude(body=b""),
+        lambda ids: InboundEvent.objects.filter(pk__in=ids).update(body=b""),
+        batch_size,
+    )
+    deleted = _in_batches(
+        InboundEvent.objects.filter(done, received_at__lt=event_cutoff),
+        lambda ids: InboundEvent.objects.filter(pk__in=ids).delete()[0],
+        batch_size,
+    )
+    return cleared, deleted
+
+
+def _in_batches(queryset: QuerySet, action: Callable[[list[int]], int], size: int) -> int:
+    total = 0
+    while ids := list(queryset.values_list("pk", flat=True)[:size]):
+        total += action(ids)
+        if len(ids) < size:
+            break
+    return total

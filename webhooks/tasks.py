@@ -1,5 +1,7 @@
 from celery import shared_task
 
+from deliveries.services import status_events_prune
+
 from . import services
 
 
@@ -7,3 +9,14 @@ from . import services
 def drain_inbox() -> int:
     """Process every pending inbound event. Also run periodically, as the sweeper."""
     return services.inbox_drain()
+
+
+@shared_task
+def prune() -> dict[str, int]:
+    """Daily retention: raw bodies, old log rows, old status history (rollups are kept)."""
+    cleared, deleted = services.inbox_prune()
+    return {
+        "bodies_cleared": cleared,
+        "inbound_events_deleted": deleted,
+        "status_events_deleted": status_events_prune(),
+    }

@@ -1,0 +1,47 @@
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from deliveries.models import Message, StatusEvent
+from webhooks import tasks
+from webhooks.models import InboundEvent
+
+from ..helpers import fixture_bytes
+
+pytestmark = pytest.mark.django_db
+
+
+def test_retention_clears_old_bodies_then_old_rows_and_keeps_the_message(post_smstake, settings):
+    settings.RETENTION_RAW_BODY_DAYS = 30
+    settings.RETENTION_INBOUND_EVENT_DAYS = 90
+    settings.RETENTION_STATUS_EVENT_DAYS = 400
+    post_smstake(fixture_bytes("smstake", "sent.json"))
+    post_smstake(fixture_bytes("smstake", "delivered.json"))
+    old, recent = InboundEvent.objects.order_by("pk")
+    InboundEvent.objects.filter(pk=old.pk).update(received_at=timezone.now() - timedelta(days=31))
+
+    assert tasks.prune()["bodies_cleared"] == 1
+    assert bytes(InboundEvent.objects.get(pk=old.pk).body) == b""
+    assert bytes(InboundEvent.objects.get(pk=recent.pk).body) != b""
+
+    InboundEvent.objects.filter(pk=old.pk).update(received_at=timezone.now() - timedelta(days=91))
+    StatusEvent.objects.update(received_at=timezone.now() - timedelta(days=401))
+    result = tasks.prune()
+
+    assert result == {"bodies_cleared": 0, "inbound_events_deleted": 1, "status_events_deleted": 2}
+    assert Message.objects.get().status == "delivered"
+    assert tasks.prune() == {  # idempotent
+        "bodies_cleared": 0,
+        "inbound_events_deleted": 0,
+        "status_events_deleted": 0,
+    }
+
+
+def test_pending_events_are_never_pruned(client, smstake_endpoint):
+    client.post("/webhooks/smstake/", data=b"{}", content_type="application/json")
+    InboundEvent.objects.update(state="pending", received_at=timezone.now() - timedelta(days=999))
+
+    tasks.prune()
+
+    assert InboundEvent.objects.count() == 1
