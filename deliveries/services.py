@@ -9,6 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from . import status as st
+from .bulk import bulk_update_rows
 from .models import Campaign, Message, StatusEvent
 from .phones import phone_to_e164
 from .reports import DeliveryReport
@@ -79,7 +80,9 @@ def reports_apply(
             outcomes.append(outcome)
             events.append(_status_event(message, report, outcome, key, inbound_event_id, now))
         StatusEvent.objects.bulk_create(events)
-        Message.objects.bulk_update(list(touched.values()), _UPDATE_FIELDS)
+        for message in touched.values():
+            message.updated_at = now  # auto_now is not applied by a raw UPDATE
+        bulk_update_rows(Message, list(touched.values()), _UPDATE_FIELDS)
     return outcomes
 
 

@@ -115,7 +115,13 @@ except Exception as exc:  # dj_database_url raises several types for a malformed
 if _default_db["ENGINE"] == "django.db.backends.sqlite3":
     # IMMEDIATE makes every transaction take the write lock at BEGIN, so two requests
     # applying reports for one message serialize instead of failing with "locked".
-    _default_db["OPTIONS"] = {"transaction_mode": "IMMEDIATE", "timeout": 30}
+    # WAL lets the dashboard read while a webhook writes; synchronous=NORMAL is durable
+    # across process crashes (not power loss), right for the embedded, single-box setup.
+    _default_db["OPTIONS"] = {
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 30,
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    }
     _default_db["CONN_MAX_AGE"] = 0
 elif _default_db["ENGINE"] == "django.db.backends.postgresql":
     # A short connect timeout lets the webhook answer 503 quickly when PostgreSQL is down,

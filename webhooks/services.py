@@ -15,6 +15,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from deliveries import status as st
+from deliveries.bulk import bulk_update_rows
 from deliveries.reports import DeliveryReport
 from deliveries.services import reports_apply
 
@@ -264,7 +265,8 @@ def _events_apply(events: list[InboundEvent]) -> None:
     for event in events:
         event.processing_ms = elapsed * 1000 / len(events)
         EVENTS_PROCESSED.labels(event.outcome or "unknown").inc()
-    InboundEvent.objects.bulk_update(
+    bulk_update_rows(
+        InboundEvent,
         events,
         [
             "state",
