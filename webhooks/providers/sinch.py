@@ -1,0 +1,127 @@
+"""Sinch SMS delivery reports: per-recipient and batch reports.
+
+Documentation: https://developers.sinch.com/docs/sms/api-reference/sms/tag/Delivery-reports
+(`recipient_delivery_report_sms`: `batch_id`, `recipient`, `status`, `code`, `at`,
+`operator_status_at`, `client_reference`, `operator`; `delivery_report_sms`: `statuses[]`
+with `code`, `status`, `count`, `recipients[]`) and the callback signing guide
+https://developers.sinch.com/docs/conversation/keyconcepts#callback-signing:
+`x-sinch-webhook-signature` is base64 HMAC-SHA256, keyed by the callback secret, over
+`<raw body>.<x-sinch-webhook-signature-nonce>.<x-sinch-webhook-signature-timestamp>`;
+the timestamp (Unix seconds) must be within 300 seconds.
+
+A Sinch message is a batch: `message_id` is the `batch_id`, the recipient goes to `to`.
+Summary batch reports name no recipient, so they are used only for single-message batches.
+
+Fixtures (tests/fixtures/sinch/): `recipient_delivered.json`,
+`recipient_failed_402.json`, `batch_full.json`.
+"""
+
+from collections.abc import Sequence
+from typing import Any
+
+from deliveries.reports import Channel, DeliveryReport
+from deliveries.status import Status
+
+from .base import (
+    AuthError,
+    InboundRequest,
+    ParseError,
+    Provider,
+    constant_time_equal,
+    hmac_b64,
+    parse_time,
+    positive_int,
+    text,
+    timestamp_check,
+)
+
+STATUS_MAP: dict[str, Status] = {
+    "queued": Status.QUEUED,
+    "dispatched": Status.SENT,
+    "aborted": Status.FAILED,
+    "cancelled": Status.FAILED,
+    "rejected": Status.REJECTED,
+    "deleted": Status.FAILED,
+    "delivered": Status.DELIVERED,
+    "failed": Status.UNDELIVERED,
+    "expired": Status.EXPIRED,
+    "unknown": Status.UNKNOWN,
+}
+SIGNATURE_HEADER = "x-sinch-webhook-signature"
+TOLERANCE = 300  # seconds
+# `code` 0 is "delivered"; 400/401 are queued/dispatched: not errors.
+_NOT_ERRORS = {"", "0", "400", "401"}
+
+
+class SinchProvider(Provider):
+    name = "sinch"
+    label = "Sinch"
+    secret_headers = ("authorization", SIGNATURE_HEADER)
+    setup_help = (
+        "Sinch Customer Dashboard → SMS → APIs → your service: paste this URL as “Callback "
+        "URL” and set delivery_report to per_recipient (or full) when sending. Paste the "
+        "webhook signing secret here."
+    )
+
+    def verify(self, request: InboundRequest, secrets: Sequence[str]) -> None:
+        signature = request.header(SIGNATURE_HEADER).strip()
+        nonce = request.header(SIGNATURE_HEADER + "-nonce")
+        timestamp = request.header(SIGNATURE_HEADER + "-timestamp").strip()
+        if not signature or not nonce or not timestamp:
+            raise AuthError("missing x-sinch-webhook-signature headers")
+        algorithm = request.header(SIGNATURE_HEADER + "-algorithm") or "HmacSHA256"
+        if algorithm.lower() != "hmacsha256":
+            raise AuthError("unsupported signature algorithm")
+        timestamp_check(timestamp, tolerance=TOLERANCE)
+        signed = request.body + f".{nonce}.{timestamp}".encode("utf-8", "surrogateescape")
+        for secret in secrets:
+            if secret and constant_time_equal(signature, hmac_b64(secret.encode(), signed)):
+                return
+        raise AuthError("wrong x-sinch-webhook-signature")
+
+    def parse(self, request: InboundRequest) -> list[DeliveryReport]:
+        data = request.json_object()
+        kind = text(data.get("type"))
+        batch_id = text(data.get("batch_id"))
+        if not batch_id:
+            raise ParseError("missing batch_id")
+        if kind.startswith("recipient_delivery_report"):
+            return [self._report(data, batch_id, data, text(data.get("recipient")))]
+        if not kind.startswith("delivery_report"):
+            raise ParseError(f"unknown report type {kind!r}")
+        reports = []
+        for index, entry in enumerate(data.get("statuses") or []):
+            if not isinstance(entry, dict):
+                self.item_errors.append(f"statuses[{index}]: not an object")
+                continue
+            recipients = [r for r in entry.get("recipients") or [] if isinstance(r, str)]
+            if not recipients and positive_int(data.get("total_message_count")) == 1:
+                recipients = [""]
+            elif not recipients:
+                self.item_errors.append(f"statuses[{index}]: a summary names no recipient")
+            reports += [self._report(data, batch_id, entry, r) for r in recipients]
+        return reports
+
+    def _report(
+        self, data: dict[str, Any], batch_id: str, entry: dict[str, Any], recipient: str
+    ) -> DeliveryReport:
+        raw_status = text(entry.get("status"))
+        status = STATUS_MAP.get(raw_status.lower(), Status.UNKNOWN)
+        code = text(entry.get("code"))
+        at = parse_time(data.get("operator_status_at")) or parse_time(data.get("at"))
+        return DeliveryReport(
+            provider=self.name,
+            message_id=batch_id,
+            status=status,
+            provider_status=raw_status,
+            event_time=at,
+            provider_code=code,
+            error_code="" if code in _NOT_ERRORS else code,
+            channel=Channel.SMS,
+            to=recipient,
+            sender=text(data.get("applied_originator")),
+            operator=text(data.get("operator")),
+            client_ref=text(data.get("client_reference")),
+            segments=positive_int(data.get("number_of_message_parts")),
+            delivered_at=at if status == Status.DELIVERED else None,
+        )
