@@ -203,3 +203,12 @@ def form_values(request: InboundRequest) -> dict[str, str]:
 def sha256_hex(data: bytes | str) -> str:
     raw = data.encode("utf-8", "surrogateescape") if isinstance(data, str) else data
     return hashlib.sha256(raw).hexdigest()
+
+
+def validity_check(not_before: Any, expires: Any, *, leeway: int) -> None:
+    """A token's nbf/exp window (Unix seconds) contains now, or AuthError."""
+    if not isinstance(not_before, int | float) or not isinstance(expires, int | float):
+        raise AuthError("missing nbf/exp")
+    now = clock()
+    if now + leeway < not_before or now - leeway > expires:
+        raise AuthError("token outside its validity window")

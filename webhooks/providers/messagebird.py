@@ -26,10 +26,10 @@ from .base import (
     InboundRequest,
     ParseError,
     Provider,
-    clock,
     form_values,
     parse_time,
     sha256_hex,
+    validity_check,
 )
 
 STATUS_MAP: dict[str, Status] = {
@@ -60,14 +60,9 @@ class MessagebirdProvider(Provider):
         if not token:
             raise AuthError("missing MessageBird-Signature-JWT")
         claims = _claims(token, secrets)
-        now = clock()
         if claims.get("iss") != "MessageBird":
             raise AuthError("wrong issuer")
-        nbf, exp = claims.get("nbf"), claims.get("exp")
-        if not isinstance(nbf, int | float) or not isinstance(exp, int | float):
-            raise AuthError("missing nbf/exp")
-        if now + LEEWAY < nbf or now - LEEWAY > exp:
-            raise AuthError("token outside its validity window")
+        validity_check(claims.get("nbf"), claims.get("exp"), leeway=LEEWAY)
         if not _hash_equal(claims.get("url_hash"), sha256_hex(request.url)):
             raise AuthError("url_hash does not match the URL")
         payload_hash = claims.get("payload_hash")
