@@ -29,7 +29,6 @@ from .base import (
     ParseError,
     Provider,
     constant_time_equal,
-    form_values,
     parse_time,
     text,
     timestamp_check,
@@ -113,11 +112,16 @@ def _params(request: InboundRequest, *, auth: bool) -> dict[str, str]:
             raise
         return {str(k): text(v) for k, v in data.items()}
     try:
-        return form_values(request)
+        form = request.form()
     except ParseError:
         if auth:
             raise AuthError("body is not a form") from None
         raise
+    # Vonage never repeats a parameter; a repeated one would be read once but could
+    # hide what was signed, so it is not authentic.
+    if auth and any(len(values) > 1 for values in form.values()):
+        raise AuthError("repeated parameter")
+    return {key: values[0] if values else "" for key, values in form.items()}
 
 
 def _sigs(signed: str, secret: str) -> list[str]:

@@ -7,7 +7,7 @@ from django.test import Client
 
 from webhooks.models import WebhookEndpoint
 
-from .signers import Req, endpoint_secret, key_for, sign
+from .signers import Req, endpoint_secret, key_for, send_request, sign
 
 
 @pytest.fixture
@@ -16,15 +16,7 @@ def send(client: Client, django_capture_on_commit_callbacks) -> Callable[[Req], 
 
     def send(req: Req):  # type: ignore[no-untyped-def]
         with django_capture_on_commit_callbacks(execute=True):
-            if req.method == "GET":
-                return client.get(req.path, headers=req.headers)
-            return client.generic(
-                req.method,
-                req.path,
-                data=req.body,
-                content_type=req.content_type,
-                headers=req.headers,
-            )
+            return send_request(client, req)
 
     return send
 
