@@ -161,7 +161,7 @@ def text(value: Any) -> str:
 def positive_int(value: Any) -> int | None:
     try:
         number = int(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):  # OverflowError: a JSON Infinity
         return None
     return number if 0 <= number < 2**31 else None
 
@@ -212,3 +212,8 @@ def validity_check(not_before: Any, expires: Any, *, leeway: int) -> None:
     now = clock()
     if now + leeway < not_before or now - leeway > expires:
         raise AuthError("token outside its validity window")
+
+
+def as_list(value: Any) -> list[Any]:
+    """A payload value that should be a list; anything else counts as empty."""
+    return value if isinstance(value, list) else []

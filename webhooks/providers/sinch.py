@@ -27,6 +27,7 @@ from .base import (
     InboundRequest,
     ParseError,
     Provider,
+    as_list,
     constant_time_equal,
     hmac_b64,
     parse_time,
@@ -90,11 +91,11 @@ class SinchProvider(Provider):
         if not kind.startswith("delivery_report"):
             raise ParseError(f"unknown report type {kind!r}")
         reports = []
-        for index, entry in enumerate(data.get("statuses") or []):
+        for index, entry in enumerate(as_list(data.get("statuses"))):
             if not isinstance(entry, dict):
                 self.item_errors.append(f"statuses[{index}]: not an object")
                 continue
-            recipients = [r for r in entry.get("recipients") or [] if isinstance(r, str)]
+            recipients = [r for r in as_list(entry.get("recipients")) if isinstance(r, str)]
             if not recipients and positive_int(data.get("total_message_count")) == 1:
                 recipients = [""]
             elif not recipients:

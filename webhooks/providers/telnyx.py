@@ -24,6 +24,7 @@ from .base import (
     InboundRequest,
     ParseError,
     Provider,
+    as_list,
     b64decode_loose,
     parse_time,
     positive_int,
@@ -84,7 +85,7 @@ class TelnyxProvider(Provider):
         payload = data.get("payload")
         if not isinstance(payload, dict) or not text(payload.get("id")):
             raise ParseError("missing data.payload.id")
-        recipients = [r for r in payload.get("to") or [] if isinstance(r, dict)]
+        recipients = [r for r in as_list(payload.get("to")) if isinstance(r, dict)]
         if not recipients:
             raise ParseError("missing data.payload.to[]")
         return [self._report(payload, data, r) for r in recipients]
@@ -94,7 +95,7 @@ class TelnyxProvider(Provider):
     ) -> DeliveryReport:
         raw_status = text(recipient.get("status"))
         status = STATUS_MAP.get(raw_status.lower(), Status.UNKNOWN)
-        errors = [e for e in payload.get("errors") or [] if isinstance(e, dict)]
+        errors = [e for e in as_list(payload.get("errors")) if isinstance(e, dict)]
         error = errors[0] if errors else {}
         sender = payload.get("from")
         completed = parse_time(payload.get("completed_at"))
