@@ -8,8 +8,10 @@ REJECTED per https://www.infobip.com/docs/essentials/response-status-and-error-c
 Infobip does not sign reports: the endpoint secret authenticates them, as the basic-auth
 password or a `token` query parameter in the notifyUrl.
 
-Fixtures (tests/fixtures/infobip/): `delivered.json` (the documentation's example, two
-results), `undeliverable_absent_subscriber.json`, `mixed_with_bad_item.json`.
+Fixtures (tests/fixtures/infobip/): `delivered.json` is the documentation's two-result
+example (its ids, numbers and status/error objects); `undeliverable_absent_subscriber.json`
+uses the documented UNDELIVERABLE group with error 27 EC_ABSENT_SUBSCRIBER;
+`mixed_with_bad_item.json` adds a result without messageId and a non-object.
 """
 
 from collections.abc import Sequence

@@ -8,7 +8,8 @@ submission (`message_status` ESME_ROK or an ESME_R* error), level 2 is the termi
 `ACK/Jasmin`. It does not sign: the dlr-url carries the endpoint secret as `token`.
 
 Fixtures (tests/fixtures/jasmin/): `level1_accepted.txt`, `level2_delivered.txt`,
-`level2_undelivered.txt` (POST forms as in the documentation's example).
+`level2_undelivered.txt` — POST forms with the documented field names and values; the ids
+and texts are ours (the documentation gives field lists, not captured requests).
 """
 
 from collections.abc import Sequence

@@ -11,8 +11,10 @@ The dlr-url dlrdash expects (set by the application that submits to Kannel):
 `https://HOST/webhooks/SLUG/?token=SECRET&id=YOUR_ID&type=%d&reply=%A&to=%p&from=%P&ts=%T&fid=%F`
 where `id` is the sender's own message id (the receipt id `%F` is used when it is missing).
 
-Fixtures (tests/fixtures/kannel/): `delivered.txt` (type 1 with a DELIVRD receipt),
-`undelivered.txt` (type 2, UNDELIV err:001), `nack.txt` (type 16, NACK/0x0000000b).
+Fixtures (tests/fixtures/kannel/): `delivered.txt` (type 1, a DELIVRD receipt with a
+decimal id), `undelivered.txt` (type 2, UNDELIV err:001, a hex id and 12-digit dates),
+`nack.txt` (type 16, NACK/0x0000000b). Built from the user guide's escape codes and the
+SMPP appendix's receipt format; the values are ours.
 """
 
 from collections.abc import Sequence

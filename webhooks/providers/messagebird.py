@@ -9,8 +9,9 @@ is an HS256 JWT keyed by the signing key, with `iss` "MessageBird", `nbf`/`exp`,
 `payload_hash`. Checked against messagebird/go-rest-api's
 `signature_jwt/testdata/reference.json`.
 
-Fixtures (tests/fixtures/messagebird/): `delivered.txt` and `delivery_failed_1.txt`
-(query strings from the documentation's example, error 1 = unknown subscriber).
+Fixtures (tests/fixtures/messagebird/): `delivered.txt` and `delivery_failed_1.txt`,
+query strings with the documented parameters (recipient and mccmnc as in MessageBird's SDK
+examples; statusErrorCode 1 = unknown subscriber in the documented error list).
 """
 
 import hmac

@@ -10,8 +10,9 @@ than one auth token is active. The older `X-Plivo-Signature-V2` signs the URL wi
 query followed by `X-Plivo-Signature-V2-Nonce`. Written after plivo-python's
 `plivo/utils/signature_v3.py`; the V2 vector is from its `tests/resources/test_signature.py`.
 
-Fixtures (tests/fixtures/plivo/): `delivered.txt`, `undelivered_300.txt` (the callback
-example of the documentation with error 300, “Failed to dispatch message”).
+Fixtures (tests/fixtures/plivo/): `delivered.txt`, `undelivered_300.txt` (error 300,
+“Failed to dispatch message”) — form bodies with the documented callback fields; the ids
+and numbers are ours.
 """
 
 from collections.abc import Sequence

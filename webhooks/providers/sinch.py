@@ -12,8 +12,9 @@ the timestamp (Unix seconds) must be within 300 seconds.
 A Sinch message is a batch: `message_id` is the `batch_id`, the recipient goes to `to`.
 Summary batch reports name no recipient, so they are used only for single-message batches.
 
-Fixtures (tests/fixtures/sinch/): `recipient_delivered.json`,
-`recipient_failed_402.json`, `batch_full.json`.
+Fixtures (tests/fixtures/sinch/): `recipient_delivered.json`, `recipient_failed_402.json`
+(code 402, unroutable) and `batch_full.json`, shaped as the API reference's schemas;
+batch id and numbers as in its examples, the rest ours.
 """
 
 from collections.abc import Sequence

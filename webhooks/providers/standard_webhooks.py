@@ -15,7 +15,7 @@ names or common synonyms), `error_code`, `error_message`, `to`, `from`, `channel
 `operator`, `client_ref`, `timestamp`.
 
 Fixtures (tests/fixtures/standard_webhooks/): `delivered.json`, `failed.json`,
-`batch_with_bad_item.json`.
+`batch_with_bad_item.json` — dlrdash's own body format, described above.
 """
 
 from collections.abc import Sequence

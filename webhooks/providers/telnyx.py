@@ -6,8 +6,10 @@ Documentation: https://developers.telnyx.com/docs/messaging/messages/receiving-w
 `telnyx-signature-ed25519` is the base64 Ed25519 signature of `<telnyx-timestamp>|<body>`,
 checked with the account's public key, and the timestamp must be within 300 seconds.
 
-Fixtures (tests/fixtures/telnyx/): `delivered.json` (the documentation's message.finalized
-example), `delivery_failed_40008.json` (a finalized event with an error).
+Fixtures (tests/fixtures/telnyx/): `delivered.json` is the documentation's
+message.finalized example (its event id and times), completed with the fields of the API
+reference's deliveryUpdate callback; `delivery_failed_40008.json` is the same event with
+status delivery_failed and an `errors[]` entry as the reference describes it.
 """
 
 from collections.abc import Sequence

@@ -7,8 +7,9 @@ request was sent to followed by every POST field name and value, sorted by name;
 bodies the URL carries `bodySHA256` and no fields are appended). Checked against the
 vectors of twilio-python's `tests/unit/test_request_validator.py`.
 
-Fixtures (tests/fixtures/twilio/): `delivered.txt` and `undelivered_30003.txt` follow the
-documentation's callback example; `whatsapp_read.txt` a WhatsApp read receipt.
+Fixtures (tests/fixtures/twilio/): `delivered.txt`, `undelivered_30003.txt` and
+`whatsapp_read.txt`, form bodies with the fields of the documentation's status callback
+example (its placeholder numbers; the SIDs are ours).
 """
 
 import base64

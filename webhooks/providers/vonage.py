@@ -11,8 +11,9 @@ the signature secret ("md5hash"), or an HMAC (MD5, SHA-1, SHA-256, SHA-512) of i
 the secret. Checked against the `md5hash` vector of Vonage's SDK signature tests (params
 a=1, b=2, timestamp=1461605396, secret "secret").
 
-Fixtures (tests/fixtures/vonage/): `delivered.txt` (the guide's example, as a query
-string), `failed_expired.json` (a POST-JSON receipt for an absent handset).
+Fixtures (tests/fixtures/vonage/): `delivered.txt` (a GET query) and
+`failed_expired.json` (POST-JSON, err-code 27 = absent subscriber), with the documented
+fields; values are ours, numbers from Vonage's reserved example range.
 """
 
 import hashlib

@@ -6,8 +6,9 @@ body: `message_uuid`, `status`, `timestamp`, `channel`, `error` {type, title, de
 webhook carries `Authorization: Bearer <JWT>`, HS256-signed with the account's signature
 secret, whose `payload_hash` claim is the hex SHA-256 of the body and `iat` the signing time.
 
-Fixtures (tests/fixtures/vonage_messages/): `delivered.json` (the reference's SMS example),
-`whatsapp_read.json`, `rejected_1020.json` (an error object as documented).
+Fixtures (tests/fixtures/vonage_messages/): `delivered.json`, `whatsapp_read.json`
+and `rejected_1020.json` (the documented error object), shaped as the API reference's
+message-status schema; the UUIDs are ours.
 """
 
 import hmac

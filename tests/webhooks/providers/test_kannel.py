@@ -1,5 +1,7 @@
 """Kannel dlr-url GETs: type 1/2/16 with the SMSC reply, token auth."""
 
+from dataclasses import replace
+
 import pytest
 
 from deliveries.models import Message
@@ -51,3 +53,17 @@ def test_kannel_may_not_post(send, endpoint_for):
     response = send(request("kannel", "delivered.txt", method="POST").with_query(token="x"))
 
     assert response.status_code == 405
+
+
+def test_without_an_id_parameter_the_receipt_id_is_the_message_id(send, endpoint_for):
+    from .signers import key_for
+
+    endpoint_for("kannel")
+    req = request("kannel", "undelivered.txt")
+    path = req.path.replace("id=order-6002&", "").replace("&fid=52A3F1B7", "")
+
+    response = send(replace(req, path=path).with_query(token=key_for("kannel")))
+
+    assert response.status_code == 200
+    message = Message.objects.get()
+    assert (message.message_id, message.status) == ("52A3F1B7", "undelivered")

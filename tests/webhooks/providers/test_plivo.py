@@ -61,3 +61,17 @@ def test_a_signature_for_another_url_is_refused(send, endpoint_for):
     response = send(signed.with_query(extra="1"))
 
     assert response.status_code == 401
+
+
+def test_one_of_several_comma_separated_v3_signatures_is_enough(send, endpoint_for):
+    from dataclasses import replace
+
+    from .signers import key_for, sign
+
+    endpoint_for("plivo")
+    signed = sign("plivo", request("plivo", "delivered.txt"), key_for("plivo"))
+    both = f"bm90LXRoaXMtb25l,{signed.headers['X-Plivo-Signature-V3']}"
+
+    response = send(replace(signed, headers={**signed.headers, "X-Plivo-Signature-V3": both}))
+
+    assert response.status_code == 200

@@ -118,3 +118,28 @@ def test_messages_api_jwt_issued_long_ago_is_refused(send, endpoint_for):
     response = send(replace(req, headers={"Authorization": f"Bearer {token}"}))
 
     assert response.status_code == 401
+
+
+@pytest.mark.parametrize("digest", ["md5", "sha1", "sha256", "sha512"])
+def test_every_hmac_signature_method_is_accepted(monkeypatch, digest):
+    import hmac
+
+    monkeypatch.setattr(base, "clock", lambda: 1461605396)
+    signed = "&a=1&b=2&timestamp=1461605396"
+    sig = hmac.new(b"secret", signed.encode(), digest).hexdigest().upper()
+    query = {"a": ["1"], "b": ["2"], "timestamp": ["1461605396"], "sig": [sig]}
+
+    VonageProvider().verify(
+        InboundRequest(method="GET", url="", headers={}, query=query), ["secret"]
+    )
+
+
+def test_a_repeated_parameter_is_refused(monkeypatch):
+    monkeypatch.setattr(base, "clock", lambda: 1461605396)
+    query = {"a": ["1", "9"], "b": ["2"], "timestamp": ["1461605396"]}
+    query["sig"] = ["6af838ef94998832dbfc29020b564830"]
+
+    with pytest.raises(AuthError):
+        VonageProvider().verify(
+            InboundRequest(method="GET", url="", headers={}, query=query), ["secret"]
+        )
