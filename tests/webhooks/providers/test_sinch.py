@@ -1,11 +1,14 @@
 """Sinch recipient and batch delivery reports, HMAC-signed with nonce and timestamp."""
 
+import base64
 import time
 from dataclasses import replace
 
 import pytest
 
 from deliveries.models import Message
+from webhooks.providers import AuthError, InboundRequest, base
+from webhooks.providers.sinch import SinchProvider
 
 from .signers import key_for, request, sign
 
@@ -55,3 +58,45 @@ def test_a_stale_signature_timestamp_is_refused(send, endpoint_for):
     response = send(replace(signed, headers=headers))
 
     assert response.status_code == 401
+
+
+# sinch-sdk-dotnet, Conversation/WebhooksTests.ValidateRequest
+SDK_BODY = (
+    b'{"app_id":"","accepted_time":"2021-10-18T17:49:13.813615Z","project_id":'
+    b'"e2df3a34-a71b-4448-9db5-a8d2baad28e4","contact_create_notification":{"contact":'
+    b'{"id":"01FJA8B466Y0R2GNXD78MD9SM1","channel_identities":[{"channel":"SMS",'
+    b'"identity":"48123456789","app_id":""}],"display_name":"New Test Contact","email":'
+    b'"new.contact@email.com","external_id":"","metadata":"","language":"EN_US"}},'
+    b'"message_metadata":""}'
+)
+SDK_HEADERS = {
+    "x-sinch-webhook-signature-nonce": "01FJA8B4A7BM43YGWSG9GBV067",
+    "x-sinch-webhook-signature-timestamp": "1634579353",
+    "x-sinch-webhook-signature": "6bpJoRmFoXVjfJIVglMoJzYXxnoxRujzR4k2GOXewOE=",
+}
+
+
+def test_it_accepts_the_sdk_signature_vector(monkeypatch):
+    monkeypatch.setattr(base, "clock", lambda: 1634579353)
+    req = InboundRequest(method="POST", url="", headers=SDK_HEADERS, body=SDK_BODY)
+
+    SinchProvider().verify(req, ["foo_secret1234"])
+
+
+def test_it_refuses_the_sdk_vector_once_the_timestamp_is_stale(monkeypatch):
+    monkeypatch.setattr(base, "clock", lambda: 1634579353 + 301)
+    req = InboundRequest(method="POST", url="", headers=SDK_HEADERS, body=SDK_BODY)
+
+    with pytest.raises(AuthError):
+        SinchProvider().verify(req, ["foo_secret1234"])
+
+
+def test_an_unsigned_sms_api_callback_with_basic_auth_is_accepted(send, endpoint_for):
+    endpoint_for("sinch")
+    credentials = base64.b64encode(f"sinch:{key_for('sinch')}".encode()).decode()
+    req = request("sinch", "recipient_delivered.json")
+
+    response = send(replace(req, headers={"Authorization": f"Basic {credentials}"}))
+
+    assert response.status_code == 200
+    assert Message.objects.get().status == "delivered"
