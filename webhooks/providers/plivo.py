@@ -6,7 +6,8 @@ and https://www.plivo.com/docs/messaging/concepts/signature-validation:
 `X-Plivo-Signature-V3` is base64 HMAC-SHA256, keyed by the auth token, over
 `<URL with its query sorted>?` + the POST fields sorted and concatenated (name then value)
 + `.` + `X-Plivo-Signature-V3-Nonce`; several comma-separated signatures are sent while more
-than one auth token is active. The older `X-Plivo-Signature-V2` signs the URL without its
+than one auth token is active (and `X-Plivo-Signature-MA-V3`, made with the main
+account's token, for subaccounts). The older `X-Plivo-Signature-V2` signs the URL without its
 query followed by `X-Plivo-Signature-V2-Nonce`. Written after plivo-python's
 `plivo/utils/signature_v3.py`; the V2 vector is from its `tests/resources/test_signature.py`.
 
@@ -43,13 +44,15 @@ STATUS_MAP: dict[str, Status] = {
     "rejected": Status.REJECTED,
 }
 V3_HEADER = "x-plivo-signature-v3"
+# The same V3 signature made with the main account's token, sent for subaccounts.
+MA_V3_HEADER = "x-plivo-signature-ma-v3"
 V2_HEADER = "x-plivo-signature-v2"
 
 
 class PlivoProvider(Provider):
     name = "plivo"
     label = "Plivo"
-    secret_headers = ("authorization", V3_HEADER, V2_HEADER)
+    secret_headers = ("authorization", V3_HEADER, MA_V3_HEADER, V2_HEADER)
     setup_help = (
         "Plivo Console → Messaging → Applications: paste this URL as “Message URL”, method "
         "POST (or pass it as `url` when sending). Paste the Auth Token (Console → Overview → "
@@ -57,7 +60,7 @@ class PlivoProvider(Provider):
     )
 
     def verify(self, request: InboundRequest, secrets: Sequence[str]) -> None:
-        if request.header(V3_HEADER):
+        if request.header(V3_HEADER) or request.header(MA_V3_HEADER):
             self._verify_v3(request, secrets)
         elif request.header(V2_HEADER):
             self._verify_v2(request, secrets)
@@ -73,7 +76,8 @@ class PlivoProvider(Provider):
         except ParseError:
             raise AuthError("body is not a form") from None
         base = v3_base(request.url, fields) + "." + nonce
-        offered = [s.strip() for s in request.header(V3_HEADER).split(",")]
+        headers = f"{request.header(V3_HEADER)},{request.header(MA_V3_HEADER)}"
+        offered = [s.strip() for s in headers.split(",") if s.strip()]
         for secret in secrets:
             if not secret:
                 continue
