@@ -5,6 +5,7 @@ providers/signers.py) and then broken in the ways attackers and broken proxies b
 requests. The answer is always 401 — never a 500 — and nothing reaches the messages.
 """
 
+import json
 from dataclasses import replace
 
 import pytest
@@ -135,3 +136,22 @@ def test_token_only_providers_are_the_ones_that_do_not_sign():
     # sender, TLS protects the body, and deduplication is the replay defence.
     assert {"wavix", "infobip", "kannel", "jasmin"} == TOKEN_ONLY
     assert all("token" in PROVIDERS[name].secret_params for name in TOKEN_ONLY)
+
+
+@pytest.mark.parametrize("provider", ALL)
+def test_no_secret_or_signature_value_reaches_the_log(provider, send):
+    _endpoint(provider, "primary")
+    signed = sign(provider, sample(provider), key_for(provider))
+
+    assert send(signed).status_code == 200
+
+    event = InboundEvent.objects.get()
+    logged = json.dumps(event.headers) + event.query_string
+    assert key_for(provider) not in logged
+    secret_headers = {name.lower() for name in PROVIDERS[provider].secret_headers}
+    for name in signed.auth_headers:
+        if name.lower() in secret_headers:
+            assert event.headers[name.lower()] == "[redacted]"
+    for name in signed.auth_params:
+        if name in PROVIDERS[provider].secret_params:
+            assert f"{name}=%5Bredacted%5D" in event.query_string
