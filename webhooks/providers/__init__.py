@@ -1,7 +1,18 @@
 """Provider adapters, one module each. Register a new one in PROVIDERS below."""
 
 from .base import AuthError, InboundRequest, ParseError, Provider
+from .infobip import InfobipProvider
+from .jasmin import JasminProvider
+from .kannel import KannelProvider
+from .messagebird import MessagebirdProvider
+from .plivo import PlivoProvider
+from .sinch import SinchProvider
 from .smstake import SmstakeProvider
+from .standard_webhooks import StandardWebhooksProvider
+from .telnyx import TelnyxProvider
+from .twilio import TwilioProvider
+from .vonage import VonageProvider
+from .vonage_messages import VonageMessagesProvider
 from .wavix import WavixProvider
 
 PROVIDERS: dict[str, type[Provider]] = {
@@ -9,6 +20,17 @@ PROVIDERS: dict[str, type[Provider]] = {
     for cls in (
         SmstakeProvider,
         WavixProvider,
+        TwilioProvider,
+        VonageProvider,
+        VonageMessagesProvider,
+        PlivoProvider,
+        TelnyxProvider,
+        InfobipProvider,
+        SinchProvider,
+        MessagebirdProvider,
+        KannelProvider,
+        JasminProvider,
+        StandardWebhooksProvider,
     )
 }
 

@@ -7,8 +7,10 @@ stored event, so a parser fix can be replayed over events already received.
 
 import base64
 import binascii
+import hashlib
 import hmac
 import json
+import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -162,6 +164,59 @@ def text(value: Any) -> str:
 def positive_int(value: Any) -> int | None:
     try:
         number = int(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):  # OverflowError: a JSON Infinity
         return None
     return number if 0 <= number < 2**31 else None
+
+
+def clock() -> float:
+    """Unix time now. Tests replace this to check signed timestamps against old vectors."""
+    return time.time()
+
+
+def timestamp_check(value: Any, *, tolerance: int) -> int:
+    """A signed Unix timestamp (seconds) within ±tolerance of now, or AuthError."""
+    try:
+        seconds = int(str(value).strip())
+    except (TypeError, ValueError):
+        raise AuthError("malformed timestamp") from None
+    if abs(clock() - seconds) > tolerance:
+        raise AuthError("timestamp outside the tolerance window")
+    return seconds
+
+
+def b64decode_loose(value: str) -> bytes | None:
+    """Standard or URL-safe base64, padding optional; None when it is not base64."""
+    cleaned = value.strip().replace("-", "+").replace("_", "/")
+    try:
+        return base64.b64decode(cleaned + "=" * (-len(cleaned) % 4), validate=True)
+    except (binascii.Error, ValueError):
+        return None
+
+
+def hmac_b64(key: bytes, message: bytes, digest: str = "sha256") -> str:
+    return base64.b64encode(hmac.new(key, message, digest).digest()).decode()
+
+
+def form_values(request: InboundRequest) -> dict[str, str]:
+    """Form fields (or a GET query) as single values; the first one wins."""
+    return {key: values[0] if values else "" for key, values in request.form().items()}
+
+
+def sha256_hex(data: bytes | str) -> str:
+    raw = data.encode("utf-8", "surrogateescape") if isinstance(data, str) else data
+    return hashlib.sha256(raw).hexdigest()
+
+
+def validity_check(not_before: Any, expires: Any, *, leeway: int) -> None:
+    """A token's nbf/exp window (Unix seconds) contains now, or AuthError."""
+    if not isinstance(not_before, int | float) or not isinstance(expires, int | float):
+        raise AuthError("missing nbf/exp")
+    now = clock()
+    if now + leeway < not_before or now - leeway > expires:
+        raise AuthError("token outside its validity window")
+
+
+def as_list(value: Any) -> list[Any]:
+    """A payload value that should be a list; anything else counts as empty."""
+    return value if isinstance(value, list) else []

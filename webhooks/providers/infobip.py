@@ -1,0 +1,93 @@
+"""Infobip SMS delivery reports: several reports per request in `results[]`.
+
+Documentation: https://www.infobip.com/docs/api/channels/sms/sms-messaging/logs-and-status-reports/receive-outbound-sms-message-report
+(each result: `messageId`, `to`, `sentAt`, `doneAt`, `smsCount`, `mccMnc`, `callbackData`,
+`status` {groupId, groupName, id, name, description}, `error` {groupId, groupName, id,
+name, description, permanent}); status groups PENDING, UNDELIVERABLE, DELIVERED, EXPIRED,
+REJECTED per https://www.infobip.com/docs/essentials/response-status-and-error-codes.
+Infobip does not sign reports: the endpoint secret authenticates them, as the basic-auth
+password or a `token` query parameter in the notifyUrl.
+
+Fixtures (tests/fixtures/infobip/): `delivered.json` is the documentation's two-result
+example (its ids, numbers and status/error objects); `undeliverable_absent_subscriber.json`
+uses the documented UNDELIVERABLE group with error 27 EC_ABSENT_SUBSCRIBER;
+`mixed_with_bad_item.json` adds a result without messageId and a non-object.
+"""
+
+from collections.abc import Sequence
+from typing import Any
+
+from deliveries.reports import Channel, DeliveryReport
+from deliveries.status import Status
+
+from .base import (
+    InboundRequest,
+    ParseError,
+    Provider,
+    parse_time,
+    positive_int,
+    text,
+    verify_token,
+)
+
+GROUP_MAP: dict[str, Status] = {
+    "PENDING": Status.SENT,
+    "ACCEPTED": Status.SUBMITTED,
+    "DELIVERED": Status.DELIVERED,
+    "UNDELIVERABLE": Status.UNDELIVERED,
+    "EXPIRED": Status.EXPIRED,
+    "REJECTED": Status.REJECTED,
+}
+
+
+class InfobipProvider(Provider):
+    name = "infobip"
+    label = "Infobip"
+    setup_help = (
+        "Infobip: pass this URL with ?token=<secret> as `notifyUrl` when sending, or set it "
+        "under Portal → Developers → Subscriptions as the delivery-report URL with basic "
+        "authentication (any user name, the secret as password)."
+    )
+
+    def verify(self, request: InboundRequest, secrets: Sequence[str]) -> None:
+        verify_token(request, secrets)
+
+    def parse(self, request: InboundRequest) -> list[DeliveryReport]:
+        results = request.json_object().get("results")
+        if not isinstance(results, list):
+            raise ParseError("missing results[]")
+        reports = []
+        for index, item in enumerate(results):
+            try:
+                reports.append(self._report(item))
+            except ParseError as exc:
+                self.item_errors.append(f"results[{index}]: {exc}")
+        return reports
+
+    def _report(self, item: Any) -> DeliveryReport:
+        if not isinstance(item, dict) or not text(item.get("messageId")):
+            raise ParseError("missing messageId")
+        status = item.get("status") if isinstance(item.get("status"), dict) else {}
+        error = item.get("error") if isinstance(item.get("error"), dict) else {}
+        group = text(status.get("groupName")).upper()
+        canonical = GROUP_MAP.get(group, Status.UNKNOWN)
+        done = parse_time(item.get("doneAt"))
+        # Error group 0 / id 0 is Infobip's "NO_ERROR": not an error code to count.
+        has_error = text(error.get("id")) not in ("", "0")
+        return DeliveryReport(
+            provider=self.name,
+            message_id=text(item.get("messageId")),
+            status=canonical,
+            provider_status=text(status.get("name")) or group,
+            event_time=done,
+            provider_code=text(status.get("id")),
+            error_code=text(error.get("id")) if has_error else "",
+            error_message=text(error.get("description")) if has_error else "",
+            channel=Channel.SMS,
+            to=text(item.get("to")),
+            operator=text(item.get("mccMnc")),
+            client_ref=text(item.get("callbackData")),
+            segments=positive_int(item.get("smsCount")),
+            sent_at=parse_time(item.get("sentAt")),
+            delivered_at=done if canonical == Status.DELIVERED else None,
+        )
