@@ -1,12 +1,40 @@
-from django.contrib import admin
+"""The admin is support's main tool: find a message fast, see what providers said about it.
 
+Nothing a provider reported can be edited here; only the campaign a message belongs to.
+Phone numbers go through `masking.phone_for` on every list, page and search result.
+"""
+
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any
+
+from django.contrib import admin
+from django.db.models import Q, QuerySet
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
+
+from . import status as st
+from .error_codes import error_code_meaning
+from .masking import phone_for
 from .models import Campaign, Message, StatusEvent
+from .phones import phone_to_e164
+from .templatetags.trace import duration, outcome_label, status_badge
 
 
 @admin.register(Campaign)
 class CampaignAdmin(admin.ModelAdmin):
     list_display = ["name", "ref_prefix", "created_at"]
     search_fields = ["name", "ref_prefix"]
+
+
+def _error_text(provider: str, code: str) -> str:
+    if not code:
+        return ""
+    meaning = error_code_meaning(provider=provider, code=code)
+    return f"{code}: {meaning.meaning}" if meaning else f"{code}: unknown"
 
 
 class StatusEventInline(admin.TabularInline):
@@ -17,39 +45,224 @@ class StatusEventInline(admin.TabularInline):
     fields = [
         "received_at",
         "provider_time",
-        "status",
+        "status_badge",
         "provider_status",
         "provider_code",
-        "error_code",
-        "outcome",
-        "inbound_event_id",
+        "error",
+        "outcome_text",
+        "webhook_log",
     ]
     readonly_fields = fields
+    verbose_name = "report"
+    verbose_name_plural = "timeline"
 
-    def has_add_permission(self, request, obj=None) -> bool:  # type: ignore[no-untyped-def]
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    @admin.display(description="status")
+    def status_badge(self, event: StatusEvent) -> SafeString:
+        return status_badge(event.status)
+
+    @admin.display(description="error")
+    def error(self, event: StatusEvent) -> str:
+        return _error_text(event.message.provider, event.error_code)
+
+    @admin.display(description="outcome")
+    def outcome_text(self, event: StatusEvent) -> str:
+        return outcome_label(event.outcome)
+
+    @admin.display(description="webhook log")
+    def webhook_log(self, event: StatusEvent) -> str:
+        if not event.inbound_event_id:
+            return "—"
+        url = reverse("admin:webhooks_inboundevent_change", args=[event.inbound_event_id])
+        return format_html('<a href="{}">#{}</a>', url, event.inbound_event_id)
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[StatusEvent]:
+        return super().get_queryset(request).select_related("message")
+
+
+class NoFinalReportFilter(admin.SimpleListFilter):
+    title = "no final report after"
+    parameter_name = "no_final_after"
+    HOURS = {"1": 1, "6": 6, "24": 24}
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        return [(key, f"{hours} h") for key, hours in self.HOURS.items()]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Message]) -> QuerySet[Message]:
+        hours = self.HOURS.get(self.value() or "")
+        if hours is None:
+            return queryset
+        cutoff = timezone.now() - timedelta(hours=hours)
+        return queryset.exclude(status__in=st.FINAL_STATUSES).filter(
+            Q(submitted_at__lt=cutoff) | Q(submitted_at__isnull=True, created_at__lt=cutoff)
+        )
+
+
+class HasErrorCodeFilter(admin.SimpleListFilter):
+    title = "error code"
+    parameter_name = "has_error"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        return [("yes", "has an error code"), ("no", "no error code")]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Message]) -> QuerySet[Message]:
+        if self.value() == "yes":
+            return queryset.exclude(error_code="")
+        if self.value() == "no":
+            return queryset.filter(error_code="")
+        return queryset
+
+
+# Everything a provider reported. Only `campaign` is ours to change.
+PROVIDER_FIELDS = [f.name for f in Message._meta.fields if f.name not in ("id", "campaign")]
 
 
 @admin.register(Message)
 class MessageAdmin(admin.ModelAdmin):
-    list_display = [
-        "message_id",
-        "provider",
-        "channel",
-        "to",
+    list_filter = [
         "status",
+        "channel",
         "operator",
+        "provider",
         "campaign",
-        "submitted_at",
-        "delivered_at",
+        NoFinalReportFilter,
+        HasErrorCodeFilter,
     ]
-    list_filter = ["status", "channel", "provider", "operator", "campaign"]
-    search_fields = ["=message_id", "=to", "=client_ref"]
+    search_fields = ["=message_id", "=client_ref"]
+    search_help_text = "Message id, client_ref, or a phone number written any way."
     date_hierarchy = "created_at"
     show_full_result_count = False
     list_select_related = ["campaign"]
+    list_per_page = 50
     inlines = [StatusEventInline]
-    readonly_fields = [f.name for f in Message._meta.fields if f.name != "campaign"]
+    fieldsets = [
+        (None, {"fields": ["provider", "message_id", "channel", "to_display", "to_raw_display"]}),
+        (
+            "Status",
+            {
+                "fields": [
+                    "status_badge",
+                    "provider_status",
+                    "provider_code",
+                    "error_display",
+                    "error_message",
+                ]
+            },
+        ),
+        (
+            "Times",
+            {
+                "fields": [
+                    "submitted_at",
+                    "sent_at",
+                    "delivered_at",
+                    "read_at",
+                    "latency",
+                    "call_duration",
+                    "registered_at",
+                    "created_at",
+                    "status_changed_at",
+                ]
+            },
+        ),
+        (
+            "Routing",
+            {
+                "fields": [
+                    "sender",
+                    "operator",
+                    "client_ref",
+                    "tag",
+                    "campaign",
+                    "dlt_template_id",
+                    "segments",
+                    "trace_link",
+                ]
+            },
+        ),
+    ]
+    readonly_fields = [
+        *PROVIDER_FIELDS,
+        "to_display",
+        "to_raw_display",
+        "status_badge",
+        "error_display",
+        "latency",
+        "trace_link",
+    ]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # messages come from providers' reports and the API, never by hand
+
+    def get_list_display(self, request: HttpRequest) -> list[Any]:
+        # A closure over the request: list columns have no other way to know the viewer.
+        def to(message: Message) -> str:
+            return phone_for(request.user, message.to)
+
+        to.short_description = "to"  # type: ignore[attr-defined]
+        return [
+            "message_id",
+            "provider",
+            "channel",
+            to,
+            "status_badge",
+            "error_code",
+            "operator",
+            "campaign",
+            "submitted_at",
+            "delivered_at",
+            "latency",
+        ]
+
+    def get_object(self, request: HttpRequest, object_id: str, from_field: Any = None) -> Any:
+        message = super().get_object(request, object_id, from_field)
+        if message is not None:
+            # The change form's read-only fields see only the object: tell it who looks.
+            message.viewer_phone = _phone_formatter(request)
+        return message
+
+    def get_search_results(
+        self, request: HttpRequest, queryset: QuerySet[Message], search_term: str
+    ) -> tuple[QuerySet[Message], bool]:
+        results, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        e164 = phone_to_e164(search_term.strip())
+        if e164:
+            results = results | queryset.filter(to=e164)
+        return results, may_have_duplicates
+
+    @admin.display(description="status", ordering="status")
+    def status_badge(self, message: Message) -> SafeString:
+        return status_badge(message.status)
+
+    @admin.display(description="submit → delivered")
+    def latency(self, message: Message) -> str:
+        return duration(message.latency_seconds)
+
+    @admin.display(description="to")
+    def to_display(self, message: Message) -> str:
+        return message.viewer_phone(message.to)  # type: ignore[attr-defined]
+
+    @admin.display(description="to (as reported)")
+    def to_raw_display(self, message: Message) -> str:
+        return message.viewer_phone(message.to_raw)  # type: ignore[attr-defined]
+
+    @admin.display(description="error code")
+    def error_display(self, message: Message) -> str:
+        return _error_text(message.provider, message.error_code) or "—"
+
+    @admin.display(description="trace")
+    def trace_link(self, message: Message) -> str:
+        url = reverse("deliveries:trace-message", args=[message.pk])
+        return format_html('<a href="{}">Open the trace page</a>', url)
+
+
+def _phone_formatter(request: HttpRequest) -> Callable[[str], str]:
+    return lambda number: phone_for(request.user, number)
 
 
 @admin.register(StatusEvent)
@@ -60,3 +273,10 @@ class StatusEventAdmin(admin.ModelAdmin):
     show_full_result_count = False
     list_select_related = ["message"]
     raw_id_fields = ["message"]
+    readonly_fields = [f.name for f in StatusEvent._meta.fields]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False

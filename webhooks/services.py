@@ -14,8 +14,9 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from deliveries import status as st
+from deliveries.models import StatusEvent
 from deliveries.reports import DeliveryReport
-from deliveries.services import reports_apply
+from deliveries.services import report_dedup_key, reports_apply
 
 from .models import InboundEvent, WebhookEndpoint
 from .providers import InboundRequest, ParseError, Provider
@@ -247,11 +248,41 @@ def _event_parse(
 
 def _parsed_apply(parsed: list[tuple[InboundEvent, list[DeliveryReport]]]) -> None:
     items = [(report, event.pk) for event, reports in parsed for report in reports]
-    outcomes = iter(reports_apply(items=items))
+    applied = reports_apply(items=items)
+    outcomes = iter(_outcomes_own(items, applied))
     for event, reports in parsed:
         event_outcomes = [next(outcomes) for _ in reports]
         event.report_count = len(reports)
         _event_finish(event, _event_outcome(event_outcomes))
+
+
+def _outcomes_own(
+    items: list[tuple[DeliveryReport, int]], outcomes: list[st.Outcome]
+) -> list[st.Outcome]:
+    """Duplicates of a report recorded *from the same event* keep that first outcome.
+
+    Reprocessing an event re-applies reports it already delivered; they come back as
+    duplicates, but the event did apply them, so its outcome must not turn "duplicate".
+    A retry of the provider is another event and stays a duplicate.
+    """
+    keys = {
+        report_dedup_key(report)
+        for (report, _), outcome in zip(items, outcomes, strict=True)
+        if outcome is st.Outcome.DUPLICATE
+    }
+    if not keys:
+        return outcomes
+    recorded = {
+        key: (event_id, outcome)
+        for key, event_id, outcome in StatusEvent.objects.filter(dedup_key__in=keys).values_list(
+            "dedup_key", "inbound_event_id", "outcome"
+        )
+    }
+    own: list[st.Outcome] = []
+    for (report, event_id), outcome in zip(items, outcomes, strict=True):
+        first = recorded.get(report_dedup_key(report)) if outcome is st.Outcome.DUPLICATE else None
+        own.append(st.Outcome(first[1]) if first and first[0] == event_id else outcome)
+    return own
 
 
 def _event_outcome(outcomes: list[st.Outcome]) -> InboundEvent.Outcome:
