@@ -375,7 +375,7 @@ class InboundEventAdmin(admin.ModelAdmin):
     @admin.display(description="auth", ordering="auth_ok")
     def auth_result(self, event: InboundEvent) -> SafeString:
         if event.auth_ok:
-            return format_html('<span class="auth-ok">ok</span>')
+            return format_html('<span class="{}">ok</span>', "auth-ok")
         return format_html('<span class="auth-failed">failed: {}</span>', event.auth_error)
 
     @admin.display(description="error")
@@ -396,7 +396,7 @@ class InboundEventAdmin(admin.ModelAdmin):
     @admin.display(description="query string")
     def query_display(self, event: InboundEvent) -> SafeString:
         if not event.query_string:
-            return format_html("—")
+            return format_html("{}", "—")
         text = _pairs_redacted(event.query_string, _provider_for(event.endpoint.provider))
         return format_html('<pre class="raw-body">{}</pre>', text)
 
@@ -413,7 +413,7 @@ class InboundEventAdmin(admin.ModelAdmin):
             (_trace_url(row.message_id), row.message, row.status, row.outcome) for row in rows[:100]
         ]
         if not items:
-            return format_html("—")
+            return format_html("{}", "—")
         return format_html_join("<br>", '<a href="{}">{}</a>: {} ({})', items)
 
 
