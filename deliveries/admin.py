@@ -5,7 +5,7 @@ Phone numbers go through `masking.phone_for` on every list, page and search resu
 """
 
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.contrib import admin
@@ -13,8 +13,10 @@ from django.db.models import Q, QuerySet
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
+from django.utils.timezone import localtime
 
 from . import status as st
 from .error_codes import error_code_meaning
@@ -30,6 +32,11 @@ class CampaignAdmin(admin.ModelAdmin):
     search_fields = ["name", "ref_prefix"]
 
 
+def _seconds(value: datetime | None) -> str:
+    # Support compares these with provider dashboards: the seconds matter.
+    return date_format(localtime(value), "Y-m-d H:i:s") if value else "—"
+
+
 def _error_text(provider: str, code: str) -> str:
     if not code:
         return ""
@@ -43,8 +50,8 @@ class StatusEventInline(admin.TabularInline):
     can_delete = False
     ordering = ["received_at", "id"]
     fields = [
-        "received_at",
-        "provider_time",
+        "received",
+        "provider_time_display",
         "status_badge",
         "provider_status",
         "provider_code",
@@ -61,6 +68,14 @@ class StatusEventInline(admin.TabularInline):
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+    @admin.display(description="received")
+    def received(self, event: StatusEvent) -> str:
+        return _seconds(event.received_at)
+
+    @admin.display(description="provider time")
+    def provider_time_display(self, event: StatusEvent) -> str:
+        return _seconds(event.provider_time)
 
     @admin.display(description="status")
     def status_badge(self, event: StatusEvent) -> SafeString:

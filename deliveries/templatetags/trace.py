@@ -20,8 +20,10 @@ OUTCOME_LABELS = {
 @register.filter
 def status_badge(status: str) -> SafeString:
     info = st.info(status)
+    # Styled inline as well as by class: the admin does not load app.css.
     return format_html(
-        '<span class="badge" style="background:{}" title="{}">{}</span>',
+        '<span class="badge" style="background:{};color:#fff;padding:.05rem .5rem;'
+        'border-radius:999px;font-size:.8rem;white-space:nowrap" title="{}">{}</span>',
         info.colour,
         status,
         info.label,

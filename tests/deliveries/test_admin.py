@@ -92,7 +92,7 @@ def test_search_by_message_id_and_client_ref_still_works(message):
 def test_the_status_is_a_coloured_badge_and_latency_is_shown(message):
     html = _client_for("Support").get(CHANGELIST).content.decode()
 
-    assert 'style="background:seagreen"' in html
+    assert "background:seagreen" in html
     assert "2.0 s" in html
 
 
