@@ -22,6 +22,7 @@ from . import status as st
 from .error_codes import error_code_meaning
 from .masking import phone_for
 from .models import Campaign, Message, StatusEvent
+from .paginators import EstimatedCountPaginator
 from .phones import phone_to_e164
 from .templatetags.trace import duration, outcome_label, status_badge
 
@@ -182,6 +183,7 @@ class MessageAdmin(admin.ModelAdmin):
     search_help_text = "Message id, client_ref, or a phone number written any way."
     date_hierarchy = "created_at"
     show_full_result_count = False
+    paginator = EstimatedCountPaginator
     list_select_related = ["campaign"]
     list_per_page = 50
     inlines = [StatusEventInline]
@@ -316,6 +318,7 @@ class StatusEventAdmin(admin.ModelAdmin):
     list_filter = ["status", "outcome"]
     search_fields = ["=message__message_id"]
     show_full_result_count = False
+    paginator = EstimatedCountPaginator
     list_select_related = ["message"]
     raw_id_fields = ["message"]
     readonly_fields = [f.name for f in StatusEvent._meta.fields]

@@ -19,8 +19,10 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
+from django.utils.timezone import localtime
 
 from deliveries.models import StatusEvent
+from deliveries.paginators import EstimatedCountPaginator
 
 from .models import InboundEvent, WebhookEndpoint
 from .providers import PROVIDERS, Provider
@@ -210,12 +212,12 @@ class WebhookEndpointAdmin(admin.ModelAdmin):
     def setup_help(self, endpoint: WebhookEndpoint) -> str:
         return endpoint.provider_adapter().setup_help
 
-    @admin.display(description="last DLR received", ordering="last_received_at")
+    @admin.display(description="last DLR received", ordering="last_report_at")
     def last_received(self, endpoint: WebhookEndpoint) -> str:
-        if endpoint.last_received_at is None:
+        last = endpoint.last_report_at  # type: ignore[attr-defined]
+        if last is None:
             return "never"
-        ago = timezone.now() - endpoint.last_received_at
-        return f"{endpoint.last_received_at:%Y-%m-%d %H:%M} ({_ago(ago)} ago)"
+        return f"{localtime(last):%Y-%m-%d %H:%M:%S} ({_ago(timezone.now() - last)} ago)"
 
     @admin.display(description="received 1 h / 24 h")
     def received(self, endpoint: WebhookEndpoint) -> str:
@@ -305,6 +307,7 @@ class InboundEventAdmin(admin.ModelAdmin):
     search_fields = ["=id"]
     date_hierarchy = "received_at"
     show_full_result_count = False
+    paginator = EstimatedCountPaginator
     list_select_related = ["endpoint"]
     list_per_page = 50
     actions = ["reprocess"]

@@ -24,11 +24,19 @@ def _events_since(since: datetime, condition: Q) -> Coalesce:
 def endpoint_health(
     *, queryset: QuerySet[WebhookEndpoint], now: datetime
 ) -> QuerySet[WebhookEndpoint]:
-    """Endpoints annotated with received, auth-failed and unparseable counts (hour and day)."""
+    """Endpoints with their last authentic event and received / auth-failed / unparseable counts
+    over the last hour and day."""
     hour, day = now - timedelta(hours=1), now - timedelta(days=1)
     rejected = Q(auth_ok=False)
     unparseable = Q(outcome=InboundEvent.Outcome.UNPARSEABLE)
+    # Authentic only: a flood of forged requests must not hide that the provider stopped.
+    last_authentic = (
+        InboundEvent.objects.filter(endpoint=OuterRef("pk"), auth_ok=True)
+        .order_by("-received_at")
+        .values("received_at")[:1]
+    )
     return queryset.annotate(
+        last_report_at=Subquery(last_authentic),
         received_hour=_events_since(hour, Q()),
         received_day=_events_since(day, Q()),
         auth_failures_hour=_events_since(hour, rejected),

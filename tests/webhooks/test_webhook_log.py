@@ -270,6 +270,15 @@ def test_the_endpoint_list_shows_auth_failures_and_unparseable_events(post_smsta
     assert "never" not in response.content.decode()
 
 
+def test_forged_requests_do_not_count_as_the_last_dlr(post_smstake, administrator):
+    post_smstake(smstake_report(), signature="sha256=forged")
+
+    [endpoint] = administrator.get(ENDPOINTS).context["cl"].result_list
+
+    assert endpoint.last_report_at is None
+    assert endpoint.last_received_at is not None
+
+
 def test_support_can_view_but_not_change_endpoints(smstake_endpoint, support):
     page = support.get(f"{ENDPOINTS}{smstake_endpoint.pk}/change/")
 
