@@ -10,7 +10,7 @@ from typing import Any
 
 from django.contrib import admin
 from django.db.models import Q, QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -25,6 +25,20 @@ from .models import Campaign, Message, StatusEvent
 from .paginators import EstimatedCountPaginator
 from .phones import phone_to_e164
 from .templatetags.trace import duration, outcome_label, status_badge
+
+
+class NulRefusingAdmin(admin.ModelAdmin):
+    """Answers 400 to query strings with NUL characters, which PostgreSQL cannot compare.
+
+    Every built-in list filter would pass them straight into a query and fail with a 500.
+    """
+
+    def changelist_view(
+        self, request: HttpRequest, extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
+        if any("\x00" in value for values in request.GET.lists() for value in values[1]):
+            return HttpResponseBadRequest("NUL characters are not allowed in a query.")
+        return super().changelist_view(request, extra_context)
 
 
 @admin.register(Campaign)
@@ -135,7 +149,7 @@ class RecentValuesFilter(admin.SimpleListFilter):
         return [(value, value) for value in sorted(set(recent[: self.SAMPLE]) - {""})]
 
     def queryset(self, request: HttpRequest, queryset: QuerySet[Message]) -> QuerySet[Message]:
-        value = self.value()
+        value = (self.value() or "").replace("\x00", "")  # PostgreSQL refuses NUL in text
         return queryset.filter(**{self.field: value}) if value else queryset
 
 
@@ -169,7 +183,7 @@ PROVIDER_FIELDS = [f.name for f in Message._meta.fields if f.name not in ("id", 
 
 
 @admin.register(Message)
-class MessageAdmin(admin.ModelAdmin):
+class MessageAdmin(NulRefusingAdmin):
     list_filter = [
         "status",
         "channel",
@@ -276,6 +290,7 @@ class MessageAdmin(admin.ModelAdmin):
     def get_search_results(
         self, request: HttpRequest, queryset: QuerySet[Message], search_term: str
     ) -> tuple[QuerySet[Message], bool]:
+        search_term = search_term.replace("\x00", "")  # PostgreSQL refuses NUL in text
         results, may_have_duplicates = super().get_search_results(request, queryset, search_term)
         e164 = phone_to_e164(search_term.strip())
         if e164:
@@ -313,7 +328,7 @@ def _phone_formatter(request: HttpRequest) -> Callable[[str], str]:
 
 
 @admin.register(StatusEvent)
-class StatusEventAdmin(admin.ModelAdmin):
+class StatusEventAdmin(NulRefusingAdmin):
     list_display = ["message", "status", "provider_status", "outcome", "received_at"]
     list_filter = ["status", "outcome"]
     search_fields = ["=message__message_id"]

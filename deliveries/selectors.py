@@ -16,7 +16,8 @@ def message_search(*, query: str, limit: int = TRACE_LIMIT) -> list[Message]:
 
     Newest first. Each alternative is served by its own index (see `Message.Meta`).
     """
-    text = query.strip()
+    # PostgreSQL refuses NUL in text parameters: drop it rather than answer 500.
+    text = query.replace("\x00", "").strip()
     if not text:
         return []
     condition = Q(message_id=text) | Q(client_ref=text)

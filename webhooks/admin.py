@@ -21,6 +21,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 from django.utils.timezone import localtime
 
+from deliveries.admin import NulRefusingAdmin
 from deliveries.models import StatusEvent
 from deliveries.paginators import EstimatedCountPaginator
 
@@ -155,7 +156,7 @@ class WebhookEndpointForm(forms.ModelForm):
 
 
 @admin.register(WebhookEndpoint)
-class WebhookEndpointAdmin(admin.ModelAdmin):
+class WebhookEndpointAdmin(NulRefusingAdmin):
     form = WebhookEndpointForm
     list_display = [
         "slug",
@@ -291,7 +292,7 @@ class ReceivedFilter(admin.SimpleListFilter):
 
 
 @admin.register(InboundEvent)
-class InboundEventAdmin(admin.ModelAdmin):
+class InboundEventAdmin(NulRefusingAdmin):
     list_display = [
         "id",
         "endpoint",

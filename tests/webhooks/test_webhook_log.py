@@ -325,3 +325,46 @@ def test_the_endpoint_admin_does_not_break_for_a_new_endpoint(administrator):
 
     assert response.status_code == 302
     assert WebhookEndpoint.objects.get(slug="wavix-2").secrets == ["tok_abcdefgh1234"]
+
+
+@pytest.mark.parametrize(
+    ("url", "params"),
+    [
+        (LOG, {"q": "not-a-number"}),
+        (LOG, {"q": "12"}),
+        (LOG, {"received": "forever"}),
+        ("/admin/deliveries/message/", {"q": "%_' OR 1=1 --"}),
+        ("/admin/deliveries/message/", {"no_final_after": "999", "has_error": "maybe"}),
+        ("/admin/deliveries/message/", {"q": "+" + "9" * 40}),
+        ("/trace/", {"q": "\x00"}),
+        ("/trace/", {"q": "msg\x00_1"}),
+        ("/admin/deliveries/message/", {"q": "a\x00b", "operator": "JIO\x00"}),
+        ("/admin/deliveries/message/", {"channel__exact": "\x00"}),
+        (LOG, {"outcome__exact": "\x00"}),
+        ("/admin/webhooks/webhookendpoint/", {"q": "\x00"}),
+    ],
+)
+def test_odd_admin_and_trace_input_is_never_a_server_error(smstake_endpoint, url, params):
+    client = Client()
+    client.force_login(User.objects.create_superuser("root", password="pw"))
+
+    assert client.get(url, params).status_code < 500
+
+
+def test_the_roles_migration_creates_the_three_groups():
+    from django.contrib.auth.models import Group
+
+    perms = {
+        group.name: {f"{p.content_type.app_label}.{p.codename}" for p in group.permissions.all()}
+        for group in Group.objects.prefetch_related("permissions__content_type")
+    }
+
+    assert {"deliveries.view_message", "webhooks.change_inboundevent"} <= perms["Support"]
+    assert "deliveries.view_full_phone" not in perms["Support"]
+    assert {"deliveries.change_campaign", "deliveries.view_message"} <= perms["Campaign manager"]
+    assert "webhooks.view_inboundevent" not in perms["Campaign manager"]
+    assert {
+        "deliveries.view_full_phone",
+        "webhooks.change_webhookendpoint",
+        "auth.change_user",
+    } <= perms["Administrator"]
