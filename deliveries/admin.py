@@ -197,6 +197,7 @@ class MessageAdmin(NulRefusingAdmin):
     search_help_text = "Message id, client_ref, or a phone number written any way."
     date_hierarchy = "created_at"
     show_full_result_count = False
+    show_facets = admin.ShowFacets.NEVER  # a count per filter choice, over the whole table
     paginator = EstimatedCountPaginator
     list_select_related = ["campaign"]
     list_per_page = 50
@@ -333,6 +334,7 @@ class StatusEventAdmin(NulRefusingAdmin):
     list_filter = ["status", "outcome"]
     search_fields = ["=message__message_id"]
     show_full_result_count = False
+    show_facets = admin.ShowFacets.NEVER  # a count per filter choice, over the whole table
     paginator = EstimatedCountPaginator
     list_select_related = ["message"]
     raw_id_fields = ["message"]
