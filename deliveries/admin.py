@@ -1,6 +1,44 @@
-from django.contrib import admin
+"""The admin is support's main tool: find a message fast, see what providers said about it.
 
+Nothing a provider reported can be edited here; only the campaign a message belongs to.
+Phone numbers go through `masking.phone_for` on every list, page and search result.
+"""
+
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.contrib import admin
+from django.db.models import Q, QuerySet
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
+from django.utils.timezone import localtime
+
+from . import status as st
+from .error_codes import error_code_meaning
+from .masking import phone_for
 from .models import Campaign, Message, StatusEvent
+from .paginators import EstimatedCountPaginator
+from .phones import phone_to_e164
+from .templatetags.trace import duration, outcome_label, status_badge
+
+
+class NulRefusingAdmin(admin.ModelAdmin):
+    """Answers 400 to query strings with NUL characters, which PostgreSQL cannot compare.
+
+    Every built-in list filter would pass them straight into a query and fail with a 500.
+    """
+
+    def changelist_view(
+        self, request: HttpRequest, extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
+        if any("\x00" in value for values in request.GET.lists() for value in values[1]):
+            return HttpResponseBadRequest("NUL characters are not allowed in a query.")
+        return super().changelist_view(request, extra_context)
 
 
 @admin.register(Campaign)
@@ -9,54 +47,301 @@ class CampaignAdmin(admin.ModelAdmin):
     search_fields = ["name", "ref_prefix"]
 
 
+def _seconds(value: datetime | None) -> str:
+    # Support compares these with provider dashboards: the seconds matter.
+    return date_format(localtime(value), "Y-m-d H:i:s") if value else "—"
+
+
+def _error_text(provider: str, code: str) -> str:
+    if not code:
+        return ""
+    meaning = error_code_meaning(provider=provider, code=code)
+    return f"{code}: {meaning.meaning}" if meaning else f"{code}: unknown"
+
+
 class StatusEventInline(admin.TabularInline):
     model = StatusEvent
     extra = 0
     can_delete = False
     ordering = ["received_at", "id"]
     fields = [
-        "received_at",
-        "provider_time",
-        "status",
+        "received",
+        "provider_time_display",
+        "status_badge",
         "provider_status",
         "provider_code",
-        "error_code",
-        "outcome",
-        "inbound_event_id",
+        "error",
+        "outcome_text",
+        "webhook_log",
     ]
     readonly_fields = fields
+    verbose_name = "report"
+    verbose_name_plural = "timeline"
 
-    def has_add_permission(self, request, obj=None) -> bool:  # type: ignore[no-untyped-def]
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    @admin.display(description="received")
+    def received(self, event: StatusEvent) -> str:
+        return _seconds(event.received_at)
+
+    @admin.display(description="provider time")
+    def provider_time_display(self, event: StatusEvent) -> str:
+        return _seconds(event.provider_time)
+
+    @admin.display(description="status")
+    def status_badge(self, event: StatusEvent) -> SafeString:
+        return status_badge(event.status)
+
+    @admin.display(description="error")
+    def error(self, event: StatusEvent) -> str:
+        return _error_text(event.message.provider, event.error_code)
+
+    @admin.display(description="outcome")
+    def outcome_text(self, event: StatusEvent) -> str:
+        return outcome_label(event.outcome)
+
+    @admin.display(description="webhook log")
+    def webhook_log(self, event: StatusEvent) -> str:
+        if not event.inbound_event_id:
+            return "—"
+        url = reverse("admin:webhooks_inboundevent_change", args=[event.inbound_event_id])
+        return format_html('<a href="{}">#{}</a>', url, event.inbound_event_id)
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[StatusEvent]:
+        return super().get_queryset(request).select_related("message")
+
+
+class NoFinalReportFilter(admin.SimpleListFilter):
+    title = "no final report after"
+    parameter_name = "no_final_after"
+    HOURS = {"1": 1, "6": 6, "24": 24}
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        return [(key, f"{hours} h") for key, hours in self.HOURS.items()]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Message]) -> QuerySet[Message]:
+        hours = self.HOURS.get(self.value() or "")
+        if hours is None:
+            return queryset
+        cutoff = timezone.now() - timedelta(hours=hours)
+        return queryset.exclude(status__in=st.FINAL_STATUSES).filter(
+            Q(submitted_at__lt=cutoff) | Q(submitted_at__isnull=True, created_at__lt=cutoff)
+        )
+
+
+class RecentValuesFilter(admin.SimpleListFilter):
+    """Choices from the newest messages only.
+
+    The stock filter runs SELECT DISTINCT over the whole table on every page view; the
+    newest few thousand rows (read through the created_at index) name every operator and
+    provider that matters today, at a bounded cost.
+    """
+
+    SAMPLE = 5000
+    field = ""
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        recent = Message.objects.order_by("-created_at").values_list(self.field, flat=True)
+        return [(value, value) for value in sorted(set(recent[: self.SAMPLE]) - {""})]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Message]) -> QuerySet[Message]:
+        value = (self.value() or "").replace("\x00", "")  # PostgreSQL refuses NUL in text
+        return queryset.filter(**{self.field: value}) if value else queryset
+
+
+class OperatorFilter(RecentValuesFilter):
+    title = "operator"
+    parameter_name = field = "operator"
+
+
+class ProviderFilter(RecentValuesFilter):
+    title = "provider"
+    parameter_name = field = "provider"
+
+
+class HasErrorCodeFilter(admin.SimpleListFilter):
+    title = "error code"
+    parameter_name = "has_error"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        return [("yes", "has an error code"), ("no", "no error code")]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Message]) -> QuerySet[Message]:
+        if self.value() == "yes":
+            return queryset.exclude(error_code="")
+        if self.value() == "no":
+            return queryset.filter(error_code="")
+        return queryset
+
+
+# Everything a provider reported. Only `campaign` is ours to change.
+PROVIDER_FIELDS = [f.name for f in Message._meta.fields if f.name not in ("id", "campaign")]
 
 
 @admin.register(Message)
-class MessageAdmin(admin.ModelAdmin):
-    list_display = [
-        "message_id",
-        "provider",
-        "channel",
-        "to",
+class MessageAdmin(NulRefusingAdmin):
+    list_filter = [
         "status",
-        "operator",
+        "channel",
+        OperatorFilter,
+        ProviderFilter,
         "campaign",
-        "submitted_at",
-        "delivered_at",
+        NoFinalReportFilter,
+        HasErrorCodeFilter,
     ]
-    list_filter = ["status", "channel", "provider", "operator", "campaign"]
-    search_fields = ["=message_id", "=to", "=client_ref"]
+    search_fields = ["=message_id", "=client_ref"]
+    search_help_text = "Message id, client_ref, or a phone number written any way."
     date_hierarchy = "created_at"
     show_full_result_count = False
+    show_facets = admin.ShowFacets.NEVER  # a count per filter choice, over the whole table
+    paginator = EstimatedCountPaginator
     list_select_related = ["campaign"]
+    list_per_page = 50
     inlines = [StatusEventInline]
-    readonly_fields = [f.name for f in Message._meta.fields if f.name != "campaign"]
+    fieldsets = [
+        (None, {"fields": ["provider", "message_id", "channel", "to_display", "to_raw_display"]}),
+        (
+            "Status",
+            {
+                "fields": [
+                    "status_badge",
+                    "provider_status",
+                    "provider_code",
+                    "error_display",
+                    "error_message",
+                ]
+            },
+        ),
+        (
+            "Times",
+            {
+                "fields": [
+                    "submitted_at",
+                    "sent_at",
+                    "delivered_at",
+                    "read_at",
+                    "latency",
+                    "call_duration",
+                    "registered_at",
+                    "created_at",
+                    "status_changed_at",
+                ]
+            },
+        ),
+        (
+            "Routing",
+            {
+                "fields": [
+                    "sender",
+                    "operator",
+                    "client_ref",
+                    "tag",
+                    "campaign",
+                    "dlt_template_id",
+                    "segments",
+                    "trace_link",
+                ]
+            },
+        ),
+    ]
+    readonly_fields = [
+        *PROVIDER_FIELDS,
+        "to_display",
+        "to_raw_display",
+        "status_badge",
+        "error_display",
+        "latency",
+        "trace_link",
+    ]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # messages come from providers' reports and the API, never by hand
+
+    def get_list_display(self, request: HttpRequest) -> list[Any]:
+        # A closure over the request: list columns have no other way to know the viewer.
+        def to(message: Message) -> str:
+            return phone_for(request.user, message.to)
+
+        to.short_description = "to"  # type: ignore[attr-defined]
+        return [
+            "message_id",
+            "provider",
+            "channel",
+            to,
+            "status_badge",
+            "error_code",
+            "operator",
+            "campaign",
+            "submitted_at",
+            "delivered_at",
+            "latency",
+        ]
+
+    def get_object(self, request: HttpRequest, object_id: str, from_field: Any = None) -> Any:
+        message = super().get_object(request, object_id, from_field)
+        if message is not None:
+            # The change form's read-only fields see only the object: tell it who looks.
+            message.viewer_phone = _phone_formatter(request)
+        return message
+
+    def get_search_results(
+        self, request: HttpRequest, queryset: QuerySet[Message], search_term: str
+    ) -> tuple[QuerySet[Message], bool]:
+        search_term = search_term.replace("\x00", "")  # PostgreSQL refuses NUL in text
+        results, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        e164 = phone_to_e164(search_term.strip())
+        if e164:
+            results = results | queryset.filter(to=e164)
+        return results, may_have_duplicates
+
+    @admin.display(description="status", ordering="status")
+    def status_badge(self, message: Message) -> SafeString:
+        return status_badge(message.status)
+
+    @admin.display(description="submit → delivered")
+    def latency(self, message: Message) -> str:
+        return duration(message.latency_seconds)
+
+    @admin.display(description="to")
+    def to_display(self, message: Message) -> str:
+        return message.viewer_phone(message.to)  # type: ignore[attr-defined]
+
+    @admin.display(description="to (as reported)")
+    def to_raw_display(self, message: Message) -> str:
+        return message.viewer_phone(message.to_raw)  # type: ignore[attr-defined]
+
+    @admin.display(description="error code")
+    def error_display(self, message: Message) -> str:
+        return _error_text(message.provider, message.error_code) or "—"
+
+    @admin.display(description="trace")
+    def trace_link(self, message: Message) -> str:
+        url = reverse("deliveries:trace-message", args=[message.pk])
+        return format_html('<a href="{}">Open the trace page</a>', url)
+
+
+def _phone_formatter(request: HttpRequest) -> Callable[[str], str]:
+    return lambda number: phone_for(request.user, number)
 
 
 @admin.register(StatusEvent)
-class StatusEventAdmin(admin.ModelAdmin):
+class StatusEventAdmin(NulRefusingAdmin):
     list_display = ["message", "status", "provider_status", "outcome", "received_at"]
     list_filter = ["status", "outcome"]
     search_fields = ["=message__message_id"]
     show_full_result_count = False
+    show_facets = admin.ShowFacets.NEVER  # a count per filter choice, over the whole table
+    paginator = EstimatedCountPaginator
     list_select_related = ["message"]
     raw_id_fields = ["message"]
+    readonly_fields = [f.name for f in StatusEvent._meta.fields]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False

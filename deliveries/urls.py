@@ -1,7 +1,12 @@
 """HTML pages. The API lives in deliveries/api/urls.py."""
 
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from .views import trace
 
 app_name = "deliveries"
 
-urlpatterns: list = []
+urlpatterns: list = [
+    path("trace/", trace.trace_search, name="trace"),
+    path("trace/message/<int:pk>/", trace.trace_message, name="trace-message"),
+]

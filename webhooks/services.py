@@ -2,6 +2,7 @@
 
 import ipaddress
 import logging
+import re
 import time
 from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime, timedelta
@@ -16,8 +17,9 @@ from django.utils import timezone
 
 from deliveries import status as st
 from deliveries.bulk import bulk_update_rows
+from deliveries.models import StatusEvent
 from deliveries.reports import DeliveryReport
-from deliveries.services import reports_apply
+from deliveries.services import report_dedup_key, reports_apply
 
 from .metrics import APPLY_SECONDS, EVENTS_PROCESSED, REPORTS
 from .models import InboundEvent, WebhookEndpoint
@@ -28,6 +30,8 @@ logger = logging.getLogger(__name__)
 REDACTED = "[redacted]"
 # Never stored, whatever the provider: they identify our users' sessions, not reports.
 _DROPPED_HEADERS = frozenset({"cookie"})
+# Whatever the provider declares, a header named like a credential is never stored.
+_SECRET_HEADER_WORDS = re.compile(r"signature|token|secret|authorization|api-?key|password")
 # last_received_at is a hint for people, not a counter: refresh it at most this often so
 # a burst of reports does not turn into a burst of UPDATEs on one hot row.
 _LAST_RECEIVED_RESOLUTION = timedelta(seconds=30)
@@ -106,7 +110,7 @@ def inbound_request(request: HttpRequest, body: bytes) -> InboundRequest:
 def headers_redacted(provider: Provider, headers: dict[str, str]) -> dict[str, str]:
     secret = {name.lower() for name in provider.secret_headers}
     return {
-        name: (REDACTED if name in secret else value)
+        name: (REDACTED if name in secret or _SECRET_HEADER_WORDS.search(name) else value)
         for name, value in headers.items()
         if name not in _DROPPED_HEADERS
     }
@@ -306,11 +310,40 @@ def _parsed_apply(parsed: list[tuple[InboundEvent, list[DeliveryReport]]]) -> No
     applied = reports_apply(items=items)
     for outcome in applied:
         REPORTS.labels(outcome.value).inc()
-    outcomes = iter(applied)
+    outcomes = iter(_outcomes_own(items, applied))
     for event, reports in parsed:
         event_outcomes = [next(outcomes) for _ in reports]
         event.report_count = len(reports)
         _event_finish(event, _event_outcome(event_outcomes))
+
+
+def _outcomes_own(
+    items: list[tuple[DeliveryReport, int]], outcomes: list[st.Outcome]
+) -> list[st.Outcome]:
+    """Duplicates of a report recorded *from the same event* keep that first outcome.
+
+    Reprocessing an event re-applies reports it already delivered; they come back as
+    duplicates, but the event did apply them, so its outcome must not turn "duplicate".
+    A retry of the provider is another event and stays a duplicate.
+    """
+    keys = {
+        report_dedup_key(report)
+        for (report, _), outcome in zip(items, outcomes, strict=True)
+        if outcome is st.Outcome.DUPLICATE
+    }
+    if not keys:
+        return outcomes
+    recorded = {
+        key: (event_id, outcome)
+        for key, event_id, outcome in StatusEvent.objects.filter(dedup_key__in=keys).values_list(
+            "dedup_key", "inbound_event_id", "outcome"
+        )
+    }
+    own: list[st.Outcome] = []
+    for (report, event_id), outcome in zip(items, outcomes, strict=True):
+        first = recorded.get(report_dedup_key(report)) if outcome is st.Outcome.DUPLICATE else None
+        own.append(st.Outcome(first[1]) if first and first[0] == event_id else outcome)
+    return own
 
 
 def _event_outcome(outcomes: list[st.Outcome]) -> InboundEvent.Outcome:

@@ -1,0 +1,59 @@
+"""Message trace: one search box for support staff, and the page of one message."""
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+
+from ..masking import can_view_full_phone
+from ..selectors import TRACE_LIMIT, message_search, message_trace
+from ..status import STATUS_TABLE
+
+# Who may trace messages: superusers and these groups (created by the roles migration).
+TRACE_GROUPS = ("Support", "Administrator")
+
+
+def _trace_allowed(request: HttpRequest) -> None:
+    user = request.user
+    if user.is_superuser or user.groups.filter(name__in=TRACE_GROUPS).exists():
+        return
+    raise PermissionDenied("Tracing messages is for Support and Administrators.")
+
+
+@login_required
+def trace_search(request: HttpRequest) -> HttpResponse:
+    _trace_allowed(request)
+    query = request.GET.get("q", "").strip()[:200]
+    messages = message_search(query=query) if query else []
+    if len(messages) == 1:
+        return redirect("deliveries:trace-message", pk=messages[0].pk)
+    return render(
+        request,
+        "deliveries/trace.html",
+        {
+            "query": query,
+            "messages": messages,
+            "truncated": len(messages) >= TRACE_LIMIT,
+            "full_phone": can_view_full_phone(request.user),
+        },
+    )
+
+
+@login_required
+def trace_message(request: HttpRequest, pk: int) -> HttpResponse:
+    _trace_allowed(request)
+    trace = message_trace(message_id=pk)
+    if trace is None:
+        raise Http404("No such message")
+    return render(
+        request,
+        "deliveries/trace_message.html",
+        {
+            "trace": trace,
+            "message": trace.message,
+            "query": request.GET.get("q", ""),
+            "full_phone": can_view_full_phone(request.user),
+            "can_view_log": request.user.has_perm("webhooks.view_inboundevent"),
+            "statuses": STATUS_TABLE,
+        },
+    )

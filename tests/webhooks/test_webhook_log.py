@@ -1,0 +1,370 @@
+"""The webhook log and endpoints in the admin: redaction, reprocessing, secret rotation."""
+
+import json
+from datetime import timedelta
+
+import pytest
+from django.contrib.auth.models import User
+from django.core.management import call_command
+from django.test import Client
+from django.utils import timezone
+
+from deliveries.models import Message, StatusEvent
+from webhooks.models import InboundEvent, WebhookEndpoint
+from webhooks.providers import ParseError
+from webhooks.providers.smstake import SmstakeProvider
+
+from ..helpers import SMSTAKE_SECRET, WAVIX_SECRET, smstake_sign
+from ..support import smstake_report, user_in
+
+pytestmark = pytest.mark.django_db
+
+LOG = "/admin/webhooks/inboundevent/"
+ENDPOINTS = "/admin/webhooks/webhookendpoint/"
+
+
+@pytest.fixture
+def support() -> Client:
+    client = Client()
+    client.force_login(user_in("Support"))
+    return client
+
+
+@pytest.fixture
+def administrator() -> Client:
+    client = Client()
+    client.force_login(user_in("Administrator"))
+    return client
+
+
+def _reprocess(client: Client, *events: InboundEvent):  # type: ignore[no-untyped-def]
+    return client.post(
+        LOG, {"action": "reprocess", "_selected_action": [e.pk for e in events]}, follow=True
+    )
+
+
+def test_the_log_detail_redacts_signatures_tokens_and_secrets(post_smstake, support):
+    body = smstake_report(
+        message_id="msg_secret",
+        api_token="tok_live_SHOULDNOTSHOW",
+        meta={"client_secret": "cs_SHOULDNOTSHOW", "Password": "pw_SHOULDNOTSHOW"},
+    )
+    post_smstake(body, **{"X-Api-Signature": "sig_SHOULDNOTSHOW"})
+    event = InboundEvent.objects.get()
+
+    html = support.get(f"{LOG}{event.pk}/change/").content.decode()
+
+    assert "SHOULDNOTSHOW" not in html
+    assert smstake_sign(body).split("=", 1)[1] not in html
+    assert SMSTAKE_SECRET not in html
+    assert "[redacted]" in html
+    # Pretty-printed: one key per line, indented.
+    assert "\n  &quot;message_id&quot;: &quot;msg_secret&quot;," in html
+
+
+def test_a_token_in_the_query_string_never_reaches_the_log_page(post_wavix, support):
+    post_wavix(_wavix())
+    event = InboundEvent.objects.get()
+
+    html = support.get(f"{LOG}{event.pk}/change/").content.decode()
+
+    assert event.auth_ok
+    assert WAVIX_SECRET not in html
+    assert "token = [redacted]" in html
+
+
+def test_a_form_encoded_body_is_shown_decoded_and_redacted(smstake_endpoint, support):
+    event = InboundEvent.objects.create(
+        endpoint=smstake_endpoint,
+        received_at=timezone.now(),
+        method="POST",
+        headers={"content-type": "application/x-www-form-urlencoded"},
+        body=b"smsc=jio&status=DELIVRD&password=hunter2&to=%2B919876543210",
+        auth_ok=True,
+        response_code=200,
+        state=InboundEvent.State.DONE,
+        outcome=InboundEvent.Outcome.UNPARSEABLE,
+    )
+
+    html = support.get(f"{LOG}{event.pk}/change/").content.decode()
+
+    assert "status = DELIVRD" in html
+    assert "to = +919876543210" in html
+    assert "hunter2" not in html
+    assert "password = [redacted]" in html
+
+
+def test_the_log_lists_auth_result_response_code_outcome_and_error(post_smstake, support):
+    post_smstake(smstake_report(), signature="sha256=bad")
+    post_smstake(b'{"event": "message.dlr", "status": "delivered"}')
+
+    html = support.get(LOG).content.decode()
+
+    assert "failed: wrong X-SMSTAKE-Signature" in html
+    assert "401" in html
+    assert "unparseable" in html
+    assert "missing message_id" in html
+    filtered = support.get(LOG, {"outcome__exact": "unparseable", "received": "1h"})
+    assert [e.outcome for e in filtered.context["cl"].result_list] == ["unparseable"]
+
+
+def test_reprocessing_an_applied_event_changes_nothing(post_smstake, support):
+    post_smstake(smstake_report())
+    event = InboundEvent.objects.get()
+    message = Message.objects.get()
+
+    response = _reprocess(support, event)
+    _reprocess(support, event)
+
+    assert "Reprocessed 1 events." in response.content.decode()
+    event.refresh_from_db()
+    assert (event.state, event.outcome) == ("done", "applied")
+    assert StatusEvent.objects.get().inbound_event_id == event.pk
+    assert Message.objects.get().updated_at == message.updated_at
+
+
+def test_a_provider_retry_stays_a_duplicate_when_reprocessed(post_smstake, support):
+    body = smstake_report()
+    post_smstake(body)
+    post_smstake(body)
+    first, retry = InboundEvent.objects.order_by("pk")
+
+    _reprocess(support, first, retry)
+
+    first.refresh_from_db()
+    retry.refresh_from_db()
+    assert (first.outcome, retry.outcome) == ("applied", "duplicate")
+    assert StatusEvent.objects.count() == 1
+
+
+def test_unparseable_then_parser_fix_then_reprocess_applies_exactly_once(
+    post_smstake, support, monkeypatch
+):
+    def broken(self, request):  # type: ignore[no-untyped-def]
+        raise ParseError("unexpected field layout")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(SmstakeProvider, "parse", broken)
+        response = post_smstake(smstake_report())
+    event = InboundEvent.objects.get()
+    assert response.status_code == 200  # authentic: kept and acknowledged, not retried
+    assert (event.outcome, event.error) == ("unparseable", "unexpected field layout")
+    assert not Message.objects.exists()
+
+    # The parser is fixed (the patch is gone): reprocess, twice.
+    _reprocess(support, event)
+    _reprocess(support, event)
+
+    event.refresh_from_db()
+    assert (event.state, event.outcome, event.error) == ("done", "applied", "")
+    message = Message.objects.get()
+    assert message.status == "delivered"
+    assert [(e.status, e.outcome, e.inbound_event_id) for e in message.events.all()] == [
+        ("delivered", "applied", event.pk)
+    ]
+
+
+def test_the_command_reprocesses_unparseable_events_of_one_endpoint_in_a_time_range(
+    post_smstake, monkeypatch, wavix_endpoint
+):
+    with monkeypatch.context() as patch:
+        patch.setattr(SmstakeProvider, "parse", lambda self, request: _raise())
+        post_smstake(smstake_report(message_id="msg_old"))
+        post_smstake(smstake_report(message_id="msg_new"))
+    old, new = InboundEvent.objects.order_by("pk")
+    InboundEvent.objects.filter(pk=old.pk).update(received_at=timezone.now() - timedelta(days=3))
+    since = (timezone.now() - timedelta(days=1)).isoformat()
+
+    call_command(
+        "reprocess_events", "--outcome", "unparseable", "--endpoint", "smstake", "--since", since
+    )
+    call_command("reprocess_events", "--outcome", "unparseable", "--endpoint", "wavix")
+
+    assert set(Message.objects.values_list("message_id", flat=True)) == {"msg_new"}
+    assert InboundEvent.objects.get(pk=old.pk).outcome == "unparseable"
+    assert InboundEvent.objects.get(pk=new.pk).outcome == "applied"
+
+
+def test_unauthentic_events_are_never_reprocessed(post_smstake, support):
+    post_smstake(smstake_report(), signature="sha256=bad")
+    event = InboundEvent.objects.get()
+
+    _reprocess(support, event)
+    call_command("reprocess_events")
+
+    event.refresh_from_db()
+    assert (event.state, event.auth_ok) == ("rejected", False)
+    assert not Message.objects.exists()
+
+
+def test_campaign_managers_see_no_webhook_log():
+    client = Client()
+    client.force_login(user_in("Campaign manager"))
+
+    assert client.get(LOG).status_code == 403
+
+
+def test_the_endpoint_page_gives_the_absolute_url_and_never_shows_a_secret(
+    smstake_endpoint, administrator
+):
+    html = administrator.get(f"{ENDPOINTS}{smstake_endpoint.pk}/change/").content.decode()
+
+    assert "http://testserver/webhooks/smstake/" in html
+    assert "Developers → Webhooks" in html  # the provider's setup help
+    assert SMSTAKE_SECRET not in html
+    assert "…6789" in html  # a fingerprint is all there is
+
+
+def test_a_secret_is_rotated_by_adding_then_retiring(smstake_endpoint, administrator):
+    url = f"{ENDPOINTS}{smstake_endpoint.pk}/change/"
+    fields = {"slug": "smstake", "active": "on", "allowed_ips": ""}
+
+    administrator.post(url, {**fields, "add_secret": "whsec_new_secret_abcd"})
+    smstake_endpoint.refresh_from_db()
+    assert smstake_endpoint.secrets == [SMSTAKE_SECRET, "whsec_new_secret_abcd"]
+
+    form = administrator.get(url).context["adminform"].form
+    old_id = next(v for v, label in form.fields["retire_secrets"].choices if label == "…6789")
+    administrator.post(url, {**fields, "retire_secrets": [old_id]})
+    smstake_endpoint.refresh_from_db()
+    assert smstake_endpoint.secrets == ["whsec_new_secret_abcd"]
+
+
+def test_the_last_secret_cannot_be_retired(smstake_endpoint, administrator):
+    url = f"{ENDPOINTS}{smstake_endpoint.pk}/change/"
+    form = administrator.get(url).context["adminform"].form
+    [(secret_id, _)] = form.fields["retire_secrets"].choices
+
+    response = administrator.post(
+        url, {"slug": "smstake", "active": "on", "retire_secrets": [secret_id]}
+    )
+
+    assert "needs at least one secret" in response.content.decode()
+    smstake_endpoint.refresh_from_db()
+    assert smstake_endpoint.secrets == [SMSTAKE_SECRET]
+
+
+def test_an_allowlist_entry_must_be_an_address_or_network(smstake_endpoint, administrator):
+    url = f"{ENDPOINTS}{smstake_endpoint.pk}/change/"
+
+    bad = administrator.post(url, {"slug": "smstake", "allowed_ips": "10.0.0.0/8\nnot-an-ip"})
+    administrator.post(url, {"slug": "smstake", "allowed_ips": " 10.0.0.0/8 \n\n203.0.113.7"})
+
+    assert "not an address or a network" in bad.content.decode()
+    smstake_endpoint.refresh_from_db()
+    assert smstake_endpoint.allowed_ips == "10.0.0.0/8\n203.0.113.7"
+
+
+def test_the_endpoint_list_shows_auth_failures_and_unparseable_events(post_smstake, administrator):
+    post_smstake(smstake_report(), signature="sha256=bad")
+    post_smstake(b"not json")
+    post_smstake(b"[]")
+    old = InboundEvent.objects.order_by("pk").last()
+    InboundEvent.objects.filter(pk=old.pk).update(received_at=timezone.now() - timedelta(hours=3))
+
+    response = administrator.get(ENDPOINTS)
+
+    [endpoint] = response.context["cl"].result_list
+    assert (endpoint.auth_failures_hour, endpoint.auth_failures_day) == (1, 1)
+    assert (endpoint.unparseable_hour, endpoint.unparseable_day) == (1, 2)
+    assert "never" not in response.content.decode()
+
+
+def test_forged_requests_do_not_count_as_the_last_dlr(post_smstake, administrator):
+    post_smstake(smstake_report(), signature="sha256=forged")
+
+    [endpoint] = administrator.get(ENDPOINTS).context["cl"].result_list
+
+    assert endpoint.last_report_at is None
+    assert endpoint.last_received_at is not None
+
+
+def test_support_can_view_but_not_change_endpoints(smstake_endpoint, support):
+    page = support.get(f"{ENDPOINTS}{smstake_endpoint.pk}/change/")
+
+    assert page.status_code == 200
+    assert 'name="add_secret"' not in page.content.decode()
+    assert support.post(f"{ENDPOINTS}add/", {"slug": "x"}).status_code == 403
+
+
+def test_a_superuser_sees_the_log_without_errors_for_every_row(post_smstake, post_wavix):
+    client = Client()
+    client.force_login(User.objects.create_superuser("root", password="pw"))
+    post_smstake(smstake_report())
+    post_smstake(b"\xff\xfe not utf-8")
+    post_wavix(_wavix())
+
+    for event in InboundEvent.objects.all():
+        assert client.get(f"{LOG}{event.pk}/change/").status_code == 200
+    assert client.get(LOG).status_code == 200
+
+
+def _raise() -> None:
+    raise ParseError("unexpected field layout")
+
+
+def _wavix() -> bytes:
+    return json.dumps(
+        {
+            "message_id": "0e3b3d6c-6e2f-4b3c-9f61-1d2d3e4f5a6b",
+            "status": "sent",
+            "to": "919876543210",
+            "from": "SenderID",
+            "sent": "2026-06-30T04:45:02",
+            "message_type": "sms",
+            "segments_count": 1,
+        }
+    ).encode()
+
+
+def test_the_endpoint_admin_does_not_break_for_a_new_endpoint(administrator):
+    response = administrator.post(
+        f"{ENDPOINTS}add/",
+        {"provider": "wavix", "slug": "wavix-2", "active": "on", "add_secret": "tok_abcdefgh1234"},
+    )
+
+    assert response.status_code == 302
+    assert WebhookEndpoint.objects.get(slug="wavix-2").secrets == ["tok_abcdefgh1234"]
+
+
+@pytest.mark.parametrize(
+    ("url", "params"),
+    [
+        (LOG, {"q": "not-a-number"}),
+        (LOG, {"q": "12"}),
+        (LOG, {"received": "forever"}),
+        ("/admin/deliveries/message/", {"q": "%_' OR 1=1 --"}),
+        ("/admin/deliveries/message/", {"no_final_after": "999", "has_error": "maybe"}),
+        ("/admin/deliveries/message/", {"q": "+" + "9" * 40}),
+        ("/trace/", {"q": "\x00"}),
+        ("/trace/", {"q": "msg\x00_1"}),
+        ("/admin/deliveries/message/", {"q": "a\x00b", "operator": "JIO\x00"}),
+        ("/admin/deliveries/message/", {"channel__exact": "\x00"}),
+        (LOG, {"outcome__exact": "\x00"}),
+        ("/admin/webhooks/webhookendpoint/", {"q": "\x00"}),
+    ],
+)
+def test_odd_admin_and_trace_input_is_never_a_server_error(smstake_endpoint, url, params):
+    client = Client()
+    client.force_login(User.objects.create_superuser("root", password="pw"))
+
+    assert client.get(url, params).status_code < 500
+
+
+def test_the_roles_migration_creates_the_three_groups():
+    from django.contrib.auth.models import Group
+
+    perms = {
+        group.name: {f"{p.content_type.app_label}.{p.codename}" for p in group.permissions.all()}
+        for group in Group.objects.prefetch_related("permissions__content_type")
+    }
+
+    assert {"deliveries.view_message", "webhooks.change_inboundevent"} <= perms["Support"]
+    assert "deliveries.view_full_phone" not in perms["Support"]
+    assert {"deliveries.change_campaign", "deliveries.view_message"} <= perms["Campaign manager"]
+    assert "webhooks.view_inboundevent" not in perms["Campaign manager"]
+    assert {
+        "deliveries.view_full_phone",
+        "webhooks.change_webhookendpoint",
+        "auth.change_user",
+    } <= perms["Administrator"]
