@@ -7,6 +7,7 @@ from datetime import datetime
 from django.db import transaction
 from django.utils import timezone
 
+from . import rollups
 from . import status as st
 from .models import Campaign, Message, StatusEvent
 from .phones import phone_to_e164
@@ -56,6 +57,11 @@ def reports_apply(
     now = now or timezone.now()
     with transaction.atomic():
         messages = _messages_lock({(r.provider, r.message_id) for r, _ in items})
+        # Where each message is counted now, so the rollups can move it afterwards.
+        before = {
+            m.pk: rollups.counted_of(m) if rollups.is_counted(m) else None
+            for m in messages.values()
+        }
         keys = [report_dedup_key(report) for report, _ in items]
         seen = set(
             StatusEvent.objects.filter(dedup_key__in=keys).values_list("dedup_key", flat=True)
@@ -79,6 +85,10 @@ def reports_apply(
             events.append(_status_event(message, report, outcome, key, inbound_event_id, now))
         StatusEvent.objects.bulk_create(events)
         Message.objects.bulk_update(list(touched.values()), _UPDATE_FIELDS)
+        rollups.rollups_apply(
+            rollups.MessageChange(before=before[pk], after=rollups.counted_of(m))
+            for pk, m in touched.items()
+        )
     return outcomes
 
 
