@@ -175,7 +175,7 @@ def _rollups_lock() -> None:
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             table = connection.ops.quote_name(DeliveryRollup._meta.db_table)
-            cursor.execute(f"LOCK TABLE {table} IN EXCLUSIVE MODE")  # noqa: S608
+            cursor.execute(f"LOCK TABLE {table} IN EXCLUSIVE MODE")
 
 
 def _cells_upsert(deltas: Mapping[Cell, list[int]], *, batch: int = 500) -> None:

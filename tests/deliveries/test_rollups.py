@@ -62,7 +62,12 @@ def test_a_new_message_is_counted_once_in_its_submit_hour():
 
     [row] = DeliveryRollup.objects.all()
     assert (row.bucket, row.status, row.messages) == (T0.replace(minute=0), "sent", 1)
-    assert (row.provider, row.channel, row.operator, row.campaign_id) == ("smstake", "sms", "JIO", 0)
+    assert (row.provider, row.channel, row.operator, row.campaign_id) == (
+        "smstake",
+        "sms",
+        "JIO",
+        0,
+    )
 
 
 def test_sent_then_delivered_moves_the_message_between_cells():
@@ -73,9 +78,11 @@ def test_sent_then_delivered_moves_the_message_between_cells():
     assert status_counts() == {"sent": 1, "delivered": 1}
     delivered = DeliveryRollup.objects.get(status="delivered")
     # 3 s after submit: bucket [2.83 s, 4 s).
-    assert rollups.LATENCY_EDGES[delivered.latency_bucket - 1] <= 3 < rollups.LATENCY_EDGES[
-        delivered.latency_bucket
-    ]
+    assert (
+        rollups.LATENCY_EDGES[delivered.latency_bucket - 1]
+        <= 3
+        < rollups.LATENCY_EDGES[delivered.latency_bucket]
+    )
 
 
 def test_a_duplicate_report_changes_nothing():
@@ -100,7 +107,9 @@ def test_a_message_filled_into_a_campaign_later_moves_with_its_counts():
     Campaign.objects.create(name="Orders", ref_prefix="order_")
     reports_apply(items=[(report("m1", "sent", operator=""), None)])
 
-    reports_apply(items=[(report("m1", "delivered", client_ref="order_1", operator="AIRTEL"), None)])
+    reports_apply(
+        items=[(report("m1", "delivered", client_ref="order_1", operator="AIRTEL"), None)]
+    )
 
     [row] = DeliveryRollup.objects.exclude(messages=0)
     assert (row.status, row.operator, row.campaign_id != 0, row.messages) == (
