@@ -189,6 +189,17 @@ PHONE_DEFAULT_REGION = envstr("PHONE_DEFAULT_REGION", "IN")
 # are parked as failed for a human to look at.
 INBOX_MAX_ATTEMPTS = envint("INBOX_MAX_ATTEMPTS", "5")
 INBOX_BATCH_SIZE = envint("INBOX_BATCH_SIZE", "500")
+# Hours after submission without a final report before the dashboard counts a message as
+# "no DLR" (a late report still supersedes it). Override some or all channels with e.g.
+# DLR_VALIDITY_HOURS="sms=72,voice=1".
+DLR_VALIDITY_HOURS: dict[str, int] = {"sms": 48, "mms": 48, "rcs": 48, "whatsapp": 72, "voice": 2}
+for _item in envlist("DLR_VALIDITY_HOURS", ""):
+    _channel, _, _hours = _item.partition("=")
+    if _channel.strip() not in DLR_VALIDITY_HOURS or not _hours.strip().isdigit():
+        raise ImproperlyConfigured(
+            f"DLR_VALIDITY_HOURS must look like 'sms=48,voice=2', got {_item!r}"
+        )
+    DLR_VALIDITY_HOURS[_channel.strip()] = int(_hours)
 
 # --- Production hardening -------------------------------------------------------------
 # Production runs behind a TLS-terminating proxy that sets X-Forwarded-Proto.
