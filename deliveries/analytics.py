@@ -356,7 +356,9 @@ def _series(
         hours = int((until - hour_of(since)).total_seconds() // 3600) + 1
         periods: list[Any] = [hour_of(since) + timedelta(hours=h) for h in range(hours)]
         periods = [p for p in periods if p < until]
-        return [Group(p.isoformat(), f"{p:%d %b %H:00}", figures.get(p, Figures())) for p in periods]
+        return [
+            Group(p.isoformat(), f"{p:%d %b %H:00}", figures.get(p, Figures())) for p in periods
+        ]
     return [
         Group(d.isoformat(), f"{d:%d %b}", figures.get(d, Figures())) for d in _days(since, until)
     ]
