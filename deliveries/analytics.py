@@ -213,18 +213,21 @@ def messages_stuck(
 ) -> list[Message]:
     """Pending messages past their channel's validity window, newest first, at most `limit`.
 
-    Served by the (status, -created_at) index: a handful of pending statuses, each a range.
+    Like the rollups, time counts from submission (else creation). The (status, -created_at)
+    index finds the pending messages, a small share of all traffic.
     """
     now = now or timezone.now()
     past_window = Q()
     for name, hours in settings.DLR_VALIDITY_HOURS.items():
-        past_window |= Q(channel=name, created_at__lt=now - timedelta(hours=hours))
-    messages = Message.objects.filter(
-        past_window,
-        status__in=st.PENDING_STATUSES,
-        created_at__gte=since,
-        created_at__lt=until,
+        cutoff = now - timedelta(hours=hours)
+        past_window |= Q(channel=name) & (
+            Q(submitted_at__lt=cutoff) | Q(submitted_at=None, created_at__lt=cutoff)
+        )
+    start = hour_of(since)
+    in_range = Q(submitted_at__gte=start, submitted_at__lt=until) | Q(
+        submitted_at=None, created_at__gte=start, created_at__lt=until
     )
+    messages = Message.objects.filter(past_window, in_range, status__in=st.PENDING_STATUSES)
     if campaign is not None:
         messages = messages.filter(campaign_id=campaign)
     if provider:

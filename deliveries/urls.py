@@ -1,7 +1,15 @@
 """HTML pages. The API lives in deliveries/api/urls.py."""
 
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from .views import dashboard
 
 app_name = "deliveries"
 
-urlpatterns: list = []
+urlpatterns: list = [
+    path("dashboard/", dashboard.dashboard, name="dashboard"),
+    path("dashboard/export/messages.csv", dashboard.messages_csv, name="messages-csv"),
+    path("dashboard/export/<str:group_by>.csv", dashboard.breakdown_csv, name="breakdown-csv"),
+    path("campaigns/", dashboard.campaign_list, name="campaign-list"),
+    path("campaigns/<int:pk>/", dashboard.campaign_detail, name="campaign-detail"),
+]
