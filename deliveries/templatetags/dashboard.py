@@ -4,6 +4,7 @@ from typing import Any
 
 from django import template
 
+from .. import status as st
 from ..phones import phone_mask
 
 register = template.Library()
@@ -34,3 +35,8 @@ def duration(seconds: float | None) -> str:
 def phone_for(e164: str, user: Any) -> str:
     # deliveries/masking.py (the shared helper) is not in this tree yet; same rule.
     return e164 if user.has_perm("deliveries.view_full_phone") else phone_mask(e164)
+
+
+@register.filter
+def status_label(value: str) -> str:
+    return st.info(value).label

@@ -218,8 +218,9 @@ def _query(chosen: Slice) -> str:
     """The slice as a query string, for export links (always an explicit custom range)."""
     params = {
         "range": "custom",
-        "since": chosen.since.strftime("%Y-%m-%dT%H:%M:%S"),
-        "until": chosen.until.strftime("%Y-%m-%dT%H:%M:%S"),
+        # The form reads naive times in the current time zone.
+        "since": timezone.localtime(chosen.since).strftime("%Y-%m-%dT%H:%M:%S"),
+        "until": timezone.localtime(chosen.until).strftime("%Y-%m-%dT%H:%M:%S"),
         "campaign": chosen.campaign or "",
         "provider": chosen.provider or "",
         "channel": chosen.channel or "",

@@ -97,7 +97,7 @@ def test_breakdowns_match_messages_per_operator_and_error_code(manager_client, t
     for error in response.context["errors"]:
         assert error.messages == Message.objects.filter(error_code=error.code).count()
         assert error.meaning is None  # the catalog is empty in this tree: raw code shown
-    assert "not in the catalog" in response.content.decode()
+    assert "not in the error-code catalog yet" in response.content.decode()
 
 
 def test_campaign_list_shows_every_campaign_with_its_volume(manager_client, traffic):
