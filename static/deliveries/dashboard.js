@@ -51,6 +51,26 @@
     sync();
   }
 
+  // The cards follow new reports every 30 s while the page is visible (only for rolling
+  // presets: a custom range in the past does not change). The rest refreshes on reload.
+  function refreshCards() {
+    var cards = document.querySelector("section.cards");
+    var picked = document.querySelector("input[name=range]:checked");
+    if (!cards || !window.fetch || (picked && picked.value === "custom")) return;
+    setInterval(function () {
+      if (document.hidden) return;
+      fetch(window.location.href, { credentials: "same-origin" })
+        .then(function (response) { return response.ok ? response.text() : null; })
+        .then(function (html) {
+          if (!html) return;
+          var fresh = new DOMParser().parseFromString(html, "text/html").querySelector("section.cards");
+          if (fresh) cards.innerHTML = fresh.innerHTML;
+        })
+        .catch(function () { /* offline for a moment: try again next time */ });
+    }, 30000);
+  }
+
   drawSeries();
   customRange();
+  refreshCards();
 })();
