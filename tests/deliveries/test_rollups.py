@@ -1,9 +1,11 @@
 """Rollups move with the messages, and incremental counts equal a rebuild from `Message`."""
 
+import threading
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.core.management import call_command
+from django.db import connection
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as hs
 
@@ -12,6 +14,8 @@ from deliveries.models import Campaign, DeliveryRollup, Message
 from deliveries.reports import DeliveryReport
 from deliveries.services import reports_apply
 from deliveries.status import Status
+
+from ..helpers import requires_postgres
 
 pytestmark = pytest.mark.django_db
 
@@ -211,5 +215,34 @@ def test_incremental_rollups_equal_rebuilt_rollups_on_random_reports(batches):
         assert sum(n for n, _ in incremental.values()) == Message.objects.count()
     finally:
         # Hypothesis reuses the test's transaction across examples.
+        Message.objects.all().delete()
+        DeliveryRollup.objects.all().delete()
+
+
+@requires_postgres
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_batches_for_one_new_message_count_it_once():
+    """Two workers apply `sent` and `delivered` for a message neither has seen: the loser of
+    the insert race must move the message, not count it a second time."""
+    barrier = threading.Barrier(2)
+
+    def apply(status: str) -> None:
+        try:
+            barrier.wait(timeout=10)
+            reports_apply(items=[(report("race-1", status), None)])
+        finally:
+            connection.close()
+
+    for _ in range(5):
+        threads = [threading.Thread(target=apply, args=(s,)) for s in ("sent", "delivered")]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=30)
+        incremental = cells()
+
+        assert status_counts() == {"delivered": 1}
+        rollups.rollups_rebuild()
+        assert cells() == incremental
         Message.objects.all().delete()
         DeliveryRollup.objects.all().delete()
