@@ -90,10 +90,13 @@ class SliceForm(forms.Form):
         self.fields["campaign"].choices = [("", "All campaigns")] + [
             (c.pk, c.name) for c in Campaign.objects.order_by("name")
         ]
-        # Only values that occur in the rollups are offered (one small query each).
-        seen = DeliveryRollup.objects.order_by()
+        # Values seen in the last 90 days of rollups are offered: a range scan on the bucket
+        # index rather than a pass over years of cells.
+        seen = DeliveryRollup.objects.filter(bucket__gte=now - timedelta(days=90)).order_by()
         providers = sorted(set(seen.values_list("provider", flat=True).distinct()))
-        operators = sorted(set(seen.exclude(operator="").values_list("operator", flat=True)))
+        operators = sorted(
+            set(seen.exclude(operator="").values_list("operator", flat=True).distinct())
+        )
         self.fields["provider"].choices = [("", "All providers")] + [(p, p) for p in providers]
         self.fields["operator"].choices = [("", "All operators")] + [(o, o) for o in operators]
 
