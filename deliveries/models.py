@@ -117,3 +117,56 @@ class StatusEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.message_id}: {self.status}"
+
+
+class DeliveryRollup(models.Model):
+    """How many messages sit in each cell: hour × campaign × provider × channel × operator ×
+    status × error code × latency bucket. Maintained by `deliveries.rollups`; read by
+    `deliveries.analytics`; rebuilt from `Message` by `manage.py rebuild_rollups`.
+
+    A message is counted in exactly one cell, the one its current fields describe; when its
+    status (or campaign, operator, …) changes, it moves from one cell to another. Error code
+    and latency bucket are part of the key rather than separate tables because they only vary
+    on failed (error code) and delivered (latency) messages, so they split few cells, and one
+    table lets every filter apply to every figure with one upsert per cell.
+    """
+
+    # Hour the message was submitted (else created), in UTC.
+    bucket = models.DateTimeField()
+    # Plain ids with 0 for "none", not a nullable foreign key: NULLs never conflict in a
+    # unique index, so ON CONFLICT could not find the row for messages without a campaign.
+    campaign_id = models.BigIntegerField(default=0)
+    provider = models.CharField(max_length=40)
+    channel = models.CharField(max_length=16)
+    operator = models.CharField(max_length=64, blank=True)
+    status = models.CharField(max_length=16, choices=st.CHOICES)
+    error_code = models.CharField(max_length=64, blank=True)
+    # Index into deliveries.rollups.LATENCY_EDGES for delivered messages; -1 otherwise.
+    latency_bucket = models.SmallIntegerField(default=-1)
+    messages = models.BigIntegerField(default=0)
+    # Sum of call durations (voice), for the average call duration.
+    call_seconds = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=[
+                    "bucket",
+                    "campaign_id",
+                    "provider",
+                    "channel",
+                    "operator",
+                    "status",
+                    "error_code",
+                    "latency_bucket",
+                ],
+                name="rollup_cell",
+            )
+        ]
+        indexes = [
+            # The unique index serves range scans on bucket; campaign pages filter first.
+            models.Index(fields=["campaign_id", "bucket"], name="rollup_campaign"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.bucket:%Y-%m-%d %H}h {self.provider}/{self.channel} {self.status}"

@@ -8,6 +8,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from . import rollups
 from . import status as st
 from .bulk import bulk_update_rows
 from .models import Campaign, Message, StatusEvent
@@ -58,6 +59,11 @@ def reports_apply(
     now = now or timezone.now()
     with transaction.atomic():
         messages = _messages_lock({(r.provider, r.message_id) for r, _ in items})
+        # Where each message is counted now, so the rollups can move it afterwards.
+        before = {
+            m.pk: rollups.counted_of(m) if rollups.is_counted(m) else None
+            for m in messages.values()
+        }
         keys = [report_dedup_key(report) for report, _ in items]
         seen = set(
             StatusEvent.objects.filter(dedup_key__in=keys).values_list("dedup_key", flat=True)
@@ -83,6 +89,10 @@ def reports_apply(
         for message in touched.values():
             message.updated_at = now  # auto_now is not applied by a raw UPDATE
         bulk_update_rows(Message, list(touched.values()), _UPDATE_FIELDS)
+        rollups.rollups_apply(
+            rollups.MessageChange(before=before[pk], after=rollups.counted_of(m))
+            for pk, m in touched.items()
+        )
     return outcomes
 
 

@@ -223,6 +223,17 @@ READY_MAX_PENDING_AGE = envint("READY_MAX_PENDING_AGE", "300")  # seconds
 METRICS_TOKEN = envstr("METRICS_TOKEN", "")
 # Proxies whose X-Forwarded-For is believed (for endpoint IP allowlists and the log).
 TRUSTED_PROXIES = envlist("TRUSTED_PROXIES", "127.0.0.1/32,::1/128")
+# Hours after submission without a final report before the dashboard counts a message as
+# "no DLR" (a late report still supersedes it). Override some or all channels with e.g.
+# DLR_VALIDITY_HOURS="sms=72,voice=1".
+DLR_VALIDITY_HOURS: dict[str, int] = {"sms": 48, "mms": 48, "rcs": 48, "whatsapp": 72, "voice": 2}
+for _item in envlist("DLR_VALIDITY_HOURS", ""):
+    _channel, _, _hours = _item.partition("=")
+    if _channel.strip() not in DLR_VALIDITY_HOURS or not _hours.strip().isdigit():
+        raise ImproperlyConfigured(
+            f"DLR_VALIDITY_HOURS must look like 'sms=48,voice=2', got {_item!r}"
+        )
+    DLR_VALIDITY_HOURS[_channel.strip()] = int(_hours)
 
 # --- Production hardening -------------------------------------------------------------
 # Production runs behind a TLS-terminating proxy that sets X-Forwarded-Proto.

@@ -1,0 +1,372 @@
+"""Reads for campaign managers: delivery figures from the rollups, never from `Message`.
+
+Every figure is a sum over `DeliveryRollup` cells, so a dashboard costs the same few
+queries on a thousand messages or on a hundred million. Ranges are rounded out to whole
+hours: a cell covers the hour its messages were submitted in.
+
+Definitions (the same on the pages, in the API and in CSV exports):
+- sent: every message, whatever its status; delivered / failed / pending by status kind;
+- delivery rate: delivered ÷ sent; DLR coverage: messages with a final status ÷ sent;
+- no DLR: pending messages submitted longer ago than the channel's `DLR_VALIDITY_HOURS`;
+- read rate: read ÷ delivered, WhatsApp and RCS only; answer rate: answered ÷ calls, and
+  average call duration over answered calls, Voice only;
+- latency: submit → delivered, from the log-spaced histogram (about ±20 %).
+"""
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db.models import Q, QuerySet, Sum
+from django.utils import timezone
+
+from . import status as st
+from .error_codes import error_code_meaning
+from .models import Campaign, DeliveryRollup, Message
+from .reports import CHANNEL_CHOICES
+from .rollups import hour_of, latency_bucket_value
+
+# group_by value → rollup column.
+DIMENSIONS: dict[str, str] = {
+    "operator": "operator",
+    "channel": "channel",
+    "provider": "provider",
+    "campaign": "campaign_id",
+    "error_code": "error_code",
+}
+TIME_GROUPS = ("hour", "day")
+GROUP_BY_CHOICES = (*DIMENSIONS, *TIME_GROUPS)
+CHAT_CHANNELS = frozenset({"whatsapp", "rcs"})
+STUCK_LIST_LIMIT = 50
+
+
+@dataclass
+class Figures:
+    """Counts for one slice of messages, and the rates derived from them."""
+
+    sent: int = 0
+    delivered: int = 0
+    failed: int = 0
+    pending: int = 0
+    no_dlr: int = 0
+    by_status: dict[str, int] = field(default_factory=dict)
+    chat_delivered: int = 0
+    read: int = 0
+    calls: int = 0
+    answered: int = 0
+    answered_seconds: int = 0
+    latency_histogram: dict[int, int] = field(default_factory=dict)
+
+    def add(self, row: Mapping[str, Any]) -> None:
+        status, channel, n = row["status"], row["channel"], row["n"] or 0
+        kind = st.info(status).kind
+        self.sent += n
+        self.by_status[status] = self.by_status.get(status, 0) + n
+        setattr(self, kind, getattr(self, kind) + n)
+        self.no_dlr += row.get("no_dlr") or 0
+        if channel in CHAT_CHANNELS and kind == "delivered":
+            self.chat_delivered += n
+            self.read += n if status == st.Status.READ else 0
+        if channel == "voice":
+            self.calls += n
+            if status == st.Status.ANSWERED:
+                self.answered += n
+                self.answered_seconds += row.get("secs") or 0
+        bucket = row.get("latency_bucket", -1)
+        if bucket is not None and bucket >= 0:
+            self.latency_histogram[bucket] = self.latency_histogram.get(bucket, 0) + n
+
+    @property
+    def failed_by_kind(self) -> dict[str, int]:
+        return {s: self.by_status.get(s, 0) for s in sorted(st.FAILED_STATUSES, key=st.rank)}
+
+    @property
+    def delivery_rate(self) -> float | None:
+        return _ratio(self.delivered, self.sent)
+
+    @property
+    def failure_rate(self) -> float | None:
+        return _ratio(self.failed, self.sent)
+
+    @property
+    def dlr_coverage(self) -> float | None:
+        return _ratio(self.delivered + self.failed, self.sent)
+
+    @property
+    def read_rate(self) -> float | None:
+        return _ratio(self.read, self.chat_delivered)
+
+    @property
+    def answer_rate(self) -> float | None:
+        return _ratio(self.answered, self.calls)
+
+    @property
+    def average_call_seconds(self) -> float | None:
+        return _ratio(self.answered_seconds, self.answered)
+
+    def latency_percentile(self, q: float) -> float | None:
+        """Seconds within which a share `q` of delivered messages arrived."""
+        total = sum(self.latency_histogram.values())
+        if not total:
+            return None
+        seen = 0
+        for index in sorted(self.latency_histogram):
+            seen += self.latency_histogram[index]
+            if seen >= q * total:
+                return round(latency_bucket_value(index), 1)
+        return None  # unreachable: the loop ends with seen == total
+
+    @property
+    def latency_p50(self) -> float | None:
+        return self.latency_percentile(0.5)
+
+    @property
+    def latency_p90(self) -> float | None:
+        return self.latency_percentile(0.9)
+
+    @property
+    def latency_p95(self) -> float | None:
+        return self.latency_percentile(0.95)
+
+    @property
+    def latency_p99(self) -> float | None:
+        return self.latency_percentile(0.99)
+
+
+@dataclass
+class Group:
+    key: str
+    label: str
+    figures: Figures
+
+
+@dataclass
+class DeliveryStats:
+    since: datetime
+    until: datetime
+    group_by: str | None
+    totals: Figures
+    groups: list[Group]
+
+
+def delivery_stats(
+    *,
+    since: datetime,
+    until: datetime,
+    campaign: int | None = None,
+    provider: str | None = None,
+    channel: str | None = None,
+    operator: str | None = None,
+    group_by: str | None = None,
+    now: datetime | None = None,
+) -> DeliveryStats:
+    """Totals for the slice, and one `Group` per value of `group_by` (largest first; for
+    `hour`/`day`, one per period in time order, empty periods included).
+
+    One query, two for `hour`/`day` (time series rows leave out the latency histogram).
+    """
+    if group_by is not None and group_by not in GROUP_BY_CHOICES:
+        raise ValueError(f"group_by must be one of {', '.join(GROUP_BY_CHOICES)}")
+    cells = _cells(
+        since=since,
+        until=until,
+        campaign=campaign,
+        provider=provider,
+        channel=channel,
+        operator=operator,
+    )
+    now = now or timezone.now()
+    totals = Figures()
+    if group_by in TIME_GROUPS:
+        _figures_fold(_rows(cells, [], now=now), lambda row: totals)
+        groups = _series(cells, since=since, until=until, per=group_by, now=now)
+        return DeliveryStats(since, until, group_by, totals, groups)
+    column = DIMENSIONS.get(group_by or "")
+    by_key: dict[Any, Figures] = {}
+
+    def target(row: Mapping[str, Any]) -> Figures:
+        totals.add(row)
+        if column is None or (column == "error_code" and not row[column]):
+            return Figures()  # counted in the totals only
+        key = (row["provider"], row[column]) if column == "error_code" else row[column]
+        return by_key.setdefault(key, Figures())
+
+    extra = ["provider", column] if column == "error_code" else [column] if column else []
+    _figures_fold(_rows(cells, extra, now=now), target)
+    groups = _groups_label(column, by_key)
+    groups.sort(key=lambda g: (-g.figures.sent, g.label))
+    return DeliveryStats(since, until, group_by, totals, groups)
+
+
+def messages_stuck(
+    *,
+    since: datetime,
+    until: datetime,
+    campaign: int | None = None,
+    provider: str | None = None,
+    channel: str | None = None,
+    operator: str | None = None,
+    now: datetime | None = None,
+    limit: int = STUCK_LIST_LIMIT,
+) -> list[Message]:
+    """Pending messages past their channel's validity window, newest first, at most `limit`.
+
+    Like the rollups, time counts from submission (else creation). The (status, -created_at)
+    index finds the pending messages, a small share of all traffic.
+    """
+    now = now or timezone.now()
+    past_window = Q()
+    for name, hours in settings.DLR_VALIDITY_HOURS.items():
+        cutoff = now - timedelta(hours=hours)
+        past_window |= Q(channel=name) & (
+            Q(submitted_at__lt=cutoff) | Q(submitted_at=None, created_at__lt=cutoff)
+        )
+    start = hour_of(since)
+    in_range = Q(submitted_at__gte=start, submitted_at__lt=until) | Q(
+        submitted_at=None, created_at__gte=start, created_at__lt=until
+    )
+    messages = Message.objects.filter(past_window, in_range, status__in=st.PENDING_STATUSES)
+    if campaign is not None:
+        messages = messages.filter(campaign_id=campaign)
+    if provider:
+        messages = messages.filter(provider=provider)
+    if channel:
+        messages = messages.filter(channel=channel)
+    if operator:
+        messages = messages.filter(operator__iexact=operator)
+    return list(messages.select_related("campaign").order_by("-created_at")[:limit])
+
+
+@dataclass
+class CampaignSummary:
+    campaign: Campaign
+    figures: Figures
+    trend: list[int]  # messages per day over the range, oldest first
+
+
+def campaigns_overview(*, since: datetime, until: datetime) -> list[CampaignSummary]:
+    """Every campaign with its figures and daily volume over the range (three queries)."""
+    stats = delivery_stats(since=since, until=until, group_by="campaign")
+    by_id = {int(g.key): g.figures for g in stats.groups}
+    days = _days(since, until)
+    volume = (
+        _cells(since=since, until=until)
+        .values("campaign_id", "bucket")
+        .annotate(n=Sum("messages"))
+        .order_by()
+    )
+    trend: dict[int, dict[date, int]] = {}
+    for row in volume:
+        day = timezone.localdate(row["bucket"])
+        per_day = trend.setdefault(row["campaign_id"], {})
+        per_day[day] = per_day.get(day, 0) + row["n"]
+    return [
+        CampaignSummary(
+            campaign=c,
+            figures=by_id.get(c.pk, Figures()),
+            trend=[trend.get(c.pk, {}).get(day, 0) for day in days],
+        )
+        for c in Campaign.objects.order_by("name")
+    ]
+
+
+def error_label(*, provider: str, code: str) -> str:
+    meaning = error_code_meaning(provider=provider, code=code)
+    return meaning.meaning if meaning else code
+
+
+def _ratio(part: float, whole: float) -> float | None:
+    return part / whole if whole else None
+
+
+def _cells(
+    *,
+    since: datetime,
+    until: datetime,
+    campaign: int | None = None,
+    provider: str | None = None,
+    channel: str | None = None,
+    operator: str | None = None,
+) -> QuerySet[DeliveryRollup]:
+    cells = DeliveryRollup.objects.filter(bucket__gte=hour_of(since), bucket__lt=until)
+    if campaign is not None:
+        cells = cells.filter(campaign_id=campaign)
+    if provider:
+        cells = cells.filter(provider=provider)
+    if channel:
+        cells = cells.filter(channel=channel)
+    if operator:
+        # Operators arrive in any case ("Jio", "JIO"); MessageFilter matches them the same way.
+        cells = cells.filter(operator__iexact=operator)
+    return cells
+
+
+def _no_dlr_filter(now: datetime) -> Q:
+    """Pending cells whose whole hour lies before the channel's validity window."""
+    past_window = Q()
+    for name, hours in settings.DLR_VALIDITY_HOURS.items():
+        cutoff = now - timedelta(hours=hours) - timedelta(hours=1)
+        past_window |= Q(channel=name, bucket__lte=cutoff)
+    return past_window & Q(status__in=st.PENDING_STATUSES)
+
+
+def _rows(
+    cells: QuerySet[DeliveryRollup], extra: list[str], *, now: datetime, latency: bool = True
+) -> Iterable[dict[str, Any]]:
+    columns = [*extra, "channel", "status", *(["latency_bucket"] if latency else [])]
+    return (
+        cells.values(*columns)
+        .annotate(
+            n=Sum("messages"),
+            secs=Sum("call_seconds"),
+            no_dlr=Sum("messages", filter=_no_dlr_filter(now)),
+        )
+        .order_by()
+    )
+
+
+def _figures_fold(rows: Iterable[Mapping[str, Any]], target: Any) -> None:
+    for row in rows:
+        target(row).add(row)
+
+
+def _groups_label(column: str | None, by_key: dict[Any, Figures]) -> list[Group]:
+    if column == "campaign_id":
+        names = dict(Campaign.objects.filter(pk__in=by_key).values_list("pk", "name"))
+        return [Group(str(k), names.get(k, "(no campaign)"), f) for k, f in by_key.items()]
+    if column == "channel":
+        labels = dict(CHANNEL_CHOICES)
+        return [Group(k, labels.get(k, k), f) for k, f in by_key.items()]
+    if column == "error_code":
+        return [
+            Group(f"{provider}:{code}", error_label(provider=provider, code=code), f)
+            for (provider, code), f in by_key.items()
+        ]
+    return [Group(str(k), str(k) or "(unknown)", f) for k, f in by_key.items()]
+
+
+def _series(
+    cells: QuerySet[DeliveryRollup], *, since: datetime, until: datetime, per: str, now: datetime
+) -> list[Group]:
+    """One group per hour or day of the range, empty ones included, in time order."""
+    figures: dict[Any, Figures] = {}
+    for row in _rows(cells, ["bucket"], now=now, latency=False):
+        key = row["bucket"] if per == "hour" else timezone.localdate(row["bucket"])
+        figures.setdefault(key, Figures()).add(row)
+    if per == "hour":
+        hours = int((until - hour_of(since)).total_seconds() // 3600) + 1
+        periods: list[Any] = [hour_of(since) + timedelta(hours=h) for h in range(hours)]
+        periods = [p for p in periods if p < until]
+        return [
+            Group(p.isoformat(), f"{p:%d %b %H:00}", figures.get(p, Figures())) for p in periods
+        ]
+    return [
+        Group(d.isoformat(), f"{d:%d %b}", figures.get(d, Figures())) for d in _days(since, until)
+    ]
+
+
+def _days(since: datetime, until: datetime) -> list[date]:
+    first, last = timezone.localdate(since), timezone.localdate(until)
+    return [first + timedelta(days=d) for d in range((last - first).days + 1)]

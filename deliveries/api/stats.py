@@ -1,0 +1,117 @@
+"""Delivery statistics over the API: `stats/` and `campaigns/<id>/stats/`.
+
+Thin views over `deliveries.analytics.delivery_stats`; figures mean exactly what they mean
+on the dashboard (see that module's docstring).
+"""
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from ..analytics import GROUP_BY_CHOICES, DeliveryStats, delivery_stats
+from ..models import Campaign
+from ..reports import CHANNEL_CHOICES
+
+DEFAULT_RANGE = timedelta(hours=24)
+MAX_RANGE = timedelta(days=400)
+MAX_HOURLY_RANGE = timedelta(days=31)
+
+
+class CampaignStatsQuerySerializer(serializers.Serializer):
+    since = serializers.DateTimeField(
+        required=False, help_text="ISO 8601; default: 24 hours before `until`."
+    )
+    until = serializers.DateTimeField(required=False, help_text="ISO 8601; default: now.")
+    provider = serializers.CharField(required=False, max_length=40)
+    channel = serializers.ChoiceField(required=False, choices=CHANNEL_CHOICES)
+    operator = serializers.CharField(required=False, max_length=64)
+    group_by = serializers.ChoiceField(required=False, choices=GROUP_BY_CHOICES)
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        until: datetime = attrs.get("until") or timezone.now()
+        since: datetime = attrs.get("since") or until - DEFAULT_RANGE
+        if since >= until:
+            raise serializers.ValidationError({"since": "must be before until"})
+        if until - since > MAX_RANGE:
+            raise serializers.ValidationError({"since": "the range is limited to 400 days"})
+        if attrs.get("group_by") == "hour" and until - since > MAX_HOURLY_RANGE:
+            raise serializers.ValidationError(
+                {"group_by": "hourly series are limited to 31 days; use group_by=day"}
+            )
+        return {**attrs, "since": since, "until": until}
+
+
+class StatsQuerySerializer(CampaignStatsQuerySerializer):
+    campaign = serializers.IntegerField(required=False, min_value=1)
+
+
+class FiguresSerializer(serializers.Serializer):
+    sent = serializers.IntegerField()
+    delivered = serializers.IntegerField()
+    failed = serializers.IntegerField()
+    failed_by_kind = serializers.DictField(child=serializers.IntegerField())
+    pending = serializers.IntegerField()
+    no_dlr = serializers.IntegerField(help_text="Pending past the channel's validity window.")
+    by_status = serializers.DictField(child=serializers.IntegerField())
+    delivery_rate = serializers.FloatField(allow_null=True)
+    dlr_coverage = serializers.FloatField(allow_null=True)
+    latency_p50 = serializers.FloatField(allow_null=True, help_text="Seconds, submit → delivered.")
+    latency_p90 = serializers.FloatField(allow_null=True)
+    latency_p95 = serializers.FloatField(allow_null=True)
+    latency_p99 = serializers.FloatField(allow_null=True)
+    read_rate = serializers.FloatField(allow_null=True, help_text="WhatsApp and RCS.")
+    answer_rate = serializers.FloatField(allow_null=True, help_text="Voice.")
+    average_call_seconds = serializers.FloatField(allow_null=True, help_text="Answered calls.")
+
+
+class GroupSerializer(serializers.Serializer):
+    key = serializers.CharField()
+    label = serializers.CharField()
+    figures = FiguresSerializer()
+
+
+class StatsSerializer(serializers.Serializer):
+    since = serializers.DateTimeField()
+    until = serializers.DateTimeField()
+    group_by = serializers.CharField(allow_null=True)
+    totals = FiguresSerializer()
+    groups = GroupSerializer(many=True)
+
+
+def _stats(query: dict[str, Any], **fixed: Any) -> DeliveryStats:
+    return delivery_stats(**{**query, **fixed})
+
+
+class StatsView(APIView):
+    @extend_schema(
+        parameters=[StatsQuerySerializer],
+        responses=StatsSerializer,
+        summary="Delivery statistics for a time range and slice",
+    )
+    def get(self, request: Request) -> Response:
+        query = StatsQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        return Response(StatsSerializer(_stats(query.validated_data)).data)
+
+
+class CampaignStatsView(APIView):
+    @extend_schema(
+        parameters=[
+            CampaignStatsQuerySerializer,
+            OpenApiParameter("id", int, OpenApiParameter.PATH),
+        ],
+        responses=StatsSerializer,
+        summary="Delivery statistics for one campaign",
+    )
+    def get(self, request: Request, pk: int) -> Response:
+        campaign = get_object_or_404(Campaign, pk=pk)
+        query = CampaignStatsQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        return Response(StatsSerializer(_stats(query.validated_data, campaign=campaign.pk)).data)

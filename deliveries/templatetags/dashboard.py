@@ -1,0 +1,42 @@
+"""Formatting for the dashboard pages: rates, latencies, masked phone numbers."""
+
+from typing import Any
+
+from django import template
+
+from .. import status as st
+from ..phones import phone_mask
+
+register = template.Library()
+
+
+@register.filter
+def percent(value: float | None, digits: int = 1) -> str:
+    """0.9342 → "93.4 %"; no data → "—" (never a misleading 0 %)."""
+    if value is None:
+        return "—"
+    return f"{value * 100:.{digits}f} %"
+
+
+@register.filter
+def duration(seconds: float | None) -> str:
+    """6.7 → "6.7 s", 125 → "2 min 5 s", 7300 → "2 h 1 min"."""
+    if seconds is None:
+        return "—"
+    if seconds < 60:
+        return f"{seconds:.1f} s"
+    whole = round(seconds)
+    if whole < 3600:
+        return f"{whole // 60} min {whole % 60} s"
+    return f"{whole // 3600} h {whole % 3600 // 60} min"
+
+
+@register.filter
+def phone_for(e164: str, user: Any) -> str:
+    # deliveries/masking.py (the shared helper) is not in this tree yet; same rule.
+    return e164 if user.has_perm("deliveries.view_full_phone") else phone_mask(e164)
+
+
+@register.filter
+def status_label(value: str) -> str:
+    return st.info(value).label
