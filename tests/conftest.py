@@ -6,6 +6,7 @@ import pytest
 from django.conf import settings
 from django.test import Client
 
+from deliveries.roles import roles_sync
 from webhooks.models import WebhookEndpoint
 from webhooks.services import inbox_drain
 
@@ -18,6 +19,19 @@ def _login_lockout_only_where_tested(request: pytest.FixtureRequest, settings) -
     none. Lockout is tested on its own (marker `axes`); elsewhere it is out of the way."""
     if request.node.get_closest_marker("axes") is None:
         settings.AXES_ENABLED = False
+
+
+@pytest.fixture(autouse=True)
+def _roles(request: pytest.FixtureRequest) -> None:
+    """The groups migration 0002_roles creates, back after a transactional test's flush."""
+    uses_db = request.node.get_closest_marker("django_db") or {"db", "transactional_db"} & set(
+        request.fixturenames
+    )
+    if uses_db:
+        request.getfixturevalue(
+            "db" if "transactional_db" not in request.fixturenames else "transactional_db"
+        )
+        roles_sync()
 
 
 def run_worker() -> None:

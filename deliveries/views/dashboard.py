@@ -22,6 +22,7 @@ from django.utils import timezone
 
 from .. import analytics
 from ..filters import MessageFilter
+from ..masking import can_view_full_phone
 from ..models import Campaign, DeliveryRollup, Message
 from ..phones import phone_mask
 from ..reports import CHANNEL_CHOICES
@@ -365,14 +366,8 @@ MESSAGE_COLUMNS = [
 
 
 def _phone_formatter(user: Any) -> Callable[[str], str]:
-    """How this user sees phone numbers: full with `deliveries.view_full_phone`, else masked.
-
-    deliveries/masking.py (the shared `phone_for`) is not in this tree yet; this is the same
-    rule, decided once per export rather than once per row.
-    """
-    if user.has_perm("deliveries.view_full_phone"):
-        return str
-    return phone_mask
+    """The masking rule (`deliveries.masking`), decided once per export, not once per row."""
+    return str if can_view_full_phone(user) else phone_mask
 
 
 @campaign_manager_required

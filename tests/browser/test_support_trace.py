@@ -17,9 +17,8 @@ ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 
 pytestmark = [
     pytest.mark.browser,
-    # The live server sees only committed data; serialized_rollback puts the roles the
-    # migration created back after the flush, for the tests that run next.
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    # The live server sees only committed data.
+    pytest.mark.django_db(transaction=True),
     pytest.mark.skipif(
         not Path(CHROMIUM).exists(), reason=f"no Chromium at {CHROMIUM} (apt install chromium)"
     ),

@@ -1,0 +1,71 @@
+"""The three roles, as groups: Support, Campaign manager, Administrator.
+
+- Support: reads messages, their history, the webhook log and endpoints; may reprocess
+  events (`webhooks.change_inboundevent`, the admin's only use of it). Sees masked numbers.
+- Campaign manager: reads messages, manages campaigns. Sees masked numbers.
+- Administrator: everything Support has, plus endpoints and their secrets, users, and
+  full phone numbers.
+
+Created by migration 0002_roles; `roles_sync()` is idempotent and can be run again (tests
+run it after a transactional test has flushed the database).
+"""
+
+from typing import Any
+
+from django.apps import apps as django_apps
+from django.contrib.auth.management import create_permissions
+
+SUPPORT = [
+    "deliveries.view_message",
+    "deliveries.view_statusevent",
+    "deliveries.view_campaign",
+    "webhooks.view_inboundevent",
+    "webhooks.change_inboundevent",
+    "webhooks.view_webhookendpoint",
+]
+CAMPAIGN_MANAGER = [
+    "deliveries.view_message",
+    "deliveries.view_campaign",
+    "deliveries.add_campaign",
+    "deliveries.change_campaign",
+]
+ADMINISTRATOR = [
+    *SUPPORT,
+    "deliveries.view_full_phone",
+    "deliveries.add_campaign",
+    "deliveries.change_campaign",
+    "deliveries.change_message",
+    "webhooks.add_webhookendpoint",
+    "webhooks.change_webhookendpoint",
+    "webhooks.delete_webhookendpoint",
+    "auth.view_user",
+    "auth.add_user",
+    "auth.change_user",
+    "auth.view_group",
+]
+ROLES = {
+    "Support": SUPPORT,
+    "Campaign manager": CAMPAIGN_MANAGER,
+    "Administrator": ADMINISTRATOR,
+}
+
+
+def roles_sync(apps: Any = django_apps) -> None:
+    if apps is not django_apps:
+        # Inside a migration: permissions are made by a post-migrate signal after every
+        # migration has run, so on a fresh database they must be created here first.
+        for app_config in apps.get_app_configs():
+            app_config.models_module = True
+            create_permissions(app_config, apps=apps, verbosity=0)
+            app_config.models_module = None
+    Group = apps.get_model("auth", "Group")
+    Permission = apps.get_model("auth", "Permission")
+    for name, codes in ROLES.items():
+        group, _ = Group.objects.get_or_create(name=name)
+        permissions = []
+        for code in codes:
+            app_label, codename = code.split(".")
+            permissions.append(
+                Permission.objects.get(content_type__app_label=app_label, codename=codename)
+            )
+        group.permissions.add(*permissions)
