@@ -1,8 +1,15 @@
 from rest_framework.routers import DefaultRouter
 
+# The whole API is routed here; the webhook resources' viewsets live in webhooks/api.py
+# because deliveries never depends on webhooks anywhere else.
+from webhooks.api import InboundEventViewSet, WebhookEndpointViewSet
+
 from . import views
 
 router = DefaultRouter()
 router.register("messages", views.MessageViewSet, basename="message")
+router.register("campaigns", views.CampaignViewSet, basename="campaign")
+router.register("webhook-events", InboundEventViewSet, basename="webhook-event")
+router.register("endpoints", WebhookEndpointViewSet, basename="endpoint")
 
-urlpatterns = router.urls
+urlpatterns = [*router.urls]
