@@ -13,6 +13,10 @@ from .reports import CHANNEL_CHOICES
 MAX_ID = 2**63 - 1
 
 
+# django-filter's BooleanFilter reads "maybe" as "no filter"; a client deserves a 400.
+BOOLEAN_CHOICES = [("true", "true"), ("false", "false")]
+
+
 class IdFilter(django_filters.NumberFilter):
     """A positive integer id; anything else is a 400, never a database error."""
 
@@ -46,8 +50,10 @@ class MessageFilter(django_filters.FilterSet):
     delivered_before = django_filters.IsoDateTimeFilter(field_name="delivered_at", lookup_expr="lt")
     created_after = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
     created_before = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
-    has_error = django_filters.BooleanFilter(
-        method="filter_has_error", help_text="true: an error code was reported; false: none."
+    has_error = django_filters.ChoiceFilter(
+        choices=BOOLEAN_CHOICES,
+        method="filter_has_error",
+        help_text="true: an error code was reported; false: none.",
     )
 
     class Meta:
@@ -60,11 +66,11 @@ class MessageFilter(django_filters.FilterSet):
         return queryset.filter(to=e164) if e164 else queryset.none()
 
     def filter_has_error(
-        self, queryset: QuerySet[Message], name: str, value: bool | None
+        self, queryset: QuerySet[Message], name: str, value: str
     ) -> QuerySet[Message]:
-        if value is None:
-            return queryset
-        return queryset.exclude(error_code="") if value else queryset.filter(error_code="")
+        if value == "true":
+            return queryset.exclude(error_code="")
+        return queryset.filter(error_code="")
 
 
 class CampaignFilter(django_filters.FilterSet):

@@ -9,13 +9,14 @@ from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
 import django_filters
+from django.db.models import QuerySet
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import serializers, viewsets
 
 from deliveries.api.common import LimitOffsetPagination400
 from deliveries.api.permissions import EndpointPermission, WebhookEventPermission
 from deliveries.api.schema import ERRORS_READ, ERRORS_WRITE
-from deliveries.filters import IdFilter
+from deliveries.filters import BOOLEAN_CHOICES, IdFilter
 
 from .models import InboundEvent, WebhookEndpoint
 from .providers import PROVIDERS, provider_choices
@@ -102,13 +103,18 @@ class InboundEventFilter(django_filters.FilterSet):
     )
     state = django_filters.ChoiceFilter(choices=InboundEvent.State.choices)
     outcome = django_filters.ChoiceFilter(choices=InboundEvent.Outcome.choices)
-    auth_ok = django_filters.BooleanFilter()
+    auth_ok = django_filters.ChoiceFilter(choices=BOOLEAN_CHOICES, method="filter_auth_ok")
     received_after = django_filters.IsoDateTimeFilter(field_name="received_at", lookup_expr="gte")
     received_before = django_filters.IsoDateTimeFilter(field_name="received_at", lookup_expr="lt")
 
     class Meta:
         model = InboundEvent
         fields: list[str] = []
+
+    def filter_auth_ok(
+        self, queryset: QuerySet[InboundEvent], name: str, value: str
+    ) -> QuerySet[InboundEvent]:
+        return queryset.filter(auth_ok=value == "true")
 
 
 @extend_schema_view(
