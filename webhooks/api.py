@@ -13,7 +13,7 @@ from django.db.models import QuerySet
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import serializers, viewsets
 
-from deliveries.api.common import LimitOffsetPagination400
+from deliveries.api.common import LOOKUP_ANY, LimitOffsetPagination400
 from deliveries.api.permissions import EndpointPermission, WebhookEventPermission
 from deliveries.api.schema import ERRORS_READ, ERRORS_WRITE
 from deliveries.filters import BOOLEAN_CHOICES, IdFilter
@@ -131,6 +131,7 @@ class InboundEventFilter(django_filters.FilterSet):
 class InboundEventViewSet(viewsets.ReadOnlyModelViewSet):
     queryset = InboundEvent.objects.select_related("endpoint").order_by("-received_at", "-id")
     serializer_class = InboundEventSerializer
+    lookup_value_regex = LOOKUP_ANY
     filterset_class = InboundEventFilter
     permission_classes = [WebhookEventPermission]
     pagination_class = LimitOffsetPagination400
@@ -208,6 +209,7 @@ class WebhookEndpointSerializer(serializers.ModelSerializer):
 class WebhookEndpointViewSet(viewsets.ModelViewSet):
     queryset = WebhookEndpoint.objects.order_by("slug")
     serializer_class = WebhookEndpointSerializer
+    lookup_value_regex = LOOKUP_ANY
     permission_classes = [EndpointPermission]
     pagination_class = LimitOffsetPagination400
     filterset_class = None

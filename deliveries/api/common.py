@@ -18,6 +18,9 @@ if TYPE_CHECKING:  # rest_framework.views imports the throttle classes from sett
     from rest_framework.views import APIView
 
 MAX_PAGE_SIZE = 500
+# Route any path segment to the viewset, so "/messages/1.5/" is the API's JSON 404 rather
+# than Django's HTML one (DRF's default stops at a dot).
+LOOKUP_ANY = "[^/]+"
 
 
 def _page_size(request: Request, param: str, default: int) -> int:

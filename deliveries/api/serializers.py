@@ -20,7 +20,7 @@ class ErrorMeaningSerializer(serializers.Serializer):
 
 
 class MessageSerializer(serializers.ModelSerializer):
-    campaign = serializers.PrimaryKeyRelatedField(read_only=True)
+    campaign = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
     to = serializers.SerializerMethodField(
         help_text="E.164; masked (+91 98••••3210) without the view-full-phone permission."
     )

@@ -16,7 +16,12 @@ from rest_framework.response import Response
 from ..filters import CampaignFilter, MessageFilter
 from ..models import Campaign, Message
 from ..services import messages_register
-from .common import LimitOffsetPagination400, MessageCursorPagination, StrictOrderingFilter
+from .common import (
+    LOOKUP_ANY,
+    LimitOffsetPagination400,
+    MessageCursorPagination,
+    StrictOrderingFilter,
+)
 from .permissions import CampaignPermission, MessagePermission
 from .schema import (
     ERRORS_READ,
@@ -63,6 +68,7 @@ REGISTRATION_RESULT = PolymorphicProxySerializer(
 class MessageViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     queryset = Message.objects.all()
     serializer_class = MessageSerializer
+    lookup_value_regex = LOOKUP_ANY
     filterset_class = MessageFilter
     filter_backends = [DjangoFilterBackend, StrictOrderingFilter]
     ordering_fields = ["created_at", "updated_at", "id"]
@@ -148,6 +154,7 @@ def _errors_by_index(errors: object) -> object:
 class CampaignViewSet(viewsets.ModelViewSet):
     queryset = Campaign.objects.order_by("name", "id")
     serializer_class = CampaignSerializer
+    lookup_value_regex = LOOKUP_ANY
     filterset_class = CampaignFilter
     permission_classes = [CampaignPermission]
     pagination_class = LimitOffsetPagination400
