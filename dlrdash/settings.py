@@ -183,6 +183,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "deliveries.api.schema.registration_batch_limits",
+    ],
     "ENUM_NAME_OVERRIDES": {
         "StatusEnum": "deliveries.status.CHOICES",
         "ChannelEnum": "deliveries.reports.CHANNEL_CHOICES",

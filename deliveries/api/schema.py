@@ -1,5 +1,7 @@
 """OpenAPI pieces shared by the viewsets: error responses and examples."""
 
+from typing import Any
+
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse
 from rest_framework import serializers
@@ -78,3 +80,16 @@ REGISTRATION_EXAMPLES = [
         request_only=True,
     ),
 ]
+
+
+def registration_batch_limits(
+    result: dict[str, Any], generator: object, request: object, public: bool
+) -> dict[str, Any]:
+    """drf-spectacular drops a list serializer's length limits; put them back."""
+    from .serializers import MAX_REGISTRATION_BATCH
+
+    schemas = result.get("components", {}).get("schemas", {})
+    for variant in schemas.get("MessageRegistrationBodyRequest", {}).get("oneOf", []):
+        if variant.get("type") == "array":
+            variant.update(minItems=1, maxItems=MAX_REGISTRATION_BATCH)
+    return result
