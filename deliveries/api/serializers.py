@@ -117,11 +117,6 @@ class MessageRegistrationSerializer(serializers.Serializer):
     class Meta:
         list_serializer_class = MessageRegistrationListSerializer
 
-    def validate_to(self, value: str) -> str:
-        if not phone_to_e164(value):
-            raise serializers.ValidationError("Not a valid phone number.")
-        return value
-
     def validate_campaign(self, value: int | None) -> int | None:
         # In a list, the list serializer checks all ids in one query instead.
         if value is not None and self.parent is None and campaign_errors([value]):
@@ -129,9 +124,10 @@ class MessageRegistrationSerializer(serializers.Serializer):
         return value
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-        attrs["to_raw"] = attrs["to"]
-        attrs["to"] = phone_to_e164(attrs["to"])
-        return attrs
+        e164 = phone_to_e164(attrs["to"])
+        if not e164:
+            raise serializers.ValidationError({"to": ["Not a valid phone number."]})
+        return attrs | {"to": e164, "to_raw": attrs["to"]}
 
 
 def campaign_errors(ids: list[int | None]) -> dict[int, str]:
