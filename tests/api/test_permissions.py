@@ -185,3 +185,32 @@ def test_session_users_are_not_throttled(admin_client, monkeypatch):
     codes = {admin_client.get("/api/v1/messages/").status_code for _ in range(3)}
 
     assert codes == {200}
+
+
+def test_recipients_numbers_in_logged_bodies_are_masked_without_the_permission(
+    post_smstake, support_api, admin_api
+):
+    post_smstake(fixture_bytes("smstake", "delivered.json"))
+
+    masked = support_api.get("/api/v1/webhook-events/").json()["results"][0]["body"]
+    full = admin_api.get("/api/v1/webhook-events/").json()["results"][0]["body"]
+
+    assert json.loads(masked)["to"] == "+91 98••••3210"
+    assert json.loads(full)["to"] == "+919876543210"
+    assert json.loads(masked)["operator"] == "JIO"
+
+
+def test_the_list_endpoints_cost_a_fixed_number_of_queries(
+    post_smstake, admin_api, django_assert_num_queries
+):
+    for i in range(5):
+        Campaign.objects.create(name=f"C{i}", ref_prefix=f"c{i}_")
+        post_smstake(fixture_bytes("smstake", "delivered.json"))
+
+    # token, count, page (endpoints joined in).
+    with django_assert_num_queries(3):
+        assert len(admin_api.get("/api/v1/webhook-events/").json()["results"]) == 5
+    with django_assert_num_queries(3):
+        assert len(admin_api.get("/api/v1/campaigns/").json()["results"]) == 5
+    with django_assert_num_queries(3):
+        assert len(admin_api.get("/api/v1/endpoints/").json()["results"]) == 1
