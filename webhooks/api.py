@@ -16,7 +16,7 @@ from rest_framework import serializers, viewsets
 
 from deliveries.api.common import LOOKUP_ANY, LimitOffsetPagination400
 from deliveries.api.permissions import EndpointPermission, WebhookEventPermission
-from deliveries.api.schema import ERRORS_READ, ERRORS_WRITE
+from deliveries.api.schema import ENDPOINT_EXAMPLES, ERRORS_READ, ERRORS_WRITE
 from deliveries.filters import BOOLEAN_CHOICES, IdFilter
 from deliveries.phones import phone_mask, phone_to_e164
 
@@ -237,7 +237,9 @@ class WebhookEndpointSerializer(serializers.ModelSerializer):
         summary="One endpoint", responses={200: WebhookEndpointSerializer, **ERRORS_READ}
     ),
     create=extend_schema(
-        summary="Create an endpoint", responses={201: WebhookEndpointSerializer, **ERRORS_WRITE}
+        summary="Create an endpoint",
+        responses={201: WebhookEndpointSerializer, **ERRORS_WRITE},
+        examples=ENDPOINT_EXAMPLES,
     ),
     update=extend_schema(
         summary="Replace an endpoint", responses={200: WebhookEndpointSerializer, **ERRORS_WRITE}

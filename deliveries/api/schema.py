@@ -93,3 +93,100 @@ def registration_batch_limits(
         if variant.get("type") == "array":
             variant.update(minItems=1, maxItems=MAX_REGISTRATION_BATCH)
     return result
+
+
+_MESSAGE = {
+    "id": 1043,
+    "provider": "smstake",
+    "message_id": "stk_000042",
+    "status": "delivered",
+    "provider_status": "delivered",
+    "provider_code": "DELIVRD",
+    "channel": "sms",
+    "to": "+91 98••••0042",
+    "sender": "DLRDSH",
+    "client_ref": "diwali26_42",
+    "tag": "",
+    "operator": "JIO",
+    "error_code": "",
+    "error_message": "",
+    "error_meaning": None,
+    "dlt_template_id": "1207165123456789012",
+    "segments": 1,
+    "campaign": 7,
+    "submitted_at": "2026-11-23T10:15:00Z",
+    "sent_at": None,
+    "delivered_at": "2026-11-23T10:15:03Z",
+    "read_at": None,
+    "latency_seconds": 3.0,
+    "call_duration": None,
+    "registered_at": "2026-11-23T10:15:00.412000Z",
+    "status_changed_at": "2026-11-23T10:15:03.950000Z",
+    "created_at": "2026-11-23T10:15:00.412000Z",
+    "updated_at": "2026-11-23T10:15:03.950000Z",
+}
+
+MESSAGE_EXAMPLES = [
+    OpenApiExample("A delivered SMS (number masked)", value=_MESSAGE, response_only=True)
+]
+MESSAGE_LIST_EXAMPLES = [
+    OpenApiExample(
+        "A page",
+        value={
+            "next": "https://dlr.example.com/api/v1/messages/?cursor=cD0yMDI2LTEx",
+            "previous": None,
+            "results": [_MESSAGE],
+        },
+        response_only=True,
+    )
+]
+EVENT_EXAMPLES = [
+    OpenApiExample(
+        "Sent, then delivered",
+        value=[
+            {
+                "id": 87,
+                "status": "sent",
+                "provider_status": "sent",
+                "provider_code": "",
+                "error_code": "",
+                "error_message": "",
+                "provider_time": "2026-11-23T10:15:01Z",
+                "received_at": "2026-11-23T10:15:01.210000Z",
+                "outcome": "applied",
+                "inbound_event_id": 5120,
+            },
+            {
+                "id": 88,
+                "status": "delivered",
+                "provider_status": "delivered",
+                "provider_code": "DELIVRD",
+                "error_code": "",
+                "error_message": "",
+                "provider_time": "2026-11-23T10:15:03Z",
+                "received_at": "2026-11-23T10:15:03.950000Z",
+                "outcome": "applied",
+                "inbound_event_id": 5133,
+            },
+        ],
+        response_only=True,
+    )
+]
+CAMPAIGN_EXAMPLES = [
+    OpenApiExample(
+        "Diwali",
+        value={
+            "name": "Diwali 2026",
+            "ref_prefix": "diwali26_",
+            "description": "Messages whose client_ref or tag starts with diwali26_.",
+        },
+        request_only=True,
+    )
+]
+ENDPOINT_EXAMPLES = [
+    OpenApiExample(
+        "A Wavix endpoint",
+        value={"provider": "wavix", "slug": "wavix-main", "new_secret": "a-long-random-secret"},
+        request_only=True,
+    )
+]

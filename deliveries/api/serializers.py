@@ -130,6 +130,15 @@ class MessageRegistrationSerializer(serializers.Serializer):
         return attrs | {"to": e164, "to_raw": attrs["to"]}
 
 
+def registration_serializer(data: object) -> serializers.BaseSerializer:
+    """One message for a JSON object, a bounded list for an array."""
+    if isinstance(data, list):
+        return MessageRegistrationSerializer(
+            data=data, many=True, max_length=MAX_REGISTRATION_BATCH, allow_empty=False
+        )
+    return MessageRegistrationSerializer(data=data)
+
+
 def campaign_errors(ids: list[int | None]) -> dict[int, str]:
     """Index → error for the campaign ids that do not exist, in one query."""
     wanted = {pk for pk in ids if pk is not None}

@@ -24,8 +24,12 @@ from .common import (
 )
 from .permissions import CampaignPermission, MessagePermission
 from .schema import (
+    CAMPAIGN_EXAMPLES,
     ERRORS_READ,
     ERRORS_WRITE,
+    EVENT_EXAMPLES,
+    MESSAGE_EXAMPLES,
+    MESSAGE_LIST_EXAMPLES,
     REGISTRATION_EXAMPLES,
     REGISTRATION_RESPONSE_DOC,
 )
@@ -35,6 +39,7 @@ from .serializers import (
     MessageRegistrationSerializer,
     MessageSerializer,
     StatusEventSerializer,
+    registration_serializer,
 )
 
 REGISTRATION_BODY = PolymorphicProxySerializer(
@@ -59,10 +64,12 @@ REGISTRATION_RESULT = PolymorphicProxySerializer(
         summary="List messages",
         description="Newest first; cursor-paginated. Filter by any combination below.",
         responses={200: MessageSerializer(many=True), **ERRORS_READ},
+        examples=MESSAGE_LIST_EXAMPLES,
     ),
     retrieve=extend_schema(
         summary="One message",
         responses={200: MessageSerializer, **ERRORS_READ},
+        examples=MESSAGE_EXAMPLES,
     ),
 )
 class MessageViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
@@ -89,16 +96,7 @@ class MessageViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
     )
     def create(self, request: Request) -> Response:
         many = isinstance(request.data, list)
-        serializer = (
-            MessageRegistrationSerializer(
-                data=request.data,
-                many=many,
-                max_length=MAX_REGISTRATION_BATCH,
-                allow_empty=False,
-            )
-            if many
-            else MessageRegistrationSerializer(data=request.data)
-        )
+        serializer = registration_serializer(request.data)
         if not serializer.is_valid():
             raise ValidationError(_errors_by_index(serializer.errors))
         rows = serializer.validated_data if many else [serializer.validated_data]
@@ -112,9 +110,10 @@ class MessageViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
 
     @extend_schema(
         summary="A message's status history",
-        description="Every report, oldest first, including duplicates' first copy and "
-        "reports that arrived out of order.",
+        description="Every distinct report, oldest first, including those that arrived "
+        "out of order (see `outcome`); a report delivered twice is listed once.",
         responses={200: StatusEventSerializer(many=True), **ERRORS_READ},
+        examples=EVENT_EXAMPLES,
         filters=False,
     )
     @action(detail=True, filterset_class=None, pagination_class=None)
@@ -138,7 +137,9 @@ def _errors_by_index(errors: object) -> object:
         summary="One campaign", responses={200: CampaignSerializer, **ERRORS_READ}
     ),
     create=extend_schema(
-        summary="Create a campaign", responses={201: CampaignSerializer, **ERRORS_WRITE}
+        summary="Create a campaign",
+        responses={201: CampaignSerializer, **ERRORS_WRITE},
+        examples=CAMPAIGN_EXAMPLES,
     ),
     update=extend_schema(
         summary="Replace a campaign", responses={200: CampaignSerializer, **ERRORS_WRITE}
