@@ -247,7 +247,9 @@ def messages_register(
                 _message_register_fill(new[key], row, now=now, campaigns=campaigns)
         # ignore_conflicts: a report for one of these may create it concurrently; such a
         # row is found below still unregistered and is merged like any report-first one.
-        Message.objects.bulk_create(new.values(), ignore_conflicts=True)
+        # Inserting in key order, as reports_apply does, keeps overlapping batches from
+        # deadlocking on the unique index.
+        Message.objects.bulk_create([new[key] for key in sorted(new)], ignore_conflicts=True)
         if new:
             found |= _messages_select_for_update(set(new))
         registered_now: dict[MessageKey, bool] = {}

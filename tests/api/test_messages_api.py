@@ -223,3 +223,23 @@ def test_the_event_list_costs_a_fixed_number_of_queries(admin_api, django_assert
     # token, the message, its events.
     with django_assert_num_queries(3):
         admin_api.get(f"{URL}{stored.pk}/events/")
+
+
+def test_the_error_code_meaning_comes_from_the_catalog(admin_api, monkeypatch):
+    from deliveries.api import serializers
+    from deliveries.error_codes import ErrorMeaning
+
+    def meaning(*, provider: str, code: str) -> ErrorMeaning | None:
+        return ErrorMeaning(code, "DLT template mismatch", True, "dlt_template") if code else None
+
+    monkeypatch.setattr(serializers, "error_code_meaning", meaning)
+    stored = message(status="failed", error_code="E-DLT-01")
+
+    body = admin_api.get(f"{URL}{stored.pk}/").json()
+
+    assert body["error_meaning"] == {
+        "code": "E-DLT-01",
+        "meaning": "DLT template mismatch",
+        "permanent": True,
+        "category": "dlt_template",
+    }
