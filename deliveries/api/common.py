@@ -6,9 +6,10 @@ then gets something other than what it asked for without knowing. Here both are 
 
 from typing import TYPE_CHECKING, Any
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import QuerySet
 from rest_framework.authtoken.models import Token
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.filters import OrderingFilter
 from rest_framework.pagination import Cursor, CursorPagination, LimitOffsetPagination
 from rest_framework.request import Request
@@ -47,11 +48,26 @@ class MessageCursorPagination(CursorPagination):
     def get_page_size(self, request: Request) -> int:
         return _page_size(request, "page_size", self.page_size)
 
+    def paginate_queryset(
+        self, queryset: QuerySet, request: Request, view: "APIView | None" = None
+    ) -> list | None:
+        self.model = queryset.model
+        return super().paginate_queryset(queryset, request, view)
+
     def decode_cursor(self, request: Request) -> Cursor | None:
         try:
-            return super().decode_cursor(request)
-        except Exception:  # DRF answers 404 for a bad cursor; it is a bad parameter
+            cursor = super().decode_cursor(request)
+        except NotFound:  # DRF answers 404 for a bad cursor; it is a bad parameter
             raise ValidationError({"cursor": ["Invalid cursor."]}) from None
+        if cursor is not None and cursor.position is not None:
+            # The position goes straight into a WHERE clause: a tampered one must be a
+            # value of the ordering field, or the query fails with a 500.
+            field = self.model._meta.get_field(self.ordering[0].lstrip("-"))
+            try:
+                field.to_python(cursor.position)
+            except DjangoValidationError:
+                raise ValidationError({"cursor": ["Invalid cursor."]}) from None
+        return cursor
 
 
 class LimitOffsetPagination400(LimitOffsetPagination):

@@ -1,5 +1,6 @@
 """GET /api/v1/messages/: filters, ordering, cursor pages, masking, query counts."""
 
+import base64
 from datetime import UTC, datetime, timedelta
 from itertools import count
 
@@ -136,6 +137,30 @@ def test_cursor_pages_walk_every_message_once(admin_api):
 
     assert sorted(seen) == [f"p{i}" for i in range(7)]
     assert "count" not in page  # cursor pages do not count the table
+
+
+@pytest.mark.parametrize(
+    ("position", "ordering"),
+    [("garbage", "-created_at"), ("2026-99-99", "created_at"), ("x", "id"), ("1.5e3", "-id")],
+)
+def test_a_tampered_cursor_is_a_400(admin_api, position, ordering):
+    message()
+    cursor = base64.b64encode(f"o=1&p={position}".encode()).decode()
+
+    response = admin_api.get(URL, {"cursor": cursor, "ordering": ordering})
+
+    assert response.status_code == 400
+    assert response.json() == {"cursor": ["Invalid cursor."]}
+
+
+def test_a_cursor_past_any_id_is_an_empty_page(admin_api):
+    message()
+    cursor = base64.b64encode(b"p=99999999999999999999999").decode()
+
+    response = admin_api.get(URL, {"cursor": cursor, "ordering": "id"})
+
+    assert response.status_code == 200
+    assert response.json()["results"] == []
 
 
 def test_numbers_are_masked_without_the_full_phone_permission(support_api, admin_api):
