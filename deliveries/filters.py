@@ -1,8 +1,11 @@
 """FilterSets shared by the API and the HTML pages."""
 
+from datetime import UTC, datetime
+
 import django_filters
 from django import forms
 from django.db.models import QuerySet
+from django_filters.fields import IsoDateTimeField
 
 from . import status as st
 from .models import Campaign, Message
@@ -28,6 +31,23 @@ class IdFilter(django_filters.NumberFilter):
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
 
 
+class _BoundedIsoDateTimeField(IsoDateTimeField):
+    def to_python(self, value: object) -> datetime | None:
+        result = super().to_python(value)
+        try:
+            # "9999-12-31T23:59:59-14:00" parses, then overflows when the database
+            # driver converts it to UTC.
+            return result.astimezone(UTC) if result is not None else None
+        except OverflowError:
+            raise forms.ValidationError("Date and time out of range.", code="invalid") from None
+
+
+class DateTimeFilter(django_filters.IsoDateTimeFilter):
+    """ISO 8601 date-time; one out of range is a 400, not a database error."""
+
+    field_class = _BoundedIsoDateTimeField
+
+
 class MessageFilter(django_filters.FilterSet):
     message_id = django_filters.CharFilter(help_text="The provider's message id, exactly.")
     provider = django_filters.CharFilter()
@@ -44,12 +64,12 @@ class MessageFilter(django_filters.FilterSet):
         help_text='Any format: "+91 98765 43210", "919876543210", "098765 43210".',
     )
     phone = django_filters.CharFilter(method="filter_to", help_text="Same as `to`.")
-    submitted_after = django_filters.IsoDateTimeFilter(field_name="submitted_at", lookup_expr="gte")
-    submitted_before = django_filters.IsoDateTimeFilter(field_name="submitted_at", lookup_expr="lt")
-    delivered_after = django_filters.IsoDateTimeFilter(field_name="delivered_at", lookup_expr="gte")
-    delivered_before = django_filters.IsoDateTimeFilter(field_name="delivered_at", lookup_expr="lt")
-    created_after = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
-    created_before = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
+    submitted_after = DateTimeFilter(field_name="submitted_at", lookup_expr="gte")
+    submitted_before = DateTimeFilter(field_name="submitted_at", lookup_expr="lt")
+    delivered_after = DateTimeFilter(field_name="delivered_at", lookup_expr="gte")
+    delivered_before = DateTimeFilter(field_name="delivered_at", lookup_expr="lt")
+    created_after = DateTimeFilter(field_name="created_at", lookup_expr="gte")
+    created_before = DateTimeFilter(field_name="created_at", lookup_expr="lt")
     has_error = django_filters.ChoiceFilter(
         choices=BOOLEAN_CHOICES,
         method="filter_has_error",

@@ -17,7 +17,7 @@ from rest_framework import serializers, viewsets
 from deliveries.api.common import LOOKUP_ANY, LimitOffsetPagination400
 from deliveries.api.permissions import EndpointPermission, WebhookEventPermission
 from deliveries.api.schema import ENDPOINT_EXAMPLES, ERRORS_READ, ERRORS_WRITE
-from deliveries.filters import BOOLEAN_CHOICES, IdFilter
+from deliveries.filters import BOOLEAN_CHOICES, DateTimeFilter, IdFilter
 from deliveries.phones import phone_mask, phone_to_e164
 
 from .models import InboundEvent, WebhookEndpoint
@@ -148,8 +148,8 @@ class InboundEventFilter(django_filters.FilterSet):
     state = django_filters.ChoiceFilter(choices=InboundEvent.State.choices)
     outcome = django_filters.ChoiceFilter(choices=InboundEvent.Outcome.choices)
     auth_ok = django_filters.ChoiceFilter(choices=BOOLEAN_CHOICES, method="filter_auth_ok")
-    received_after = django_filters.IsoDateTimeFilter(field_name="received_at", lookup_expr="gte")
-    received_before = django_filters.IsoDateTimeFilter(field_name="received_at", lookup_expr="lt")
+    received_after = DateTimeFilter(field_name="received_at", lookup_expr="gte")
+    received_before = DateTimeFilter(field_name="received_at", lookup_expr="lt")
 
     class Meta:
         model = InboundEvent

@@ -1,3 +1,4 @@
+from datetime import UTC, datetime
 from typing import Any
 
 from drf_spectacular.utils import extend_schema_field
@@ -116,6 +117,12 @@ class MessageRegistrationSerializer(serializers.Serializer):
 
     class Meta:
         list_serializer_class = MessageRegistrationListSerializer
+
+    def validate_submitted_at(self, value: datetime | None) -> datetime | None:
+        try:
+            return value.astimezone(UTC) if value is not None else None
+        except OverflowError:  # e.g. 9999-12-31T23:59:59-14:00: valid ISO, no UTC time
+            raise serializers.ValidationError("Date and time out of range.") from None
 
     def validate_campaign(self, value: int | None) -> int | None:
         # In a list, the list serializer checks all ids in one query instead.

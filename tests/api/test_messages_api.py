@@ -93,6 +93,8 @@ def test_the_campaign_filter_takes_an_id(admin_api, sample):
         {"campaign": "abc"},
         {"campaign": "99999999999999999999999"},
         {"submitted_after": "yesterday"},
+        {"submitted_after": "9999-12-31T23:59:59-14:00"},
+        {"delivered_before": "0001-01-01T00:00:00+14:00"},
         {"has_error": "maybe"},
         {"ordering": "to"},
         {"ordering": "-error_code,id"},

@@ -199,6 +199,15 @@ def test_malformed_bodies_are_a_400_or_415_never_a_500(sender_api, body, content
     assert response.json()
 
 
+def test_a_submitted_time_without_a_utc_equivalent_is_a_400(sender_api):
+    response = sender_api.post(
+        URL, {**OTP, "submitted_at": "9999-12-31T23:59:59-14:00"}, format="json"
+    )
+
+    assert response.status_code == 400
+    assert "submitted_at" in response.json()
+
+
 def test_more_than_a_thousand_rows_are_refused(sender_api):
     rows = [{**OTP, "message_id": str(i)} for i in range(1001)]
 
