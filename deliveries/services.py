@@ -273,8 +273,10 @@ def messages_register(
 def _message_register_fill(
     message: Message, row: Mapping[str, Any], *, now: datetime, campaigns: list[tuple[str, int]]
 ) -> None:
-    if row.get("to") and not message.to_raw:
+    # A report's number that did not parse leaves `to` blank; the registration's did parse.
+    if row.get("to") and not message.to:
         message.to = row["to"]
+    if row.get("to") and not message.to_raw:
         message.to_raw = (row.get("to_raw") or row["to"])[:64]
     # Channel has a default rather than a blank: a report that did not name its channel
     # left the default, which the sending service knows better.
