@@ -79,9 +79,13 @@ class LimitOffsetPagination400(LimitOffsetPagination):
 
     def get_offset(self, request: Request) -> int:
         raw = request.query_params.get("offset", "0")
-        if not raw.isdigit() or int(raw) > 10**9:
-            raise ValidationError({"offset": ["A whole number from 0 is required."]})
-        return int(raw)
+        try:
+            offset = int(raw)
+        except ValueError:
+            offset = -1
+        if not 0 <= offset <= 10**9:
+            raise ValidationError({"offset": ["A whole number from 0 to 10⁹ is required."]})
+        return offset
 
 
 class StrictOrderingFilter(OrderingFilter):
