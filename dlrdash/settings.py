@@ -184,9 +184,13 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
+    # Oversized pages are a 400 rather than silently clamped (see deliveries/api/common.py).
+    "DEFAULT_PAGINATION_CLASS": "deliveries.api.common.LimitOffsetPagination400",
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # Only token clients (other services) are throttled; 429 with Retry-After beyond this.
+    "DEFAULT_THROTTLE_CLASSES": ["deliveries.api.common.TokenRateThrottle"],
+    "DEFAULT_THROTTLE_RATES": {"token": envstr("API_TOKEN_RATE", "1200/min")},
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "dlrdash API",
@@ -196,6 +200,15 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "deliveries.api.schema.registration_batch_limits",
+    ],
+    "ENUM_NAME_OVERRIDES": {
+        "StatusEnum": "deliveries.status.CHOICES",
+        "ChannelEnum": "deliveries.reports.CHANNEL_CHOICES",
+    },
 }
 
 # --- dlrdash --------------------------------------------------------------------------
