@@ -1,3 +1,4 @@
+# ruff: noqa: S603 — starting our own servers and app processes is what these fixtures do.
 """Private PostgreSQL and Redis instances, and the app as real processes, for fault tests.
 
 The shared services on 5432 and 6379 belong to everyone on the machine: these tests stop
@@ -10,6 +11,7 @@ https), a Celery worker with the periodic sweep, or `manage.py drain_inbox`. The
 talk to it over real HTTP and read the database with plain SQL.
 """
 
+import contextlib
 import glob
 import http.client
 import json
@@ -39,6 +41,14 @@ SLUG = "smstake-faults"
 # Fixed, so the generated traffic (and its dedup keys) is the same on every run.
 _TRAFFIC_NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 DATABASE = "dlrdash_faults"
+
+
+_INITDB_OPTIONS = ("-U", "postgres", "-A", "trust", "--no-sync", "-E", "UTF8")
+# In memory only: nothing to clean up, and a restart starts empty like a lost broker.
+_REDIS_OPTIONS = ("--save", "", "--appendonly", "no")
+# Two processes of four threads: concurrent requests, and a broken connection in one
+# thread or process would show as a 500 in the recovery checks.
+_GUNICORN_OPTIONS = ("--workers", "2", "--threads", "4", "--timeout", "60", "--no-control-socket")
 
 
 def _free_port() -> int:
@@ -137,8 +147,7 @@ def postgres() -> Iterator[PostgresInstance]:
         as_postgres=as_postgres,
     )
     subprocess.run(
-        [*as_postgres, str(bindir / "initdb"), "-D", str(instance.datadir), "-U", "postgres"]
-        + ["-A", "trust", "--no-sync", "-E", "UTF8"],
+        [*as_postgres, str(bindir / "initdb"), "-D", str(instance.datadir), *_INITDB_OPTIONS],
         check=True,
         capture_output=True,
         timeout=120,
@@ -152,10 +161,9 @@ def postgres() -> Iterator[PostgresInstance]:
             conn.execute(f"CREATE DATABASE {DATABASE}")
         yield instance
     finally:
-        try:
+        # A test that failed half-way may have left it stopped already.
+        with contextlib.suppress(subprocess.CalledProcessError):
             instance.stop("immediate")
-        except subprocess.CalledProcessError:
-            pass  # already stopped by a test that failed half-way
         shutil.rmtree(root, ignore_errors=True)
 
 
@@ -177,12 +185,20 @@ class RedisInstance:
         assert server
         with self.log.open("ab") as log:
             self.process = subprocess.Popen(
-                [server, "--port", str(self.port), "--bind", "127.0.0.1"]
-                + ["--save", "", "--appendonly", "no"],
+                [server, "--port", str(self.port), "--bind", "127.0.0.1", *_REDIS_OPTIONS],
                 stdout=log,
                 stderr=subprocess.STDOUT,
             )
         _wait_for(lambda: _port_open(self.port), timeout=10, what="redis-server")
+
+    def freeze(self) -> None:
+        """A hung Redis (swapping, stuck fork): connections open, nothing answers."""
+        assert self.process
+        self.process.send_signal(signal.SIGSTOP)
+
+    def thaw(self) -> None:
+        assert self.process
+        self.process.send_signal(signal.SIGCONT)
 
     def stop(self) -> None:
         if self.process and self.process.poll() is None:
@@ -236,6 +252,11 @@ class App:
             stderr=subprocess.STDOUT,
             start_new_session=True,  # its own process group, so teardown ends all of it
         )
+
+    def log_tail(self, name: str, lines: int = 40) -> str:
+        path = self.logdir / f"{name}.log"
+        text = path.read_text(errors="replace") if path.exists() else ""
+        return "\n".join(text.splitlines()[-lines:])
 
     def drain_process(self, *args: str, **env: str) -> subprocess.Popen[bytes]:
         return self.spawn("drain", [sys.executable, "manage.py", "drain_inbox", *args], **env)
@@ -331,8 +352,7 @@ def server(app: App) -> Iterator[Server]:
     port = _free_port()
     process = app.spawn(
         "gunicorn",
-        [str(BIN / "gunicorn"), "dlrdash.wsgi", "--bind", f"127.0.0.1:{port}"]
-        + ["--workers", "2", "--threads", "4", "--timeout", "60", "--no-control-socket"],
+        [str(BIN / "gunicorn"), "dlrdash.wsgi", "--bind", f"127.0.0.1:{port}", *_GUNICORN_OPTIONS],
     )
     instance = Server(port=port)
     try:
