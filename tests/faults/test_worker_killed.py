@@ -26,6 +26,7 @@ pytestmark = pytest.mark.faults
 
 BACKLOG = 3000
 BATCH = 250
+WORKER_APP_NAME = "fault-worker"
 
 
 def test_a_worker_killed_mid_batch_is_replaced_and_every_report_is_applied_once(
@@ -37,9 +38,10 @@ def test_a_worker_killed_mid_batch_is_replaced_and_every_report_is_applied_once(
     assert states(inbox) == {"pending": BACKLOG}  # no worker yet: a backlog
 
     # The requests left "drain now" kicks on Redis: the worker starts on them at once.
-    worker = app.celery_worker(INBOX_BATCH_SIZE=str(BATCH))
+    # PGAPPNAME names the worker's database sessions, to see its open transaction.
+    worker = app.celery_worker(INBOX_BATCH_SIZE=str(BATCH), PGAPPNAME=WORKER_APP_NAME)
     try:
-        _wait_for_progress(inbox, worker)
+        _wait_for_a_batch_in_flight(inbox)
         worker.send_signal(signal.SIGKILL)  # the OOM killer: no cleanup, no ack
         worker.wait(timeout=10)
     finally:
@@ -47,6 +49,8 @@ def test_a_worker_killed_mid_batch_is_replaced_and_every_report_is_applied_once(
     at_kill = states(inbox)
     assert 0 < at_kill.get("done", 0) < BACKLOG, f"not killed mid-drain: {at_kill}"
     assert set(at_kill) <= {"done", "pending"}
+    # Whole batches or nothing: the batch being applied at the kill was rolled back.
+    assert at_kill["done"] % BATCH == 0, at_kill
 
     # A new worker with the periodic sweep: the killed batch is still pending, not lost.
     replacement = app.celery_worker(beat=True, INBOX_BATCH_SIZE=str(BATCH))
@@ -69,11 +73,16 @@ def test_a_worker_killed_mid_batch_is_replaced_and_every_report_is_applied_once(
     assert inbox.scalar("SELECT sum(report_count) FROM webhooks_inboundevent") == BACKLOG
 
 
-def _wait_for_progress(db: PostgresInstance, worker: object) -> None:
-    """Until at least one batch is committed — the kill then lands in a later one."""
+def _wait_for_a_batch_in_flight(db: PostgresInstance) -> None:
+    """Until a batch is committed and the worker is inside the transaction of another."""
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
-        if states(db).get("done", 0) >= BATCH:
+        in_transaction = db.scalar(
+            "SELECT count(*) FROM pg_stat_activity "
+            "WHERE application_name = %s AND xact_start IS NOT NULL",
+            WORKER_APP_NAME,
+        )
+        if in_transaction and states(db).get("done", 0) >= BATCH:
             return
-        time.sleep(0.02)
+        time.sleep(0.01)
     raise AssertionError(f"the worker made no progress: {states(db)}")
