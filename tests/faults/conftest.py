@@ -282,6 +282,9 @@ def process_end(process: subprocess.Popen[bytes], sig: int = signal.SIGTERM) -> 
 
 @pytest.fixture(scope="session")
 def app(postgres: PostgresInstance, redis: RedisInstance) -> Iterator[App]:
+    missing = [name for name in ("gunicorn", "celery") if not (BIN / name).exists()]
+    if missing:
+        pytest.skip(f"fault tests need {' and '.join(missing)} next to {sys.executable}")
     logdir = Path(tempfile.mkdtemp(prefix="dlrdash-faults-logs-"))
     env = {
         **os.environ,
