@@ -38,11 +38,9 @@ from ..helpers import SMSTAKE_SECRET, smstake_sign
 PROJECT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 SLUG = "smstake-faults"
+DATABASE = "dlrdash_faults"
 # Fixed, so the generated traffic (and its dedup keys) is the same on every run.
 _TRAFFIC_NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
-DATABASE = "dlrdash_faults"
-
-
 _INITDB_OPTIONS = ("-U", "postgres", "-A", "trust", "--no-sync", "-E", "UTF8")
 # In memory only: nothing to clean up, and a restart starts empty like a lost broker.
 _REDIS_OPTIONS = ("--save", "", "--appendonly", "no")
@@ -243,15 +241,15 @@ class App:
         )
 
     def spawn(self, name: str, argv: list[str], **env: str) -> subprocess.Popen[bytes]:
-        log = (self.logdir / f"{name}.log").open("ab")
-        return subprocess.Popen(
-            argv,
-            cwd=PROJECT,
-            env={**self.env, **env},
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,  # its own process group, so teardown ends all of it
-        )
+        with (self.logdir / f"{name}.log").open("ab") as log:  # the child keeps its copy
+            return subprocess.Popen(
+                argv,
+                cwd=PROJECT,
+                env={**self.env, **env},
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,  # its own process group, so teardown ends all of it
+            )
 
     def log_tail(self, name: str, lines: int = 40) -> str:
         path = self.logdir / f"{name}.log"
