@@ -128,6 +128,15 @@ elif _default_db["ENGINE"] == "django.db.backends.postgresql":
     # so the provider retries instead of our workers hanging.
     _default_db.setdefault("OPTIONS", {})
     _default_db["OPTIONS"].setdefault("connect_timeout", envint("DB_CONNECT_TIMEOUT", "3"))
+    # A reused connection to a server that vanished (failover, partition) would otherwise
+    # wait forever: TCP keepalives and tcp_user_timeout make it fail within ~15 s.
+    _default_db["OPTIONS"].update(
+        keepalives=1,
+        keepalives_idle=10,
+        keepalives_interval=5,
+        keepalives_count=3,
+        tcp_user_timeout=envint("DB_TCP_USER_TIMEOUT_MS", "15000"),
+    )
     _default_db["CONN_HEALTH_CHECKS"] = True
 DATABASES = {"default": _default_db}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

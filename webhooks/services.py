@@ -3,6 +3,7 @@
 import ipaddress
 import logging
 import re
+import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime, timedelta
@@ -169,31 +170,49 @@ def _valid_ip(address: str) -> str | None:
         return None
 
 
-_last_kick = 0.0
 _KICK_INTERVAL = 0.25
+_kick_wanted = threading.Event()
+_kicker: threading.Thread | None = None
+_kicker_lock = threading.Lock()
 
 
 def inbox_kick(event_id: int) -> None:
     """Get a stored event processed soon, without ever failing or slowing the request.
 
-    Without a broker the event is processed right here, after commit. With one, a
-    worker is told to drain the inbox — at most a few times a second per process, since
-    one drain takes every pending event — and the periodic sweep covers a lost kick.
+    Without a broker the event is processed right here, after commit. With one, a worker
+    is told to drain the inbox — one drain takes every pending event, so a kick per
+    process every 250 ms is plenty — and the periodic sweep covers a lost kick. The
+    publish happens on a background thread: a broker that hangs (accepts connections but
+    never answers) would otherwise hold every webhook request for the socket timeout.
     """
-    from . import tasks
-
-    global _last_kick
     if settings.CELERY_TASK_ALWAYS_EAGER:
         inbound_events_process(ids=[event_id])
         return
-    now = time.monotonic()
-    if now - _last_kick < _KICK_INTERVAL:
-        return
-    _last_kick = now
-    try:
-        tasks.drain_inbox.apply_async(retry=False)
-    except Exception:  # the broker is away: the sweep will find the event
-        logger.warning("could not enqueue inbox drain; the periodic sweep will pick it up")
+    _kick_wanted.set()
+    _kicker_ensure()
+
+
+def _kicker_ensure() -> None:
+    global _kicker
+    # Checked on every kick: a forked worker process inherits the flag but not the thread.
+    if _kicker is None or not _kicker.is_alive():
+        with _kicker_lock:
+            if _kicker is None or not _kicker.is_alive():
+                _kicker = threading.Thread(target=_kicker_loop, name="inbox-kicker", daemon=True)
+                _kicker.start()
+
+
+def _kicker_loop() -> None:
+    from . import tasks
+
+    while True:
+        _kick_wanted.wait()
+        _kick_wanted.clear()
+        try:
+            tasks.drain_inbox.apply_async(retry=False)
+        except Exception:  # the broker is away: the sweep will find the events
+            logger.warning("could not enqueue inbox drain; the periodic sweep will pick it up")
+        time.sleep(_KICK_INTERVAL)
 
 
 def inbox_drain(*, batch_size: int | None = None, max_batches: int = 1000) -> int:

@@ -59,12 +59,6 @@ def test_with_redis_down_every_webhook_is_answered_and_the_backlog_drains_when_i
     assert stored_events(inbox) == expected_events(bodies)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: with Redis hung (not refusing), each debounced kick blocks its request for "
-    "socket_timeout (2 s); inbox_kick must not publish on the request thread "
-    "(see docs/reliability.md)",
-)
 def test_with_redis_hung_every_webhook_is_still_answered_within_its_budget(
     app: App, server: Server, redis: RedisInstance, inbox: PostgresInstance
 ) -> None:
