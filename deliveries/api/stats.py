@@ -11,6 +11,7 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
+from rest_framework.exceptions import NotFound
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -18,6 +19,7 @@ from rest_framework.views import APIView
 from ..analytics import GROUP_BY_CHOICES, DeliveryStats, delivery_stats
 from ..models import Campaign
 from ..reports import CHANNEL_CHOICES
+from .schema import ERRORS_READ
 
 DEFAULT_RANGE = timedelta(hours=24)
 MAX_RANGE = timedelta(days=400)
@@ -92,7 +94,7 @@ def _stats(query: dict[str, Any], **fixed: Any) -> DeliveryStats:
 class StatsView(APIView):
     @extend_schema(
         parameters=[StatsQuerySerializer],
-        responses=StatsSerializer,
+        responses={200: StatsSerializer, **ERRORS_READ},
         summary="Delivery statistics for a time range and slice",
     )
     def get(self, request: Request) -> Response:
@@ -107,11 +109,14 @@ class CampaignStatsView(APIView):
             CampaignStatsQuerySerializer,
             OpenApiParameter("id", int, OpenApiParameter.PATH),
         ],
-        responses=StatsSerializer,
+        responses={200: StatsSerializer, **ERRORS_READ},
         summary="Delivery statistics for one campaign",
     )
-    def get(self, request: Request, pk: int) -> Response:
-        campaign = get_object_or_404(Campaign, pk=pk)
+    def get(self, request: Request, pk: str) -> Response:
+        # Any segment routes here, so "/campaigns/x/stats/" is the API's JSON 404 too.
+        if not pk.isdigit():
+            raise NotFound("No campaign with that id.")
+        campaign = get_object_or_404(Campaign, pk=int(pk))
         query = CampaignStatsQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         return Response(StatsSerializer(_stats(query.validated_data, campaign=campaign.pk)).data)

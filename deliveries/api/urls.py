@@ -17,5 +17,5 @@ urlpatterns = [
     *router.urls,
     # Statistics (deliveries/api/stats.py), read from the rollups.
     path("stats/", stats.StatsView.as_view(), name="stats"),
-    path("campaigns/<int:pk>/stats/", stats.CampaignStatsView.as_view(), name="campaign-stats"),
+    path("campaigns/<str:pk>/stats/", stats.CampaignStatsView.as_view(), name="campaign-stats"),
 ]

@@ -6,6 +6,7 @@ import pytest
 from django.db.models import Q
 
 from deliveries import status as st
+from deliveries.error_codes import error_code_meaning
 from deliveries.models import Campaign, Message
 
 from ..deliveries.traffic import traffic_apply
@@ -67,11 +68,11 @@ def test_stats_filtered_by_channel_and_grouped_by_day(admin_client, traffic):
     assert body["totals"]["read_rate"] is not None
 
 
-def test_error_code_groups_show_the_raw_code_when_the_catalog_has_no_meaning(admin_client, traffic):
+def test_error_code_groups_are_labelled_with_the_catalog_meaning(admin_client, traffic):
     body = admin_client.get("/api/v1/stats/", {**RANGE, "group_by": "error_code"}).json()
 
     dnd = next(g for g in body["groups"] if g["key"] == "smstake:DND")
-    assert dnd["label"] == "DND"
+    assert dnd["label"] == error_code_meaning(provider="smstake", code="DND").meaning
     assert dnd["figures"]["failed"] == Message.objects.filter(in_range(), error_code="DND").count()
 
 

@@ -87,7 +87,8 @@ def test_a_poison_event_is_retried_with_backoff_parked_then_applied_once_after_a
     assert inbound_events_reprocess(events=[poison]) == 1  # a second click changes nothing
 
     poison.refresh_from_db()
-    assert (poison.state, poison.outcome) == ("done", "duplicate")
+    # Its report is recorded from this very event, so it stays "applied" (not "duplicate").
+    assert (poison.state, poison.outcome) == ("done", "applied")
     assert Message.objects.get(message_id=POISON_ID).status == "delivered"
     assert StatusEvent.objects.filter(message__message_id=POISON_ID).count() == 1
     assert StatusEvent.objects.count() == len(HEALTHY_IDS) + 1
