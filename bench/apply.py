@@ -89,7 +89,7 @@ def events_reset() -> None:
 def drains_run(config: Config, mode: str, processes: int, limit: int = 0) -> dict[str, Any]:
     command = [sys.executable, "-m", "bench.drain", mode, str(limit)]
     children = [
-        subprocess.Popen(command, cwd=db.ROOT, env=db.bench_env(config), stdout=subprocess.PIPE)
+        subprocess.Popen(command, cwd=db.ROOT, env=db.bench_env(config), stdout=subprocess.PIPE)  # noqa: S603
         for _ in range(processes)
     ]
     outputs = []

@@ -103,7 +103,7 @@ def wrk_run(
     threads = min(2, connections)
     command = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--timeout", "5s"]
     command += ["-s", str(LUA), f"http://127.0.0.1:{port}"]
-    out = subprocess.run(command, env=env, capture_output=True, text=True, check=True).stdout
+    out = subprocess.run(command, env=env, capture_output=True, text=True, check=True).stdout  # noqa: S603
     line = next(ln for ln in out.splitlines() if ln.startswith("BENCH_JSON "))
     data: dict[str, Any] = json.loads(line.removeprefix("BENCH_JSON "))
     data["rps"] = data["requests"] / (data["duration_us"] / 1e6)
