@@ -87,7 +87,8 @@ def events_reset() -> None:
 
 
 def drains_run(config: Config, mode: str, processes: int, limit: int = 0) -> dict[str, Any]:
-    command = [sys.executable, "-m", "bench.drain", mode, str(limit)]
+    seconds = str(config.apply_seconds)
+    command = [sys.executable, "-m", "bench.drain", mode, str(limit), seconds]
     children = [
         subprocess.Popen(command, cwd=db.ROOT, env=db.bench_env(config), stdout=subprocess.PIPE)  # noqa: S603
         for _ in range(processes)
@@ -103,8 +104,15 @@ def drains_run(config: Config, mode: str, processes: int, limit: int = 0) -> dic
         "seconds": seconds,
         "events": sum(o["events"] for o in outputs),
         "reports": _reports_done(),
+        "pending_left": _pending_left(),
         "peak_mb": max(o["peak_kb"] for o in outputs) / 1024,
     }
+
+
+def _pending_left() -> int:
+    from webhooks.models import InboundEvent
+
+    return InboundEvent.objects.filter(state=InboundEvent.State.PENDING).count()
 
 
 def _reports_done() -> int:
@@ -132,7 +140,8 @@ def apply_run(config: Config, results: Results) -> None:
         runs[name] = run
         print(
             f"    {name:<20} {run['events']:>8,} events {run['reports']:>8,} reports "
-            f"{run['seconds']:>6.1f} s {run['rate']:>7.0f} reports/s "
+            f"{run['seconds']:>6.1f} s ({run['pending_left']:,} left) "
+            f"{run['rate']:>7.0f} reports/s "
             f"peak RSS {run['peak_mb']:.0f} MB",
             flush=True,
         )
@@ -152,8 +161,8 @@ def apply_run(config: Config, results: Results) -> None:
             one["rate"] >= 8000 and ratio >= 5,
             note=(
                 f"{one['reports']:,} reports in {one['events']:,} events; naive on the first "
-                f"{naive['events']:,} events. Messages and status events only: no rollups in "
-                "this tree yet"
+                f"{naive['events']:,} events; each run stops after {config.apply_seconds} s. "
+                "Messages and status events only: no rollups in this tree yet"
             ),
         )
     )

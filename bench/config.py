@@ -34,6 +34,7 @@ class Config:
     fixed_rate: int
     apply_messages: int
     naive_events: int
+    apply_seconds: int
     messages: int
     big: bool
     analytics_requests: int
@@ -59,7 +60,8 @@ def config_from_env() -> Config:
         ingest_seconds=_int("BENCH_INGEST_SECONDS", 3 if quick else 10),
         ingest_connections=tuple(int(c) for c in connections.split(",") if c.strip()),
         fixed_rate=_int("BENCH_FIXED_RATE", 1000),
-        apply_messages=_int("BENCH_APPLY_MESSAGES", 4000 if quick else 40000),
+        apply_messages=_int("BENCH_APPLY_MESSAGES", 4000 if quick else 20000),
+        apply_seconds=_int("BENCH_APPLY_SECONDS", 15 if quick else 60),
         naive_events=_int("BENCH_NAIVE_EVENTS", 1000 if quick else 4000),
         messages=_int("BENCH_MESSAGES", 100_000 if quick else (10_000_000 if big else 1_000_000)),
         big=big,

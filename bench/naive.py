@@ -5,6 +5,8 @@ event; per event, one transaction. Same statuses, same precedence rules (deliver
 and same dedup key as the project's path, so both do the same work on the same events.
 """
 
+import time
+
 from django.db import transaction
 from django.utils import timezone
 
@@ -16,10 +18,14 @@ from webhooks.models import InboundEvent
 from webhooks.providers import InboundRequest, get_provider
 
 
-def naive_drain(*, limit: int) -> int:
+def naive_drain(*, limit: int, deadline: float) -> int:
     pending = InboundEvent.objects.filter(state=InboundEvent.State.PENDING).order_by("pk")
     ids = list(pending.values_list("pk", flat=True)[:limit])
+    done = 0
     for event_id in ids:
+        if time.monotonic() > deadline:
+            break
+        done += 1
         with transaction.atomic():
             event = InboundEvent.objects.select_related("endpoint").get(pk=event_id)
             request = InboundRequest(
@@ -36,7 +42,7 @@ def naive_drain(*, limit: int) -> int:
             event.report_count = len(reports)
             event.processed_at = timezone.now()
             event.save(update_fields=["state", "report_count", "processed_at"])
-    return len(ids)
+    return done
 
 
 def _report_apply(report: DeliveryReport, inbound_event_id: int) -> None:
