@@ -31,6 +31,7 @@ def main() -> None:
             connections.close_all()
             db.database_drop(config)
         _redis_clear(config.redis_url)
+    results.load_note("end")
     results.extra["seconds"] = round(time.monotonic() - started, 1)
     json_path, md_path = results.write()
     print()
@@ -42,17 +43,26 @@ def _phases_run(config: object, results: Results) -> None:
     from .config import Config
 
     assert isinstance(config, Config)
+    if "server" in config.phases:
+        results.load_note("server")
+        from .server import server_run
+
+        print("== server (gunicorn worker layouts)", flush=True)
+        server_run(config, results)
     if "ingest" in config.phases:
+        results.load_note("ingest")
         from .ingest import ingest_run
 
         print("== ingest (gunicorn + wrk)", flush=True)
         ingest_run(config, results)
     if "apply" in config.phases:
+        results.load_note("apply")
         from .apply import apply_run
 
         print("== apply (inbox drain)", flush=True)
         apply_run(config, results)
     if "analytics" in config.phases:
+        results.load_note("analytics")
         from .analytics import analytics_run
 
         print(f"== analytics and trace ({config.messages:,} messages)", flush=True)

@@ -33,6 +33,12 @@ class Results:
     extra: dict[str, Any] = field(default_factory=dict)
     started_at: str = field(default_factory=lambda: datetime.now(tz=UTC).isoformat())
 
+    def load_note(self, when: str) -> None:
+        """The machine is shared: keep the load average beside the figures it may skew."""
+        import os
+
+        self.extra.setdefault("load_average", {})[when] = [round(x, 2) for x in os.getloadavg()]
+
     def add(self, figure: Figure) -> Figure:
         self.figures.append(figure)
         print(f"  {_line(figure)}", flush=True)
@@ -59,6 +65,10 @@ class Results:
             f"# Benchmark results — {data['finished_at'][:19]} UTC",
             "",
             f"Machine: {data['machine']}. Configuration: `{json.dumps(self.config)}`.",
+            "",
+            "Load average (1, 5, 15 min) when each phase started — the machine is shared, so "
+            f"absolute figures move with it; ratios are measured side by side: "
+            f"`{json.dumps(self.extra.get('load_average', {}))}`.",
             "",
             "| phase | figure | value | baseline | baseline value | ratio | target | met |",
             "| --- | --- | --- | --- | --- | --- | --- | --- |",
