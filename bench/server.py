@@ -64,7 +64,7 @@ def server_run(config: Config, results: Results) -> None:
     finally:
         bodies.unlink()
         workdir.rmdir()
-    default = rates["sync x4"]
+    default = rates["gthread 2x4"]
     for name, rate in rates.items():
         results.add(
             Figure(
@@ -72,7 +72,7 @@ def server_run(config: Config, results: Results) -> None:
                 f"webhook req/s, gunicorn {name}, c={connections}",
                 rate,
                 "req/s",
-                "sync x4 (default)",
+                "gthread 2x4 (default)",
                 default,
                 rate / default,
             )
