@@ -115,6 +115,7 @@ def messages_load(n: int) -> float:
             "TRUNCATE deliveries_statusevent, deliveries_message RESTART IDENTITY CASCADE"
         )
     stamps = _timestamps(datetime.now(tz=UTC))
+    indexes = _indexes_drop()
     with connection.cursor() as mc, connection.cursor() as ec:
         with mc.copy(f"COPY deliveries_message ({message_columns}) FROM STDIN") as mcopy:
             pending_events: list[str] = []
@@ -129,9 +130,32 @@ def messages_load(n: int) -> float:
                 ecopy.write(events)
     _load_rest(n, len(pending_events) * _CHUNK, campaigns, stamps, message_columns, event_columns)
     with connection.cursor() as cursor:
+        for definition in indexes:
+            cursor.execute(definition)
         cursor.execute("VACUUM ANALYZE deliveries_message")
         cursor.execute("VACUUM ANALYZE deliveries_statusevent")
     return time.monotonic() - started
+
+
+def _indexes_drop() -> list[str]:
+    """Drop the plain secondary indexes of the two tables; returns their definitions.
+
+    Building an index once after the load is several times faster than maintaining it
+    row by row during COPY. Indexes backing constraints (primary keys, uniques) stay.
+    """
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT i.indexname, i.indexdef FROM pg_indexes i "
+            "LEFT JOIN pg_constraint c ON c.conname = i.indexname "
+            "WHERE i.tablename IN ('deliveries_message', 'deliveries_statusevent') "
+            "AND c.conname IS NULL"
+        )
+        rows = cursor.fetchall()
+        for name, _ in rows:
+            cursor.execute(f'DROP INDEX "{name}"')
+    return [definition for _, definition in rows]
 
 
 def _load_rest(

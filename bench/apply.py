@@ -96,6 +96,13 @@ def drains_run(config: Config, mode: str, processes: int, limit: int = 0) -> dic
         subprocess.Popen(command, cwd=db.ROOT, env=db.bench_env(config), stdout=subprocess.PIPE)  # noqa: S603
         for _ in range(processes)
     ]
+    # What the draining sessions wait on, sampled while they run: lock waits between
+    # two workers show up here as wait_event_type "Lock".
+    waits: dict[str, int] = {}
+    while any(child.poll() is None for child in children):
+        for key, count in _session_waits():
+            waits[key] = waits.get(key, 0) + count
+        time.sleep(0.5)
     outputs = []
     for child in children:
         stdout, _ = child.communicate(timeout=900)
@@ -109,7 +116,20 @@ def drains_run(config: Config, mode: str, processes: int, limit: int = 0) -> dic
         "reports": _reports_done(),
         "pending_left": _pending_left(),
         "peak_mb": max(o["peak_kb"] for o in outputs) / 1024,
+        "session_waits": waits,
     }
+
+
+def _session_waits() -> list[tuple[str, int]]:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT coalesce(wait_event_type || ':' || wait_event, 'on CPU'), count(*) "
+            "FROM pg_stat_activity WHERE datname = current_database() AND state = 'active' "
+            "AND pid <> pg_backend_pid() GROUP BY 1"
+        )
+        return [(str(key), int(count)) for key, count in cursor.fetchall()]
 
 
 def _pending_left() -> int:
@@ -145,7 +165,7 @@ def apply_run(config: Config, results: Results) -> None:
             f"    {name:<20} {run['events']:>8,} events {run['reports']:>8,} reports "
             f"{run['seconds']:>6.1f} s ({run['pending_left']:,} left) "
             f"{run['rate']:>7.0f} reports/s "
-            f"peak RSS {run['peak_mb']:.0f} MB",
+            f"peak RSS {run['peak_mb']:.0f} MB; session waits {run['session_waits']}",
             flush=True,
         )
     results.extra["apply_runs"] = runs
