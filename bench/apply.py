@@ -14,7 +14,7 @@ import time
 from datetime import UTC, datetime
 from typing import Any
 
-from . import db
+from . import db, profile
 from .config import Config
 from .results import Figure, Results
 
@@ -92,6 +92,8 @@ def events_reset() -> None:
 def drains_run(config: Config, mode: str, processes: int, limit: int = 0) -> dict[str, Any]:
     seconds = str(config.apply_seconds)
     command = [sys.executable, "-m", "bench.drain", mode, str(limit), seconds]
+    if config.profile and mode == "project" and processes == 1:
+        command = profile.wrap(command, "apply")
     children = [
         subprocess.Popen(command, cwd=db.ROOT, env=db.bench_env(config), stdout=subprocess.PIPE)  # noqa: S603
         for _ in range(processes)
@@ -108,7 +110,9 @@ def drains_run(config: Config, mode: str, processes: int, limit: int = 0) -> dic
         stdout, _ = child.communicate(timeout=900)
         if child.returncode:
             raise RuntimeError(f"drain worker exited with {child.returncode}")
-        outputs.append(json.loads(stdout.decode().strip().splitlines()[-1]))
+        # The last JSON line: py-spy, when profiling, prints its own lines too.
+        line = [ln for ln in stdout.decode().splitlines() if ln.startswith("{")][-1]
+        outputs.append(json.loads(line))
     seconds = max(o["end"] for o in outputs) - min(o["start"] for o in outputs)
     return {
         "seconds": seconds,
@@ -169,6 +173,8 @@ def apply_run(config: Config, results: Results) -> None:
             flush=True,
         )
     results.extra["apply_runs"] = runs
+    if config.profile:
+        results.extra["profile_apply"] = profile.summary("apply")
     one, two, naive = runs["project, 1 worker"], runs["project, 2 workers"], runs["naive, 1 worker"]
     ratio = one["rate"] / naive["rate"]
     results.add(

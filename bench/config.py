@@ -41,6 +41,7 @@ class Config:
     naive_repeats: int
     trace_samples: int
     keep_db: bool
+    profile: bool
     phases: tuple[str, ...]
 
     @property
@@ -69,5 +70,6 @@ def config_from_env() -> Config:
         naive_repeats=_int("BENCH_NAIVE_REPEATS", 3 if quick else 5),
         trace_samples=_int("BENCH_TRACE_SAMPLES", 100 if quick else 300),
         keep_db=_bool("BENCH_KEEP_DB"),
+        profile=_bool("BENCH_PROFILE"),
         phases=tuple(p.strip() for p in phases.split(",") if p.strip()),
     )

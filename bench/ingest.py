@@ -18,7 +18,7 @@ from typing import Any
 
 import psutil
 
-from . import db
+from . import db, profile
 from .config import Config
 from .results import Figure, Results
 
@@ -148,9 +148,20 @@ def _ingest_measure(
     for connections in config.ingest_connections:
         for name, path in VIEWS.items():
             db.checkpoint()
+            spy = None
+            if (
+                config.profile
+                and name == "webhook"
+                and connections == config.ingest_connections[-1]
+            ):
+                worker = psutil.Process(server.pid).children()[0].pid
+                spy = profile.attach(worker, max(1, config.ingest_seconds - 1), "ingest")
             runs[(name, connections)] = wrk_run(
                 port, path, bodies, connections, config.ingest_seconds
             )
+            if spy is not None:
+                spy.wait()
+                results.extra["profile_ingest"] = profile.summary("ingest")
             r = runs[(name, connections)]
             print(
                 f"    {name:<14} c={connections:<3} {r['rps']:>8.0f} req/s "
