@@ -28,14 +28,26 @@ def raw_path(name: str) -> Path:
 
 
 def attach(pid: int, seconds: int, name: str) -> subprocess.Popen[bytes]:
-    command = [py_spy(), "record", "-r", "200", "-f", "raw", "-d", str(seconds)]
+    command = [py_spy(), "record", "--nonblocking", "-r", "200", "-f", "raw", "-d", str(seconds)]
     command += ["-o", str(raw_path(name)), "-p", str(pid)]
     return subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # noqa: S603
 
 
 def wrap(command: list[str], name: str) -> list[str]:
     """`command`, run under py-spy record."""
-    return [py_spy(), "record", "-r", "200", "-f", "raw", "-o", str(raw_path(name)), "--", *command]
+    return [
+        py_spy(),
+        "record",
+        "--nonblocking",
+        "-r",
+        "200",
+        "-f",
+        "raw",
+        "-o",
+        str(raw_path(name)),
+        "--",
+        *command,
+    ]
 
 
 def summary(name: str, top: int = 25) -> list[str]:
