@@ -43,5 +43,9 @@ worker: $(BIN)/.installed
 beat: $(BIN)/.installed
 	$(BIN)/celery -A dlrdash beat --loglevel INFO
 
+## bench: the benchmark suite on PostgreSQL + Redis on loopback (BENCH_QUICK=1: ≤ 2 min)
+bench: $(BIN)/.installed
+	$(BIN)/python -m bench
+
 clean:
 	rm -rf $(VENV) db.sqlite3 staticfiles .pytest_cache .ruff_cache

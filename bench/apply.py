@@ -1,0 +1,222 @@
+"""Phase 2 (apply) and the worker half of phase 5 (memory).
+
+N simulated messages' reports are stored as pending inbound events (COPY, as the receiving
+view would have stored them), then drained three ways on the same events: the project's
+`inbox_drain` in one worker process, the same in two processes at once, and the naive
+per-report baseline (bench/naive.py) on the first events. Between runs the deliveries
+tables are emptied and the events made pending again.
+"""
+
+import json
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime
+from typing import Any
+
+from . import db, profile
+from .config import Config
+from .results import Figure, Results
+
+
+def events_store(messages: int) -> int:
+    """Simulated traffic for `messages` messages, stored as pending events. Returns count."""
+    from django.db import connection
+
+    from deliveries.models import Campaign
+    from webhooks.models import WebhookEndpoint
+    from webhooks.simulation import CAMPAIGNS, TrafficGenerator
+
+    with connection.cursor() as cursor:
+        # The ingest phase's events are not part of this workload.
+        cursor.execute("TRUNCATE webhooks_inboundevent")
+    for name, prefix in CAMPAIGNS:
+        Campaign.objects.get_or_create(ref_prefix=prefix, defaults={"name": name})
+    endpoints = {
+        provider: WebhookEndpoint.objects.update_or_create(
+            slug=f"bench-apply-{provider}", defaults={"provider": provider, "secrets": ["x"]}
+        )[0].pk
+        for provider in ("smstake", "wavix")
+    }
+    requests = TrafficGenerator(seed=42).requests(messages)
+    now = datetime.now(tz=UTC)
+    columns = (
+        "endpoint_id, received_at, method, headers, query_string, body, auth_ok, auth_error, "
+        "response_code, state, outcome, error, report_count, attempts"
+    )
+    headers = json.dumps({"content-type": "application/json"})
+    with (
+        connection.cursor() as cursor,
+        cursor.copy(f"COPY webhooks_inboundevent ({columns}) FROM STDIN") as copy,
+    ):
+        for request in requests:
+            copy.write_row(
+                (
+                    endpoints[request.provider],
+                    now,
+                    "POST",
+                    headers,
+                    "",
+                    request.body,
+                    True,
+                    "",
+                    200,
+                    "pending",
+                    "",
+                    "",
+                    0,
+                    0,
+                )
+            )
+    return len(requests)
+
+
+def events_reset() -> None:
+    """Back to the start: no messages, every event pending, statistics fresh, a checkpoint."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "TRUNCATE deliveries_statusevent, deliveries_message RESTART IDENTITY CASCADE"
+        )
+        cursor.execute(
+            "UPDATE webhooks_inboundevent SET state = 'pending', outcome = '', error = '', "
+            "report_count = 0, attempts = 0, next_attempt_at = NULL, processed_at = NULL, "
+            "processing_ms = NULL WHERE auth_ok"
+        )
+        cursor.execute("VACUUM ANALYZE webhooks_inboundevent")
+        cursor.execute("ANALYZE deliveries_message")
+    db.checkpoint()
+
+
+def drains_run(config: Config, mode: str, processes: int, limit: int = 0) -> dict[str, Any]:
+    seconds = str(config.apply_seconds)
+    command = [sys.executable, "-m", "bench.drain", mode, str(limit), seconds]
+    if config.profile and mode == "project" and processes == 1:
+        command = profile.wrap(command, "apply")
+    children = [
+        subprocess.Popen(command, cwd=db.ROOT, env=db.bench_env(config), stdout=subprocess.PIPE)  # noqa: S603
+        for _ in range(processes)
+    ]
+    # What the draining sessions wait on, sampled while they run: lock waits between
+    # two workers show up here as wait_event_type "Lock".
+    waits: dict[str, int] = {}
+    while any(child.poll() is None for child in children):
+        for key, count in _session_waits():
+            waits[key] = waits.get(key, 0) + count
+        time.sleep(0.5)
+    outputs = []
+    for child in children:
+        stdout, _ = child.communicate(timeout=900)
+        if child.returncode:
+            raise RuntimeError(f"drain worker exited with {child.returncode}")
+        # The last JSON line: py-spy, when profiling, prints its own lines too.
+        line = [ln for ln in stdout.decode().splitlines() if ln.startswith("{")][-1]
+        outputs.append(json.loads(line))
+    seconds = max(o["end"] for o in outputs) - min(o["start"] for o in outputs)
+    return {
+        "seconds": seconds,
+        "events": sum(o["events"] for o in outputs),
+        "reports": _reports_done(),
+        "pending_left": _pending_left(),
+        "peak_mb": max(o["peak_kb"] for o in outputs) / 1024,
+        "session_waits": waits,
+    }
+
+
+def _session_waits() -> list[tuple[str, int]]:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT coalesce(wait_event_type || ':' || wait_event, 'on CPU'), count(*) "
+            "FROM pg_stat_activity WHERE datname = current_database() AND state = 'active' "
+            "AND pid <> pg_backend_pid() GROUP BY 1"
+        )
+        return [(str(key), int(count)) for key, count in cursor.fetchall()]
+
+
+def _pending_left() -> int:
+    from webhooks.models import InboundEvent
+
+    return InboundEvent.objects.filter(state=InboundEvent.State.PENDING).count()
+
+
+def _reports_done() -> int:
+    from django.db.models import Sum
+
+    from webhooks.models import InboundEvent
+
+    done = InboundEvent.objects.filter(state=InboundEvent.State.DONE)
+    return int(done.aggregate(n=Sum("report_count"))["n"] or 0)
+
+
+def apply_run(config: Config, results: Results) -> None:
+    started = time.monotonic()
+    count = events_store(config.apply_messages)
+    print(f"    stored {count:,} events in {time.monotonic() - started:.1f} s", flush=True)
+    runs: dict[str, dict[str, Any]] = {}
+    for name, mode, processes, limit in (
+        ("project, 1 worker", "project", 1, 0),
+        ("project, 2 workers", "project", 2, 0),
+        ("naive, 1 worker", "naive", 1, config.naive_events),
+    ):
+        events_reset()
+        run = drains_run(config, mode, processes, limit)
+        run["rate"] = run["reports"] / run["seconds"]
+        runs[name] = run
+        print(
+            f"    {name:<20} {run['events']:>8,} events {run['reports']:>8,} reports "
+            f"{run['seconds']:>6.1f} s ({run['pending_left']:,} left) "
+            f"{run['rate']:>7.0f} reports/s "
+            f"peak RSS {run['peak_mb']:.0f} MB; session waits {run['session_waits']}",
+            flush=True,
+        )
+    results.extra["apply_runs"] = runs
+    if config.profile:
+        results.extra["profile_apply"] = profile.summary("apply")
+    one, two, naive = runs["project, 1 worker"], runs["project, 2 workers"], runs["naive, 1 worker"]
+    ratio = one["rate"] / naive["rate"]
+    results.add(
+        Figure(
+            "apply",
+            "reports/s, 1 worker (inbox_drain)",
+            one["rate"],
+            "rep/s",
+            "naive per-report ORM",
+            naive["rate"],
+            ratio,
+            "≥ 8,000/s and ≥ 5× naive",
+            one["rate"] >= 8000 and ratio >= 5,
+            note=(
+                f"{one['reports']:,} reports in {one['events']:,} events; naive on the first "
+                f"{naive['events']:,} events; each run stops after {config.apply_seconds} s. "
+                "Messages and status events only: no rollups in this tree yet"
+            ),
+        )
+    )
+    scale = two["rate"] / one["rate"]
+    results.add(
+        Figure(
+            "apply",
+            "reports/s, 2 workers in parallel",
+            two["rate"],
+            "rep/s",
+            "1 worker",
+            one["rate"],
+            scale,
+            "≥ 1.8× one",
+            scale >= 1.8,
+            note="two drain processes, PostgreSQL and the rest share the same 2 cores",
+        )
+    )
+    results.add(
+        Figure(
+            "memory",
+            f"drain worker peak RSS ({one['events']:,}-event backlog)",
+            one["peak_mb"],
+            "MB",
+            target="bounded (batches of INBOX_BATCH_SIZE)",
+            note="ru_maxrss of the single draining process",
+        )
+    )

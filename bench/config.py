@@ -1,0 +1,75 @@
+"""Suite configuration, from environment variables only (see bench/README.md)."""
+
+import os
+from dataclasses import dataclass
+
+from django.core.exceptions import ImproperlyConfigured
+
+# The one database the suite creates and drops. It never connects to any other one except
+# the server's maintenance database, to run CREATE / DROP DATABASE for this name.
+BENCH_DB = "dlrdash_bench"
+
+
+def _int(name: str, default: int) -> int:
+    value = os.environ.get(name, "")
+    if not value:
+        return default
+    try:
+        return int(value)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be an integer, got {value!r}") from None
+
+
+def _bool(name: str) -> bool:
+    return os.environ.get(name, "").strip().lower() in ("1", "true", "yes", "on")
+
+
+@dataclass(frozen=True)
+class Config:
+    quick: bool
+    pg_url: str  # server URL without database name: postgres://user@host:port
+    redis_url: str
+    ingest_seconds: int
+    ingest_connections: tuple[int, ...]
+    fixed_rate: int
+    apply_messages: int
+    naive_events: int
+    apply_seconds: int
+    messages: int
+    big: bool
+    analytics_requests: int
+    naive_repeats: int
+    trace_samples: int
+    keep_db: bool
+    profile: bool
+    phases: tuple[str, ...]
+
+    @property
+    def db_url(self) -> str:
+        return f"{self.pg_url}/{BENCH_DB}"
+
+
+def config_from_env() -> Config:
+    quick = _bool("BENCH_QUICK")
+    big = _bool("BENCH_BIG")
+    connections = os.environ.get("BENCH_CONNECTIONS", "8,32" if quick else "8,32,64")
+    phases = os.environ.get("BENCH_PHASES", "ingest,apply,analytics")
+    return Config(
+        quick=quick,
+        pg_url=os.environ.get("BENCH_PG_URL", "postgres://postgres@127.0.0.1:5432").rstrip("/"),
+        redis_url=os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/15"),
+        ingest_seconds=_int("BENCH_INGEST_SECONDS", 3 if quick else 10),
+        ingest_connections=tuple(int(c) for c in connections.split(",") if c.strip()),
+        fixed_rate=_int("BENCH_FIXED_RATE", 1000),
+        apply_messages=_int("BENCH_APPLY_MESSAGES", 4000 if quick else 20000),
+        apply_seconds=_int("BENCH_APPLY_SECONDS", 15 if quick else 60),
+        naive_events=_int("BENCH_NAIVE_EVENTS", 1000 if quick else 4000),
+        messages=_int("BENCH_MESSAGES", 100_000 if quick else (10_000_000 if big else 1_000_000)),
+        big=big,
+        analytics_requests=_int("BENCH_ANALYTICS_REQUESTS", 10 if quick else 30),
+        naive_repeats=_int("BENCH_NAIVE_REPEATS", 3 if quick else 5),
+        trace_samples=_int("BENCH_TRACE_SAMPLES", 100 if quick else 300),
+        keep_db=_bool("BENCH_KEEP_DB"),
+        profile=_bool("BENCH_PROFILE"),
+        phases=tuple(p.strip() for p in phases.split(",") if p.strip()),
+    )

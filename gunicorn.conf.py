@@ -1,0 +1,28 @@
+"""Production web server settings (gunicorn). Every value can be overridden by environment.
+
+Chosen by measurement on the 2-core machine (bench/README.md, "Choosing the server";
+re-measure with `BENCH_PHASES=server make bench`): gthread, one process per core with four
+threads each. A webhook request spends most of its time waiting on PostgreSQL round trips
+(health check, endpoint, INSERT + COMMIT), so threads keep a core busy while others wait,
+and gthread keeps client connections alive where sync workers close them after each
+response. It beat sync workers (2, 4 or 8 processes) in every run of the server phase.
+"""
+
+import multiprocessing
+import os
+
+bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
+workers = int(os.environ.get("WEB_CONCURRENCY", str(multiprocessing.cpu_count())))
+worker_class = os.environ.get("GUNICORN_WORKER_CLASS", "gthread")
+threads = int(os.environ.get("GUNICORN_THREADS", "4"))
+# Keep-alive lets a provider (and the load generator) reuse connections between reports.
+keepalive = int(os.environ.get("GUNICORN_KEEPALIVE", "5"))
+timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
+# Recycle workers now and then so a slow leak can never grow a worker without bound.
+max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "100000"))
+max_requests_jitter = max_requests // 10
+# gunicorn 27 otherwise opens a control socket under $HOME (DESIGN.md, measured pitfalls).
+control_socket_disable = True
+accesslog = os.environ.get("GUNICORN_ACCESSLOG") or None
+errorlog = "-"
+loglevel = os.environ.get("GUNICORN_LOGLEVEL", "warning")
