@@ -24,5 +24,8 @@ max_requests_jitter = max_requests // 10
 # gunicorn 27 otherwise opens a control socket under $HOME (DESIGN.md, measured pitfalls).
 control_socket_disable = True
 accesslog = os.environ.get("GUNICORN_ACCESSLOG") or None
+# %(U)s is the path without the query string: a Wavix token in ?token= never reaches a log.
+access_log_format = '%(h)s %(t)s "%(m)s %(U)s" %(s)s %(b)s %(L)s'
+
 errorlog = "-"
 loglevel = os.environ.get("GUNICORN_LOGLEVEL", "warning")

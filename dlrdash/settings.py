@@ -137,7 +137,8 @@ elif _default_db["ENGINE"] == "django.db.backends.postgresql":
         keepalives_count=3,
         tcp_user_timeout=envint("DB_TCP_USER_TIMEOUT_MS", "15000"),
     )
-    _default_db["CONN_HEALTH_CHECKS"] = True
+    # No CONN_HEALTH_CHECKS: its SELECT 1 was a fifth of a webhook's time; a connection
+    # that died answers 503 once (the provider retries) and is replaced.
 DATABASES = {"default": _default_db}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -229,6 +230,8 @@ PHONE_DEFAULT_REGION = envstr("PHONE_DEFAULT_REGION", "IN")
 # are parked as failed for a human to look at.
 INBOX_MAX_ATTEMPTS = envint("INBOX_MAX_ATTEMPTS", "5")
 INBOX_BATCH_SIZE = envint("INBOX_BATCH_SIZE", "500")
+# How long a process may use its copy of an endpoint (secrets, active) before re-reading.
+ENDPOINT_CACHE_SECONDS = envint("ENDPOINT_CACHE_SECONDS", "5")
 # Retention. Raw bodies go first (they may hold personal data); the log row stays for
 # support; status history goes last. Rollups are never pruned.
 RETENTION_RAW_BODY_DAYS = envint("RETENTION_RAW_BODY_DAYS", "30")

@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from django.urls import reverse
@@ -27,8 +29,21 @@ class WebhookEndpoint(models.Model):
     def __str__(self) -> str:
         return f"{self.slug} ({self.provider})"
 
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        super().save(*args, **kwargs)
+        from .services import endpoint_cache_clear  # services imports this module
+
+        endpoint_cache_clear()
+
     def get_absolute_url(self) -> str:
         return reverse("webhooks:receive", kwargs={"slug": self.slug})
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        result = super().delete(*args, **kwargs)
+        from .services import endpoint_cache_clear
+
+        endpoint_cache_clear()
+        return result
 
     def provider_adapter(self) -> Provider:
         return get_provider(self.provider)

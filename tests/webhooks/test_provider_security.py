@@ -9,7 +9,6 @@ import json
 from dataclasses import replace
 
 import pytest
-from django.test import Client
 
 from deliveries.models import Message
 from webhooks.models import InboundEvent, WebhookEndpoint
@@ -17,11 +16,9 @@ from webhooks.providers import PROVIDERS
 
 from .providers.signers import (
     TOKEN_ONLY,
-    Req,
     endpoint_secret,
     key_for,
     sample,
-    send_request,
     sign,
     tampered,
 )
@@ -30,15 +27,6 @@ pytestmark = pytest.mark.django_db
 
 ALL = sorted(PROVIDERS)
 SIGNING = sorted(set(PROVIDERS) - TOKEN_ONLY)
-
-
-@pytest.fixture
-def send(client: Client, django_capture_on_commit_callbacks):  # type: ignore[no-untyped-def]
-    def send(req: Req):  # type: ignore[no-untyped-def]
-        with django_capture_on_commit_callbacks(execute=True):
-            return send_request(client, req)
-
-    return send
 
 
 def _endpoint(provider: str, *labels: str) -> WebhookEndpoint:

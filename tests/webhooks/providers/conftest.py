@@ -3,22 +3,10 @@
 from collections.abc import Callable
 
 import pytest
-from django.test import Client
 
 from webhooks.models import WebhookEndpoint
 
-from .signers import Req, endpoint_secret, key_for, send_request, sign
-
-
-@pytest.fixture
-def send(client: Client, django_capture_on_commit_callbacks) -> Callable[[Req], object]:
-    """Send a request through the real view, running after-commit processing."""
-
-    def send(req: Req):  # type: ignore[no-untyped-def]
-        with django_capture_on_commit_callbacks(execute=True):
-            return send_request(client, req)
-
-    return send
+from .signers import Req, endpoint_secret, key_for, sign
 
 
 @pytest.fixture
