@@ -140,6 +140,18 @@ elif _default_db["ENGINE"] == "django.db.backends.postgresql":
     # No CONN_HEALTH_CHECKS: its SELECT 1 was a fifth of a webhook's time; a connection
     # that died answers 503 once (the provider retries) and is replaced.
 DATABASES = {"default": _default_db}
+# A streaming replica of the primary for the dashboard's reads (dlrdash/routers.py).
+DATABASE_REPLICA_URL = envstr("DATABASE_REPLICA_URL", "")
+if DATABASE_REPLICA_URL:
+    try:
+        _replica = dj_database_url.parse(DATABASE_REPLICA_URL, conn_max_age=60)
+    except Exception as exc:
+        raise ImproperlyConfigured(f"DATABASE_REPLICA_URL is not a valid URL: {exc}") from None
+    _replica["OPTIONS"] = dict(_default_db.get("OPTIONS", {}))
+    # Tests run against the primary: the "replica" is the same test database.
+    _replica["TEST"] = {"MIRROR": "default"}
+    DATABASES["replica"] = _replica
+DATABASE_ROUTERS = ["dlrdash.routers.ReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
