@@ -1,4 +1,4 @@
-# ruff: noqa: S603 — starting our own servers and app processes is what these fixtures do.
+
 """Private PostgreSQL and Redis instances, and the app as real processes, for fault tests.
 
 The shared services on 5432 and 6379 belong to everyone on the machine: these tests stop
