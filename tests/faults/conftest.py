@@ -1,4 +1,3 @@
-
 """Private PostgreSQL and Redis instances, and the app as real processes, for fault tests.
 
 The shared services on 5432 and 6379 belong to everyone on the machine: these tests stop
