@@ -5,8 +5,10 @@ as its raw event is committed (DESIGN.md, "the inbox rule").
 """
 
 import logging
+from collections.abc import Callable
+from typing import Any, TypeVar
 
-from django.db import DatabaseError
+from django.db import DatabaseError, InterfaceError, OperationalError, connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 
@@ -15,6 +17,7 @@ from .metrics import WEBHOOK_REQUESTS
 from .providers import AuthError
 
 logger = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 def _error(status: int, message: str, **headers: str) -> JsonResponse:
@@ -24,10 +27,23 @@ def _error(status: int, message: str, **headers: str) -> JsonResponse:
     return response
 
 
+def _reconnecting(call: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    """Run `call`; if it fails on a persistent connection that died (the database restarted
+    since the last request), retry once on a fresh one instead of answering 503."""
+    was_open = connection.connection is not None
+    try:
+        return call(*args, **kwargs)
+    except (InterfaceError, OperationalError):
+        if not was_open or connection.in_atomic_block:
+            raise
+        connection.close()
+        return call(*args, **kwargs)
+
+
 @csrf_exempt
 def receive(request: HttpRequest, slug: str) -> HttpResponse:
     try:
-        endpoint = services.endpoint_for_slug(slug)
+        endpoint = _reconnecting(services.endpoint_for_slug, slug)
     except DatabaseError:
         logger.exception("webhook %s: database unavailable", slug)
         return _error(503, "temporarily unavailable, retry later", Retry_After="30")
@@ -54,7 +70,8 @@ def receive(request: HttpRequest, slug: str) -> HttpResponse:
         except AuthError as exc:
             auth_error = str(exc)
     try:
-        event = services.inbound_event_store(
+        event = _reconnecting(
+            services.inbound_event_store,
             endpoint=endpoint,
             request=request,
             inbound=inbound,

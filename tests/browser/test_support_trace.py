@@ -113,14 +113,17 @@ def test_support_traces_an_otp_by_a_local_phone_number(live_server, page, post_s
 @pytest.fixture
 def post_smstake(client: Client, smstake_endpoint):  # type: ignore[no-untyped-def]
     """Posts signed reports; the transactional database runs after-commit work for real."""
+    from ..conftest import run_worker
     from ..helpers import smstake_sign
 
     def post(body: bytes):  # type: ignore[no-untyped-def]
-        return client.post(
+        response = client.post(
             "/webhooks/smstake/",
             data=body,
             content_type="application/json",
             headers={"X-SMSTAKE-Signature": smstake_sign(body)},
         )
+        run_worker()  # with a broker, applying is the worker's job
+        return response
 
     return post
