@@ -8,8 +8,10 @@ Windows and baselines (see also docs in the module's functions):
   of its hour. Only final reports count (delivered or failed); messages still pending are left
   out, so a slow DLR never reads as a failure.
 - The **baseline** is the `baseline_days` before the hour the window starts in, read from the
-  rollups (whole hours, so it never overlaps the window). Rules on a DLT template read the
-  baseline from `Message` too (the template is not a rollup column), a range on the same index.
+  rollups (whole hours, so it never overlaps the window); while an alert is open it ends
+  before the hour that alert's window started in, so the incident is not its own baseline.
+  Rules on a DLT template read the baseline from `Message` too (the template is not a rollup
+  column): a range on the same index, so keep their `baseline_days` short.
 - The **volume guard**: the window and the baseline must each hold `min_volume` final reports,
   or the rule does not judge (no fire, no resolve).
 - The **threshold** is `threshold_points` percentage points, or `threshold_sigmas` standard
@@ -60,10 +62,15 @@ class Tally:
         return 100.0 * self.hits / self.volume if self.volume else None
 
 
-def rule_measure(rule: AlertRule, *, now: datetime) -> Measurement:
+def rule_measure(
+    rule: AlertRule, *, now: datetime, episode_since: datetime | None = None
+) -> Measurement:
+    """`episode_since`: where the open alert's window began. The baseline then ends before
+    it, so an incident never drags its own baseline down and recovery is judged against the
+    traffic before it."""
     if rule.kind == AlertRule.Kind.NO_DLR:
         return _silence_measure(rule, now=now)
-    return _share_measure(rule, now=now)
+    return _share_measure(rule, now=now, episode_since=episode_since)
 
 
 def _segment(rule: AlertRule) -> Q:
@@ -150,9 +157,11 @@ def _stdev(hours: Iterable[Tally]) -> float:
     return math.sqrt(sum((v - mean) ** 2 for v in values) / (len(values) - 1))
 
 
-def _share_measure(rule: AlertRule, *, now: datetime) -> Measurement:
+def _share_measure(
+    rule: AlertRule, *, now: datetime, episode_since: datetime | None
+) -> Measurement:
     since, until = now - timedelta(minutes=rule.window_minutes), now
-    base_until = hour_of(since)
+    base_until = hour_of(min(since, episode_since or since))
     base_since = base_until - timedelta(days=rule.baseline_days)
     read = _hourly_from_messages if rule.dlt_template_id else _hourly_from_rollups
     hours = read(rule, base_since, base_until)

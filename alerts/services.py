@@ -43,9 +43,12 @@ def rules_evaluate(*, now: datetime | None = None) -> int:
 
 def rule_evaluate(*, rule: AlertRule, now: datetime) -> bool:
     """Fire a new alert, resolve the open one, or do nothing. True when something changed."""
-    measured = rule_measure(rule, now=now)
+    open_alert = Alert.objects.filter(rule=rule, resolved_at__isnull=True).first()
+    episode_since = open_alert.window_since if open_alert else None
+    measured = rule_measure(rule, now=now, episode_since=episode_since)
     with transaction.atomic():
-        # The rule's row lock serialises evaluators (two beat runs overlapping): one episode.
+        # The rule's row lock serialises evaluators (two beat runs overlapping), and the open
+        # alert is read again under it: one episode, one alert.
         AlertRule.objects.select_for_update().filter(pk=rule.pk).first()
         open_alert = Alert.objects.filter(rule=rule, resolved_at__isnull=True).first()
         if open_alert is None and measured.breached:
