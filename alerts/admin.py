@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.db import models
 
 from .models import Alert, AlertNotification, AlertRule
 
@@ -8,6 +9,8 @@ class AlertRuleAdmin(admin.ModelAdmin):
     list_display = ["name", "kind", "active", "provider", "operator", "channel", "campaign"]
     list_filter = ["kind", "active"]
     search_fields = ["name", "provider", "operator", "dlt_template_id", "error_code"]
+    # Receivers are https in practice; Django 6 makes this the default.
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     fieldsets = [
         (None, {"fields": ["name", "kind", "active"]}),
         (
