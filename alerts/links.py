@@ -22,7 +22,8 @@ def dashboard_link(alert: Alert) -> str:
         "since": _local(alert.window_since),
         "until": _local(until + timedelta(minutes=1)),
         "campaign": rule.campaign_id or "",
-        "provider": rule.provider,
+        # A no-DLR rule has no segment of its own: show its endpoint's provider.
+        "provider": rule.provider or (rule.endpoint.provider if rule.endpoint else ""),
         "channel": rule.channel,
         "operator": rule.operator,
     }

@@ -189,6 +189,17 @@ def alert_payload(alert: Alert, event: str) -> dict[str, object]:
     }
 
 
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    """urllib would follow a 302 by re-sending the POST as a bodyless GET and count its 200
+    as delivered; a redirect is a misconfigured receiver, so it fails the attempt instead."""
+
+    def redirect_request(self, *args: object, **kwargs: object) -> None:
+        return None
+
+
+_OPENER = urllib.request.build_opener(_NoRedirect)
+
+
 def _send(notification: AlertNotification, now: datetime) -> None:
     alert = notification.alert
     payload = alert_payload(alert, notification.event)
@@ -211,7 +222,8 @@ def _send(notification: AlertNotification, now: datetime) -> None:
     if not notification.destination.startswith(("http://", "https://")):
         raise ValueError("only http(s) webhook URLs are called")
     request = urllib.request.Request(notification.destination, data=body, headers=headers)  # noqa: S310
-    # urlopen raises HTTPError for 4xx/5xx answers, URLError/TimeoutError when unreachable.
+    # HTTPError for 3xx (not followed, see _NoRedirect), 4xx and 5xx; URLError or
+    # TimeoutError when unreachable: all recorded by the caller and retried.
     timeout = settings.ALERTS_WEBHOOK_TIMEOUT
-    with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310
+    with _OPENER.open(request, timeout=timeout) as response:
         response.read(1024)

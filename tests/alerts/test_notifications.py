@@ -220,3 +220,15 @@ def test_evaluation_records_notifications_and_delivers_them_after_commit(
     statuses = sorted(AlertNotification.objects.values_list("channel", "status"))
     assert statuses == [("email", "sent"), ("webhook", "sent")]
     assert len(mailoutbox) == 1 and len(hook.requests) == 1
+
+
+def test_a_redirecting_receiver_is_a_failed_attempt_not_a_delivery(
+    receiver: Callable[[list[int]], Receiver],
+) -> None:
+    hook = receiver([302])
+    notification = webhook_notification(AlertRule.objects.create(name="r", webhook_url=hook.url))
+
+    assert notifications_deliver() == 0
+    notification.refresh_from_db()
+    assert notification.status == AlertNotification.Status.PENDING
+    assert "302" in notification.last_error
