@@ -162,3 +162,10 @@ def test_the_admin_lists_rules_and_alerts(admin_client: Client, alert: Alert) ->
 def test_the_beat_schedule_evaluates_every_minute(settings) -> None:  # type: ignore[no-untyped-def]
     entry = settings.CELERY_BEAT_SCHEDULE["alerts-evaluate"]
     assert entry == {"task": "alerts.tasks.evaluate", "schedule": 60.0}
+
+
+def test_campaign_managers_may_manage_rules_in_the_admin() -> None:
+    user = user_in("Campaign manager", "cm")
+    assert user.has_perm("alerts.change_alertrule")
+    assert user.has_perm("alerts.change_alert")
+    assert not user_in("Support", "s").has_perm("alerts.view_alertrule")
