@@ -68,6 +68,12 @@ class AlertRuleSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = ["created_at"]
 
+    def validate_webhook_url(self, value: str) -> str:
+        # DRF drops the model's URLValidator (and its schemes) for its own, which allows ftp.
+        if value and not value.lower().startswith(("http://", "https://")):
+            raise serializers.ValidationError("Only http and https URLs are called.")
+        return value
+
     def validate_webhook_secret(self, value: str) -> str:
 
         if value and not value.startswith("whsec_"):

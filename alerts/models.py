@@ -4,7 +4,13 @@ import base64
 import secrets
 
 from django.conf import settings
-from django.core.validators import MaxValueValidator, MinValueValidator
+from django.core.exceptions import ValidationError
+from django.core.validators import (
+    MaxValueValidator,
+    MinValueValidator,
+    URLValidator,
+    validate_email,
+)
 from django.db import models
 from django.db.models import Q
 
@@ -19,6 +25,18 @@ MAX_WINDOW_MINUTES = 360
 def webhook_secret_generate() -> str:
     """A Standard Webhooks signing secret: `whsec_` + base64 of 24 random bytes."""
     return "whsec_" + base64.b64encode(secrets.token_bytes(24)).decode()
+
+
+def addresses_of(value: str) -> list[str]:
+    return [a.strip() for a in value.replace("\n", ",").split(",") if a.strip()]
+
+
+def validate_email_list(value: str) -> None:
+    for address in addresses_of(value):
+        try:
+            validate_email(address)
+        except ValidationError:
+            raise ValidationError(f"{address[:100]} is not an email address.") from None
 
 
 class AlertRule(models.Model):
@@ -83,9 +101,14 @@ class AlertRule(models.Model):
     )
 
     email_recipients = models.TextField(
-        blank=True, help_text="Addresses, separated by commas or new lines."
+        blank=True,
+        validators=[validate_email_list],
+        help_text="Addresses, separated by commas or new lines.",
     )
-    webhook_url = models.URLField(blank=True, max_length=500)
+    # Only http(s): the sender opens these URLs with urllib, which would also read file: URLs.
+    webhook_url = models.URLField(
+        blank=True, max_length=500, validators=[URLValidator(schemes=["http", "https"])]
+    )
     webhook_secret = models.CharField(
         max_length=200, blank=True, default=webhook_secret_generate, help_text="whsec_…"
     )
@@ -98,7 +121,7 @@ class AlertRule(models.Model):
         return self.name
 
     def emails(self) -> list[str]:
-        return [a.strip() for a in self.email_recipients.replace("\n", ",").split(",") if a.strip()]
+        return addresses_of(self.email_recipients)
 
 
 class Alert(models.Model):

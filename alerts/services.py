@@ -219,7 +219,7 @@ def _send(notification: AlertNotification, now: datetime) -> None:
         timestamp=int(time.time()),  # the receiver's clock checks this, not `now`
         body=body,
     )
-    if not notification.destination.startswith(("http://", "https://")):
+    if not notification.destination.lower().startswith(("http://", "https://")):
         raise ValueError("only http(s) webhook URLs are called")
     request = urllib.request.Request(notification.destination, data=body, headers=headers)  # noqa: S310
     # HTTPError for 3xx (not followed, see _NoRedirect), 4xx and 5xx; URLError or

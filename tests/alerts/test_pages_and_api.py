@@ -114,6 +114,8 @@ def test_a_campaign_manager_creates_a_rule_over_the_api() -> None:
         ({"name": "x", "window_minutes": 10_000}, "window_minutes"),
         ({"name": "x", "webhook_secret": "plain"}, "webhook_secret"),
         ({"name": "x", "webhook_secret": "whsec_!!!"}, "webhook_secret"),
+        ({"name": "x", "webhook_url": "ftp://example.com/x"}, "webhook_url"),
+        ({"name": "x", "email_recipients": "ops@example.com, not-an-address"}, "email_recipients"),
     ],
 )
 def test_an_invalid_rule_is_a_400_naming_the_field(body: dict, field: str) -> None:
