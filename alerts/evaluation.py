@@ -22,9 +22,10 @@ import math
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models.functions import TruncHour
 
 from deliveries import status as st
 from deliveries.models import DeliveryRollup, Message
@@ -103,16 +104,18 @@ def _messages(rule: AlertRule, since: datetime, until: datetime) -> QuerySet[Mes
 def _hourly_from_messages(
     rule: AlertRule, since: datetime, until: datetime
 ) -> dict[datetime, Tally]:
+    # Counted in the database per hour × status × code: a few hundred rows for a week.
     rows = (
         _messages(rule, since, until)
-        .values_list("created_at", "status", "error_code")
-        .iterator(chunk_size=5000)
+        .annotate(hour=TruncHour("created_at", tzinfo=UTC))
+        .values_list("hour", "status", "error_code")
+        .annotate(n=Count("id"))
     )
     counts: dict[datetime, list[int]] = defaultdict(lambda: [0, 0])
-    for created_at, status, error_code in rows:
-        cell = counts[hour_of(created_at)]
-        cell[0] += _is_hit(rule, status, error_code)
-        cell[1] += 1
+    for hour, status, error_code, n in rows:
+        cell = counts[hour]
+        cell[0] += n if _is_hit(rule, status, error_code) else 0
+        cell[1] += n
     return {hour: Tally(hits, volume) for hour, (hits, volume) in counts.items()}
 
 
