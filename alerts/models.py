@@ -120,6 +120,13 @@ class AlertRule(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def clean(self) -> None:
+        # The admin form runs this; the API serializer checks the same in its validate().
+        if self.kind == self.Kind.NO_DLR and self.endpoint_id is None:
+            raise ValidationError({"endpoint": "A no-DLR rule needs an endpoint."})
+        if self.kind == self.Kind.ERROR_SPIKE and not self.error_code:
+            raise ValidationError({"error_code": "An error spike rule needs an error code."})
+
     def emails(self) -> list[str]:
         return addresses_of(self.email_recipients)
 

@@ -171,3 +171,24 @@ def test_campaign_managers_may_manage_rules_in_the_admin() -> None:
     assert user.has_perm("alerts.change_alertrule")
     assert user.has_perm("alerts.change_alert")
     assert not user_in("Support", "s").has_perm("alerts.view_alertrule")
+
+
+def test_the_admin_refuses_a_no_dlr_rule_without_an_endpoint(admin_client: Client) -> None:
+    response = admin_client.post(
+        "/admin/alerts/alertrule/add/",
+        {
+            "name": "quiet",
+            "kind": "no_dlr",
+            "active": "on",
+            "window_minutes": 15,
+            "baseline_days": 7,
+            "min_volume": 100,
+            "threshold_points": 10,
+            "resolve_margin_points": 2,
+            "webhook_secret": "",
+        },
+    )
+
+    assert response.status_code == 200
+    assert "A no-DLR rule needs an endpoint." in response.content.decode()
+    assert not AlertRule.objects.exists()
