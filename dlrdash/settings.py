@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "axes",
     "deliveries",
     "webhooks",
+    "alerts",
 ]
 
 MIDDLEWARE = [
@@ -196,7 +197,16 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": float(envint("INBOX_SWEEP_SECONDS", "10")),
     },
     "prune": {"task": "webhooks.tasks.prune", "schedule": 24 * 3600.0},
+    "alerts-evaluate": {"task": "alerts.tasks.evaluate", "schedule": 60.0},
 }
+
+# --- Alerts (alerts/) -------------------------------------------------------------------
+# Absolute links in notifications (the dashboard link of each alert) start with this.
+ALERTS_BASE_URL = envstr("ALERTS_BASE_URL", "http://localhost:8000").rstrip("/")
+ALERTS_FROM_EMAIL = envstr("ALERTS_FROM_EMAIL", "dlrdash alerts <alerts@localhost>")
+# Outgoing alert webhooks: seconds per attempt, and attempts before a notification is failed.
+ALERTS_WEBHOOK_TIMEOUT = envint("ALERTS_WEBHOOK_TIMEOUT", "5")
+ALERTS_MAX_ATTEMPTS = envint("ALERTS_MAX_ATTEMPTS", "8")
 
 # --- REST framework -------------------------------------------------------------------
 REST_FRAMEWORK = {
