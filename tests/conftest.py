@@ -6,6 +6,7 @@ import pytest
 from django.conf import settings
 from django.test import Client
 
+from alerts.services import notifications_deliver
 from deliveries.roles import roles_sync
 from webhooks.models import WebhookEndpoint
 from webhooks.services import inbox_drain
@@ -35,12 +36,14 @@ def _roles(request: pytest.FixtureRequest) -> None:
 
 
 def run_worker() -> None:
-    """With a broker (CI's Redis run) the kick went to Redis: do what the worker does.
+    """With a broker (CI's Redis run) the task went to Redis: do what the worker does
+    (drain the inbox, send due alert notifications).
 
     Without one, processing already ran inline after commit and there is nothing left.
     """
     if not settings.CELERY_TASK_ALWAYS_EAGER:
         inbox_drain()
+        notifications_deliver(ids=None)
 
 
 @pytest.fixture
