@@ -4,7 +4,7 @@ Thin views over `deliveries.analytics.delivery_stats`; figures mean exactly what
 on the dashboard (see that module's docstring).
 """
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from django.shortcuts import get_object_or_404
@@ -21,6 +21,8 @@ from ..models import Campaign
 from ..reports import CHANNEL_CHOICES
 from .schema import ERRORS_READ
 
+EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
+LATEST = datetime(9000, 1, 1, tzinfo=UTC)
 DEFAULT_RANGE = timedelta(hours=24)
 MAX_RANGE = timedelta(days=400)
 MAX_HOURLY_RANGE = timedelta(days=31)
@@ -37,6 +39,10 @@ class CampaignStatsQuerySerializer(serializers.Serializer):
     group_by = serializers.ChoiceField(required=False, choices=GROUP_BY_CHOICES)
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        for name in ("since", "until"):
+            # Year 1 or 9999 would overflow the hour rounding and the default range below.
+            if attrs.get(name) and not EARLIEST <= attrs[name] <= LATEST:
+                raise serializers.ValidationError({name: "must be between 1970 and 9000"})
         until: datetime = attrs.get("until") or timezone.now()
         since: datetime = attrs.get("since") or until - DEFAULT_RANGE
         if since >= until:

@@ -132,3 +132,11 @@ def test_the_schema_documents_the_stats_endpoints(admin_client):
     assert "/api/v1/campaigns/{id}/stats/" in schema["paths"]
     params = {p["name"] for p in schema["paths"]["/api/v1/stats/"]["get"]["parameters"]}
     assert {"since", "until", "campaign", "group_by"} <= params
+
+
+@pytest.mark.parametrize("until", ["0001-01-01T04:00:00Z", "9999-12-31T23:30:00Z"])
+def test_dates_at_the_ends_of_the_calendar_are_a_400_not_a_crash(admin_client, until):
+    response = admin_client.get("/api/v1/stats/", {"until": until})
+
+    assert response.status_code == 400
+    assert "until" in response.json()
