@@ -207,6 +207,10 @@ class InfobipProvider(Provider):
             operator=INDIA_OPERATORS.get(text(item.get("mccMnc")), text(item.get("mccMnc"))),
             client_ref=text(item.get("callbackData")),
             segments=positive_int(item.get("smsCount")),
+            # `sentAt` is when Infobip took the message from us: the submission time that
+            # rollups bucket by and latency counts from (else every report of a day lands
+            # in the hour it was received).
+            submitted_at=parse_time(item.get("sentAt")),
             sent_at=parse_time(item.get("sentAt")),
             delivered_at=done if canonical == Status.DELIVERED else None,
         )
