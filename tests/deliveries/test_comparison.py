@@ -202,3 +202,60 @@ def test_a_malformed_degrade_option_is_refused(value):
 def test_degrade_option_reads_provider_operator_minutes_and_rate():
     assert Degradation.parse("Infobip:airtel:30") == Degradation("infobip", "AIRTEL", 30, 0.7)
     assert Degradation.parse("infobip:AIRTEL:30:0.7").rate == 0.7
+
+
+# --- The /compare/ page -------------------------------------------------------------------
+
+
+@pytest.fixture
+def manager_client():  # type: ignore[no-untyped-def]
+    from django.contrib.auth.models import Group, User
+    from django.test import Client
+
+    user = User.objects.create_user("manager", password="x")
+    user.groups.add(Group.objects.get_or_create(name="Campaign manager")[0])
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def test_the_compare_page_shows_each_provider_against_the_same_slice(manager_client):
+    from django.utils import timezone
+
+    traffic_apply(messages=200, seed=14, now=timezone.now(), infobip_share=0.4)
+
+    response = manager_client.get("/compare/", {"range": "7d", "operator": "AIRTEL"})
+
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "smstake" in page and "infobip" in page
+    assert "Within latency SLO" in page
+    assert 'id="compare-data"' in page
+    assert "<script>" not in page  # data goes through json_script, code in static files
+    assert "/dashboard/?range=custom" in page and "provider=infobip" in page
+
+
+def test_the_compare_page_is_for_campaign_managers_and_administrators(client):
+    from django.contrib.auth.models import Group, User
+
+    assert client.get("/compare/").status_code == 302  # to the login
+    support = User.objects.create_user("support", password="x")
+    support.groups.add(Group.objects.get_or_create(name="Support")[0])
+    client.force_login(support)
+    assert client.get("/compare/").status_code == 403
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"range": "custom", "since": "nonsense"},
+        {"range": "custom", "since": "2026-11-20T10:00", "until": "2026-11-19T10:00"},
+        {"campaign": "x", "channel": "pigeon", "operator": "<b>"},
+        {"range": "forever"},
+    ],
+)
+def test_the_compare_page_shows_the_default_range_for_bad_parameters(manager_client, params):
+    response = manager_client.get("/compare/", params)
+
+    assert response.status_code == 200
+    assert "Showing the default range instead." in response.content.decode()

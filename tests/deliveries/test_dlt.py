@@ -124,3 +124,33 @@ def test_filters_narrow_the_drill_down_to_a_provider_and_operator():
 def test_a_window_longer_than_92_days_is_refused():
     with pytest.raises(ValueError):
         dlt_failures(since=NOW - timedelta(days=93), until=NOW)
+
+
+def test_the_dlt_page_lists_causes_codes_templates_and_senders(client):
+    from django.contrib.auth.models import Group, User
+
+    _failed("DLT_TEMPLATE_MISMATCH", template="1207161", sender="ACMEBK", days_ago=0.1)
+    _failed("DLT_TEMPLATE_MISMATCH", template="1207161", sender="ACMEBK", days_ago=0.1)
+    Message.objects.update(submitted_at=timezone.now() - timedelta(hours=2))
+    manager = User.objects.create_user("manager", password="x")
+    manager.groups.add(Group.objects.get_or_create(name="Campaign manager")[0])
+    client.force_login(manager)
+
+    response = client.get("/dlt/")
+
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "1207161" in page and "ACMEBK" in page
+    assert "the content does not match the registered template" in page
+    assert client.get("/dlt/", {"range": "custom", "since": "x"}).status_code == 200
+
+
+def test_the_dlt_page_cuts_a_long_range_to_92_days(client):
+    from django.contrib.auth.models import User
+
+    client.force_login(User.objects.create_superuser("root", password="x"))
+
+    response = client.get("/dlt/", {"range": "custom", "since": "2026-06-01T00:00"})
+
+    assert response.status_code == 200
+    assert "cut to the last 92 days" in response.content.decode()
