@@ -24,7 +24,7 @@
             borderColor: colour,
             backgroundColor: colour,
             spanGaps: false,
-            tension: 0.2,
+            tension: 0,
             pointRadius: 2,
           };
         }),
