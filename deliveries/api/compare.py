@@ -34,7 +34,10 @@ class SliceQuerySerializer(serializers.Serializer):
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         until: datetime = attrs.get("until") or timezone.now()
-        since: datetime = attrs.get("since") or until - DEFAULT_RANGE
+        try:
+            since: datetime = attrs.get("since") or until - DEFAULT_RANGE
+        except OverflowError:  # until in year 1: there is no day before it
+            raise serializers.ValidationError({"until": "too early"}) from None
         if since >= until:
             raise serializers.ValidationError({"since": "must be before until"})
         if until - since > self.max_range:

@@ -107,3 +107,10 @@ def test_dlt_refuses_a_window_longer_than_92_days(admin_client):
 
     assert response.status_code == 400
     assert "92 days" in str(response.json())
+
+
+def test_an_until_at_the_start_of_the_calendar_is_a_400_not_a_500(admin_client):
+    for url in ("/api/v1/compare/", "/api/v1/dlt/"):
+        response = admin_client.get(url, {"until": "0001-01-01T00:00:00Z"})
+
+        assert response.status_code == 400
