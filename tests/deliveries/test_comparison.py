@@ -259,3 +259,32 @@ def test_the_compare_page_shows_the_default_range_for_bad_parameters(manager_cli
 
     assert response.status_code == 200
     assert "Showing the default range instead." in response.content.decode()
+
+
+def test_simulate_sends_infobip_traffic_with_operators_and_takes_the_degrade_option(
+    django_capture_on_commit_callbacks,
+):
+    from django.core.management import call_command
+
+    from webhooks.models import InboundEvent
+
+    from ..conftest import run_worker
+
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command(
+            "simulate", messages=60, seed=8, hours=1, degrade="infobip:AIRTEL:30:0.7", verbosity=0
+        )
+    run_worker()
+
+    assert InboundEvent.objects.exclude(response_code=200).count() == 0
+    infobip = Message.objects.filter(provider="infobip")
+    assert infobip.exists()
+    assert set(infobip.values_list("operator", flat=True)) <= {"JIO", "AIRTEL", "VI", "BSNL"}
+
+
+@pytest.mark.parametrize("value", ["infobip:AIRTEL", "kannel:AIRTEL:30"])
+def test_simulate_refuses_a_degrade_it_cannot_apply(value):
+    from django.core.management import CommandError, call_command
+
+    with pytest.raises(CommandError):
+        call_command("simulate", messages=1, degrade=value, verbosity=0)
