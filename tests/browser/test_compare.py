@@ -82,6 +82,12 @@ def test_the_comparison_page_shows_one_provider_collapsing_on_airtel(live_server
             assert errors == []
             page.screenshot(path=str(ARTIFACTS / "compare-airtel-sms.png"), full_page=True)
 
+            page.goto(f"{live_server.url}/compare/?range=7d")
+            page.wait_for_selector(".chart-box.drawn")
+            operators = page.locator("#slo thead th").all_inner_texts()
+            assert {"AIRTEL", "JIO"} <= set(operators)
+            page.screenshot(path=str(ARTIFACTS / "compare-all-7d.png"), full_page=True)
+
             page.goto(f"{live_server.url}/dlt/")
             assert page.locator(".cause-cards .card").count() == 5
             page.screenshot(path=str(ARTIFACTS / "dlt.png"), full_page=True)
