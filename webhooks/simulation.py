@@ -81,8 +81,9 @@ DEGRADED_FINALS = [
 @dataclass(frozen=True)
 class Degradation:
     """`provider`'s messages to `operator` submitted in the last `minutes` of the window
-    are delivered with probability `rate`; the rest fail (see DEGRADED_FINALS) and every
-    one gets a final report, so the segment's delivery rate is `rate` give or take chance.
+    are delivered with probability `rate`; the rest fail (see DEGRADED_FINALS). None is
+    left without a final report, except those whose report would come after the window's
+    end (as for all traffic), so among final reports the delivery rate is about `rate`.
     """
 
     provider: str
