@@ -169,7 +169,7 @@ def delivery_stats(
     """
     if group_by is not None and group_by not in GROUP_BY_CHOICES:
         raise ValueError(f"group_by must be one of {', '.join(GROUP_BY_CHOICES)}")
-    cells = _cells(
+    cells = rollup_cells(
         since=since,
         until=until,
         campaign=campaign,
@@ -252,7 +252,7 @@ def campaigns_overview(*, since: datetime, until: datetime) -> list[CampaignSumm
     by_id = {int(g.key): g.figures for g in stats.groups}
     days = _days(since, until)
     volume = (
-        _cells(since=since, until=until)
+        rollup_cells(since=since, until=until)
         .values("campaign_id", "bucket")
         .annotate(n=Sum("messages"))
         .order_by()
@@ -281,7 +281,7 @@ def _ratio(part: float, whole: float) -> float | None:
     return part / whole if whole else None
 
 
-def _cells(
+def rollup_cells(
     *,
     since: datetime,
     until: datetime,
@@ -290,6 +290,7 @@ def _cells(
     channel: str | None = None,
     operator: str | None = None,
 ) -> QuerySet[DeliveryRollup]:
+    """The rollup cells of a slice (public: `deliveries.comparison` reads them too)."""
     cells = DeliveryRollup.objects.filter(bucket__gte=hour_of(since), bucket__lt=until)
     if campaign is not None:
         cells = cells.filter(campaign_id=campaign)

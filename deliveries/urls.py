@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from .views import dashboard, trace
+from .views import compare, dashboard, dlt, trace
 
 app_name = "deliveries"
 
@@ -14,4 +14,6 @@ urlpatterns: list = [
     path("dashboard/export/<str:group_by>.csv", dashboard.breakdown_csv, name="breakdown-csv"),
     path("campaigns/", dashboard.campaign_list, name="campaign-list"),
     path("campaigns/<int:pk>/", dashboard.campaign_detail, name="campaign-detail"),
+    path("compare/", compare.compare, name="compare"),
+    path("dlt/", dlt.dlt_page, name="dlt"),
 ]

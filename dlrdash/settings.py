@@ -282,6 +282,28 @@ for _item in envlist("DLR_VALIDITY_HOURS", ""):
         )
     DLR_VALIDITY_HOURS[_channel.strip()] = int(_hours)
 
+# Latency objectives per channel: (seconds, share), e.g. sms (10, 0.95) = 95 % of delivered
+# SMS arrive within 10 s of submission. Override with LATENCY_SLO="sms=10:0.95,voice=60:0.9".
+LATENCY_SLO: dict[str, tuple[float, float]] = {
+    "sms": (10, 0.95),
+    "mms": (30, 0.95),
+    "rcs": (30, 0.95),
+    "whatsapp": (30, 0.95),
+    "voice": (60, 0.9),
+}
+for _item in envlist("LATENCY_SLO", ""):
+    _channel, _, _target = _item.partition("=")
+    _seconds, _, _share = _target.partition(":")
+    try:
+        _slo = (float(_seconds), float(_share))
+    except ValueError:
+        _slo = (0.0, 0.0)
+    if _channel.strip() not in LATENCY_SLO or _slo[0] <= 0 or not 0 < _slo[1] <= 1:
+        raise ImproperlyConfigured(
+            f"LATENCY_SLO must look like 'sms=10:0.95,voice=60:0.9', got {_item!r}"
+        )
+    LATENCY_SLO[_channel.strip()] = _slo
+
 # --- Production hardening -------------------------------------------------------------
 # Production runs behind a TLS-terminating proxy that sets X-Forwarded-Proto.
 if not DEBUG:

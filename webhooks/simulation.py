@@ -1,9 +1,13 @@
 """Realistic DLR traffic for demos, tests and benchmarks.
 
-Generates SMSTAKE and Wavix reports for N messages — several campaigns, Indian operators,
-all channels, a believable mix of final statuses and error codes, OTP fallbacks from SMS
-to WhatsApp to Voice under one client_ref, duplicates and out-of-order deliveries — as
-signed HTTP requests ready to post to `/webhooks/<slug>/`.
+Generates SMSTAKE, Wavix and (optionally) Infobip reports for N messages — several
+campaigns, Indian operators, all channels, a believable mix of final statuses and error
+codes, OTP fallbacks from SMS to WhatsApp to Voice under one client_ref, duplicates and
+out-of-order deliveries — as signed HTTP requests ready to post to `/webhooks/<slug>/`.
+
+SMSTAKE and Infobip both report the operator (Infobip as an MCC-MNC), so the two can be
+compared per operator. `Degradation` makes one provider's deliveries on one operator
+collapse over the last minutes of the window, for comparison and alerting drills.
 """
 
 import hashlib
@@ -56,6 +60,53 @@ VOICE_FINALS = [
 ]
 
 
+# One MCC-MNC per operator, from the India codes the Infobip adapter maps back to names.
+INFOBIP_MCC_MNC = {"JIO": "405857", "AIRTEL": "40410", "VI": "40420", "BSNL": "40434"}
+# Infobip status group and status name per canonical status.
+INFOBIP_STATUS = {
+    "sent": ("PENDING", "PENDING_ENROUTE", 7),
+    "delivered": ("DELIVERED", "DELIVERED_TO_HANDSET", 5),
+    "undelivered": ("UNDELIVERABLE", "UNDELIVERABLE_NOT_DELIVERED", 9),
+    "failed": ("UNDELIVERABLE", "UNDELIVERABLE_NOT_DELIVERED", 9),
+    "expired": ("EXPIRED", "EXPIRED_EXPIRED", 15),
+    "rejected": ("REJECTED", "REJECTED_NETWORK", 6),
+}
+# What a degraded segment's failures look like: mostly DLT scrubbing rejects.
+DEGRADED_FINALS = [
+    ("rejected", "REJECTD", "DLT_TEMPLATE_MISMATCH", "Content does not match the DLT template", 8),
+    ("undelivered", "UNDELIV", "001", "Absent subscriber: handset off or out of coverage", 2),
+]
+
+
+@dataclass(frozen=True)
+class Degradation:
+    """`provider`'s messages to `operator` submitted in the last `minutes` of the window
+    are delivered with probability `rate`; the rest fail (see DEGRADED_FINALS). None is
+    left without a final report, except those whose report would come after the window's
+    end (as for all traffic), so among final reports the delivery rate is about `rate`.
+    """
+
+    provider: str
+    operator: str
+    minutes: float
+    rate: float = 0.7
+
+    @classmethod
+    def parse(cls, value: str) -> "Degradation":
+        """`PROVIDER:OPERATOR:MINUTES[:RATE]`, e.g. `infobip:AIRTEL:30:0.7`."""
+        parts = value.split(":")
+        if len(parts) not in (3, 4) or not parts[0] or not parts[1]:
+            raise ValueError("expected PROVIDER:OPERATOR:MINUTES[:RATE]")
+        try:
+            minutes = float(parts[2])
+            rate = float(parts[3]) if len(parts) == 4 else 0.7
+        except ValueError:
+            raise ValueError("MINUTES and RATE must be numbers") from None
+        if minutes <= 0 or not 0 <= rate <= 1:
+            raise ValueError("MINUTES must be positive and RATE between 0 and 1")
+        return cls(parts[0].lower(), parts[1].upper(), minutes, rate)
+
+
 @dataclass(frozen=True)
 class SimulatedRequest:
     provider: str
@@ -85,6 +136,8 @@ class TrafficGenerator:
         duplicate_rate: float = 0.05,
         out_of_order_rate: float = 0.05,
         wavix_share: float = 0.15,
+        infobip_share: float = 0.0,
+        degrade: Degradation | None = None,
     ) -> None:
         self.rng = random.Random(seed)
         self.now = now or datetime.now(tz=UTC)
@@ -92,6 +145,8 @@ class TrafficGenerator:
         self.duplicate_rate = duplicate_rate
         self.out_of_order_rate = out_of_order_rate
         self.wavix_share = wavix_share
+        self.infobip_share = infobip_share
+        self.degrade = degrade
 
     def requests(self, messages: int) -> list[SimulatedRequest]:
         """Every request for `messages` first-attempt messages (fallbacks come on top)."""
@@ -120,6 +175,9 @@ class TrafficGenerator:
         )
         if channel == "sms" and rng.random() < self.wavix_share:
             plan.provider = "wavix"
+        # Drawn only when asked for, so seeded traffic without Infobip stays as it was.
+        elif channel == "sms" and self.infobip_share and rng.random() < self.infobip_share:
+            plan.provider = "infobip"
         out: list[SimulatedRequest] = []
         for fallback in (None, "whatsapp", "voice"):
             if fallback:
@@ -141,6 +199,8 @@ class TrafficGenerator:
     def _message(self, plan: _Plan) -> tuple[str | None, list[SimulatedRequest]]:
         rng = self.rng
         finals = {"sms": SMS_FINALS, "voice": VOICE_FINALS}.get(plan.channel, CHAT_FINALS)
+        if self._degraded(plan):
+            finals = [SMS_FINALS[0]] if rng.random() < self.degrade.rate else DEGRADED_FINALS  # type: ignore[union-attr]
         final, code, error_code, error_message, _ = rng.choices(finals, [f[4] for f in finals])[0]
         sent_at = plan.submitted + timedelta(seconds=rng.uniform(0.2, 2))
         done_at = sent_at + timedelta(seconds=min(rng.lognormvariate(1.6, 0.9), 3600))
@@ -165,6 +225,15 @@ class TrafficGenerator:
             requests.append(SimulatedRequest(again.provider, again.body, again.when))
         return final, requests
 
+    def _degraded(self, plan: _Plan) -> bool:
+        d = self.degrade
+        return (
+            d is not None
+            and plan.provider == d.provider
+            and plan.operator == d.operator
+            and plan.submitted >= self.now - timedelta(minutes=d.minutes)
+        )
+
     def _request(
         self,
         plan: _Plan,
@@ -176,6 +245,8 @@ class TrafficGenerator:
     ) -> SimulatedRequest:
         if plan.provider == "wavix":
             payload = _wavix_payload(plan, status, when, error_code, error_message)
+        elif plan.provider == "infobip":
+            payload = _infobip_payload(plan, status, when, error_code, error_message)
         else:
             payload = _smstake_payload(plan, status, code, when, error_code, error_message)
             if plan.channel == "voice" and status in ("answered", "no-answer", "busy"):
@@ -241,6 +312,42 @@ def _wavix_payload(
         else ("undelivered"),
         "to": plan.to.lstrip("+"),
         "tag": plan.client_ref,
+    }
+
+
+def _infobip_payload(
+    plan: _Plan,
+    status: str,
+    when: datetime,
+    error_code: str | None,
+    error_message: str | None,
+) -> dict[str, Any]:
+    group, name, status_id = INFOBIP_STATUS.get(status, INFOBIP_STATUS["sent"])
+    error = {"groupId": 0, "groupName": "OK", "id": 0, "name": "NO_ERROR", "permanent": False}
+    if error_code:
+        # DLT scrubbing codes pass through as the operator reports them.
+        error = {
+            "groupId": 1,
+            "groupName": "HANDSET_ERRORS" if status == "undelivered" else "OPERATOR_ERRORS",
+            "id": error_code,
+            "name": error_code,
+            "description": error_message,
+            "permanent": status == "rejected",
+        }
+    return {
+        "results": [
+            {
+                "messageId": plan.message_id,
+                "to": plan.to.lstrip("+"),
+                "sentAt": plan.submitted.astimezone(UTC).isoformat(timespec="milliseconds"),
+                "doneAt": when.astimezone(UTC).isoformat(timespec="milliseconds"),
+                "smsCount": 1,
+                "mccMnc": INFOBIP_MCC_MNC[plan.operator],
+                "callbackData": plan.client_ref,
+                "status": {"groupId": 0, "groupName": group, "id": status_id, "name": name},
+                "error": error,
+            }
+        ]
     }
 
 

@@ -5,7 +5,7 @@ from rest_framework.routers import DefaultRouter
 # because deliveries never depends on webhooks anywhere else.
 from webhooks.api import InboundEventViewSet, WebhookEndpointViewSet
 
-from . import stats, views
+from . import compare, stats, views
 
 router = DefaultRouter()
 router.register("messages", views.MessageViewSet, basename="message")
@@ -18,4 +18,7 @@ urlpatterns = [
     # Statistics (deliveries/api/stats.py), read from the rollups.
     path("stats/", stats.StatsView.as_view(), name="stats"),
     path("campaigns/<str:pk>/stats/", stats.CampaignStatsView.as_view(), name="campaign-stats"),
+    # Provider comparison and DLT drill-down (deliveries/api/compare.py).
+    path("compare/", compare.CompareView.as_view(), name="compare"),
+    path("dlt/", compare.DltView.as_view(), name="dlt"),
 ]

@@ -1,6 +1,7 @@
 """Simulated traffic applied straight through the adapters and `reports_apply` (no HTTP)."""
 
 from datetime import datetime
+from typing import Any
 
 from deliveries.models import Campaign
 from deliveries.services import reports_apply
@@ -8,11 +9,22 @@ from webhooks.providers import InboundRequest, get_provider
 from webhooks.simulation import CAMPAIGNS, TrafficGenerator
 
 
-def traffic_apply(*, messages: int, seed: int, now: datetime, batch: int = 40) -> None:
-    """Parse the generator's requests with the real adapters and apply them in order."""
+def traffic_apply(
+    *,
+    messages: int,
+    seed: int,
+    now: datetime,
+    batch: int = 40,
+    spread_hours: float = 72,
+    **options: Any,
+) -> None:
+    """Parse the generator's requests with the real adapters and apply them in order.
+
+    `options` go to `TrafficGenerator` (e.g. `infobip_share`, `degrade`).
+    """
     for name, prefix in CAMPAIGNS:
         Campaign.objects.get_or_create(ref_prefix=prefix, defaults={"name": name})
-    generator = TrafficGenerator(seed=seed, now=now, spread_hours=72)
+    generator = TrafficGenerator(seed=seed, now=now, spread_hours=spread_hours, **options)
     items = []
     for simulated in generator.requests(messages):
         request = InboundRequest(

@@ -12,6 +12,10 @@ Fixtures (tests/fixtures/infobip/): `delivered.json` is the documentation's two-
 example (its ids, numbers and status/error objects); `undeliverable_absent_subscriber.json`
 uses the documented UNDELIVERABLE group with error 27 EC_ABSENT_SUBSCRIBER;
 `mixed_with_bad_item.json` adds a result without messageId and a non-object.
+
+Infobip names the network only by MCC-MNC; Indian codes are mapped to the operator names
+the other providers report (JIO, AIRTEL, VI, BSNL) so operators compare across providers.
+Other codes are kept as reported.
 """
 
 from collections.abc import Sequence
@@ -29,6 +33,121 @@ from .base import (
     text,
     verify_token,
 )
+
+# India (MCC 404/405) network codes of the four operators' circles (the common ones);
+# codes not listed stay as reported.
+INDIA_OPERATORS: dict[str, str] = {
+    **dict.fromkeys(
+        [
+            "405840",
+            "405854",
+            "405855",
+            "405856",
+            "405857",
+            "405858",
+            "405859",
+            "405860",
+            "405861",
+            "405862",
+            "405863",
+            "405864",
+            "405865",
+            "405866",
+            "405867",
+            "405868",
+            "405869",
+            "405870",
+            "405871",
+            "405872",
+            "405873",
+            "405874",
+        ],
+        "JIO",
+    ),
+    **dict.fromkeys(
+        [
+            "40402",
+            "40403",
+            "40410",
+            "40416",
+            "40431",
+            "40440",
+            "40445",
+            "40449",
+            "40470",
+            "40490",
+            "40492",
+            "40493",
+            "40494",
+            "40495",
+            "40496",
+            "40497",
+            "40498",
+            "40551",
+            "40552",
+            "40553",
+            "40554",
+            "40555",
+            "40556",
+        ],
+        "AIRTEL",
+    ),
+    **dict.fromkeys(
+        [
+            "40401",
+            "40405",
+            "40411",
+            "40413",
+            "40415",
+            "40420",
+            "40427",
+            "40430",
+            "40443",
+            "40446",
+            "40460",
+            "40484",
+            "40486",
+            "40488",
+            "40412",
+            "40414",
+            "40422",
+            "40424",
+            "40444",
+            "40456",
+            "40478",
+            "40482",
+            "40487",
+            "40489",
+        ],
+        "VI",
+    ),
+    **dict.fromkeys(
+        [
+            "40434",
+            "40438",
+            "40451",
+            "40453",
+            "40454",
+            "40455",
+            "40457",
+            "40458",
+            "40459",
+            "40462",
+            "40464",
+            "40466",
+            "40471",
+            "40472",
+            "40473",
+            "40474",
+            "40475",
+            "40476",
+            "40477",
+            "40480",
+            "40481",
+        ],
+        "BSNL",
+    ),
+}
 
 GROUP_MAP: dict[str, Status] = {
     "PENDING": Status.SENT,
@@ -85,9 +204,13 @@ class InfobipProvider(Provider):
             error_message=text(error.get("description")) if has_error else "",
             channel=Channel.SMS,
             to=text(item.get("to")),
-            operator=text(item.get("mccMnc")),
+            operator=INDIA_OPERATORS.get(text(item.get("mccMnc")), text(item.get("mccMnc"))),
             client_ref=text(item.get("callbackData")),
             segments=positive_int(item.get("smsCount")),
+            # `sentAt` is when Infobip took the message from us: the submission time that
+            # rollups bucket by and latency counts from (else every report of a day lands
+            # in the hour it was received).
+            submitted_at=parse_time(item.get("sentAt")),
             sent_at=parse_time(item.get("sentAt")),
             delivered_at=done if canonical == Status.DELIVERED else None,
         )

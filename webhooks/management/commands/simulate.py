@@ -11,15 +11,21 @@ from tqdm import tqdm
 
 from deliveries.models import Campaign
 from webhooks.models import WebhookEndpoint
-from webhooks.simulation import CAMPAIGNS, SimulatedRequest, TrafficGenerator, smstake_signature
+from webhooks.simulation import (
+    CAMPAIGNS,
+    Degradation,
+    SimulatedRequest,
+    TrafficGenerator,
+    smstake_signature,
+)
 
 Sender = Callable[[WebhookEndpoint, SimulatedRequest], int]
 
 
 class Command(BaseCommand):
     help = (
-        "Generate realistic SMSTAKE and Wavix DLR traffic and post it, signed, through the "
-        "real receiving view (or over HTTP to a running server with --url)."
+        "Generate realistic SMSTAKE, Wavix and Infobip DLR traffic and post it, signed, "
+        "through the real receiving view (or over HTTP to a running server with --url)."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -28,18 +34,49 @@ class Command(BaseCommand):
         parser.add_argument("--seed", type=int, default=None)
         parser.add_argument("--smstake-slug", default="smstake")
         parser.add_argument("--wavix-slug", default="wavix")
+        parser.add_argument("--infobip-slug", default="infobip")
         parser.add_argument("--hours", type=float, default=48, help="Spread over this many hours.")
+        parser.add_argument(
+            "--infobip-share",
+            type=float,
+            default=0.3,
+            help="Share of SMS sent through Infobip, which reports the operator (0 to 1).",
+        )
+        parser.add_argument(
+            "--degrade",
+            default="",
+            metavar="PROVIDER:OPERATOR:MINUTES[:RATE]",
+            help=(
+                "Make PROVIDER's deliveries on OPERATOR fail (mostly DLT template rejects) "
+                "during the last MINUTES of the window, delivering at RATE (default 0.7); "
+                "e.g. infobip:AIRTEL:30:0.7."
+            ),
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         if options["messages"] < 1:
             raise CommandError("--messages must be at least 1")
+        if not 0 <= options["infobip_share"] <= 1:
+            raise CommandError("--infobip-share must be between 0 and 1")
+        try:
+            degrade = Degradation.parse(options["degrade"]) if options["degrade"] else None
+        except ValueError as exc:
+            raise CommandError(f"--degrade: {exc}") from None
         endpoints = {
             "smstake": _endpoint("smstake", options["smstake_slug"]),
             "wavix": _endpoint("wavix", options["wavix_slug"]),
+            "infobip": _endpoint("infobip", options["infobip_slug"]),
         }
+        if degrade and degrade.provider not in endpoints:
+            raise CommandError(f"--degrade: the simulation sends no {degrade.provider} traffic")
         for name, prefix in CAMPAIGNS:
             Campaign.objects.get_or_create(ref_prefix=prefix, defaults={"name": name})
-        generator = TrafficGenerator(seed=options["seed"], spread_hours=options["hours"])
+        generator = TrafficGenerator(
+            seed=options["seed"],
+            spread_hours=options["hours"],
+            infobip_share=options["infobip_share"],
+            degrade=degrade,
+        )
         requests = generator.requests(options["messages"])
         send = _http_sender(options["url"]) if options["url"] else _client_sender()
         codes: dict[int, int] = {}
@@ -69,7 +106,9 @@ def _headers(endpoint: WebhookEndpoint, request: SimulatedRequest) -> dict[str, 
     if endpoint.provider == "smstake":
         headers["X-SMSTAKE-Signature"] = smstake_signature(secret, request.body)
     else:
-        headers["Authorization"] = "Basic " + b64encode(f"wavix:{secret}".encode()).decode()
+        # Wavix and Infobip: the secret as the basic-auth password.
+        user = endpoint.provider
+        headers["Authorization"] = "Basic " + b64encode(f"{user}:{secret}".encode()).decode()
     return headers
 
 

@@ -1,0 +1,108 @@
+"""The provider comparison page: providers side by side on one slice, with latency SLOs.
+
+Figures come from `deliveries.comparison` (rollups only). The slice form is the
+dashboard's (range presets, campaign, channel, operator); the provider filter is left out
+because every provider is shown.
+"""
+
+from typing import Any
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+
+from .. import comparison
+from .dashboard import PRESETS, Slice, SliceForm, campaign_manager_required
+
+
+def slice_of(request: HttpRequest, *, default_range: str) -> tuple[SliceForm, Slice]:
+    """The slice the request asks for; on bad input, the form's errors and the default."""
+    now = timezone.now()
+    form = SliceForm(request.GET, default_range=default_range, now=now)
+    if not form.is_valid():
+        return form, Slice(now - PRESETS[default_range], now, default_range)
+    data = form.cleaned_data
+    chosen = Slice(
+        since=data["since"],
+        until=data["until"],
+        preset=data["range"],
+        campaign=data["campaign"],
+        provider=data["provider"] or None,
+        channel=data["channel"] or None,
+        operator=data["operator"] or None,
+    )
+    return form, chosen
+
+
+def dashboard_link(chosen: Slice, **extra: str) -> str:
+    """The dashboard filtered to the same slice (plus `extra`), as an explicit range."""
+    params = {
+        "range": "custom",
+        "since": timezone.localtime(chosen.since).strftime("%Y-%m-%dT%H:%M:%S"),
+        "until": timezone.localtime(chosen.until).strftime("%Y-%m-%dT%H:%M:%S"),
+        "campaign": chosen.campaign or "",
+        "channel": chosen.channel or "",
+        "operator": chosen.operator or "",
+        **extra,
+    }
+    return "/dashboard/?" + urlencode({k: v for k, v in params.items() if v != ""})
+
+
+def _chart(result: comparison.Comparison) -> dict[str, Any]:
+    """Delivery rate (%) per provider per period; null where a provider sent nothing."""
+    return {
+        "labels": [p.label for p in result.periods],
+        "providers": [
+            {
+                "name": column.provider,
+                "rates": [
+                    None if f.delivery_rate is None else round(100 * f.delivery_rate, 1)
+                    for f in column.series
+                ],
+            }
+            for column in result.providers
+        ],
+    }
+
+
+def _chart_rows(chart: dict[str, Any]) -> list[tuple[str, list[float | None]]]:
+    """The chart as a table: one row per period, one rate per provider."""
+    return [
+        (label, [p["rates"][i] for p in chart["providers"]])
+        for i, label in enumerate(chart["labels"])
+    ]
+
+
+@campaign_manager_required
+def compare(request: HttpRequest) -> HttpResponse:
+    form, chosen = slice_of(request, default_range="24h")
+    result = comparison.providers_compare(
+        since=chosen.since,
+        until=chosen.until,
+        campaign=chosen.campaign,
+        channel=chosen.channel,
+        operator=chosen.operator,
+    )
+    chart = _chart(result)
+    operators = sorted({row.operator for row in result.slo_by_operator})
+    slo_grid = {(row.provider, row.operator): row.slo for row in result.slo_by_operator}
+    context = {
+        "form": form,
+        "slice": chosen,
+        "result": result,
+        "columns": [
+            (column, dashboard_link(chosen, provider=column.provider))
+            for column in result.providers
+        ],
+        "chart": chart,
+        "chart_rows": _chart_rows(chart),
+        "operators": operators,
+        "slo_rows": [
+            (column.provider, [slo_grid.get((column.provider, o)) for o in operators])
+            for column in result.providers
+        ],
+        "latency_slo": sorted(settings.LATENCY_SLO.items()),
+    }
+    return render(request, "deliveries/compare.html", context)
