@@ -4,11 +4,9 @@ Thin views over `deliveries.comparison.providers_compare` and `deliveries.dlt.dl
 the figures mean what they mean on the `/compare/` and `/dlt/` pages.
 """
 
-from datetime import datetime
 from typing import Any
 
 from django.conf import settings
-from django.utils import timezone
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.request import Request
@@ -19,7 +17,7 @@ from .. import dlt
 from ..comparison import BUCKETS, Comparison, providers_compare
 from ..reports import CHANNEL_CHOICES
 from .schema import ERRORS_READ
-from .stats import DEFAULT_RANGE, MAX_HOURLY_RANGE, MAX_RANGE, FiguresSerializer
+from .stats import MAX_HOURLY_RANGE, MAX_RANGE, FiguresSerializer, query_range
 
 
 class SliceQuerySerializer(serializers.Serializer):
@@ -33,17 +31,7 @@ class SliceQuerySerializer(serializers.Serializer):
     max_range = MAX_RANGE
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-        until: datetime = attrs.get("until") or timezone.now()
-        try:
-            since: datetime = attrs.get("since") or until - DEFAULT_RANGE
-        except OverflowError:  # until in year 1: there is no day before it
-            raise serializers.ValidationError({"until": "too early"}) from None
-        if since >= until:
-            raise serializers.ValidationError({"since": "must be before until"})
-        if until - since > self.max_range:
-            raise serializers.ValidationError(
-                {"since": f"the range is limited to {self.max_range.days} days"}
-            )
+        since, until = query_range(attrs, max_range=self.max_range)
         return {**attrs, "since": since, "until": until}
 
 

@@ -28,6 +28,25 @@ MAX_RANGE = timedelta(days=400)
 MAX_HOURLY_RANGE = timedelta(days=31)
 
 
+def query_range(
+    attrs: dict[str, Any], *, max_range: timedelta = MAX_RANGE
+) -> tuple[datetime, datetime]:
+    """`since`/`until` of a statistics query, defaulted and checked (400 when off)."""
+    for name in ("since", "until"):
+        # Year 1 or 9999 would overflow the hour rounding and the default range below.
+        if attrs.get(name) and not EARLIEST <= attrs[name] <= LATEST:
+            raise serializers.ValidationError({name: "must be between 1970 and 9000"})
+    until: datetime = attrs.get("until") or timezone.now()
+    since: datetime = attrs.get("since") or until - DEFAULT_RANGE
+    if since >= until:
+        raise serializers.ValidationError({"since": "must be before until"})
+    if until - since > max_range:
+        raise serializers.ValidationError(
+            {"since": f"the range is limited to {max_range.days} days"}
+        )
+    return since, until
+
+
 class CampaignStatsQuerySerializer(serializers.Serializer):
     since = serializers.DateTimeField(
         required=False, help_text="ISO 8601; default: 24 hours before `until`."
@@ -39,16 +58,7 @@ class CampaignStatsQuerySerializer(serializers.Serializer):
     group_by = serializers.ChoiceField(required=False, choices=GROUP_BY_CHOICES)
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-        for name in ("since", "until"):
-            # Year 1 or 9999 would overflow the hour rounding and the default range below.
-            if attrs.get(name) and not EARLIEST <= attrs[name] <= LATEST:
-                raise serializers.ValidationError({name: "must be between 1970 and 9000"})
-        until: datetime = attrs.get("until") or timezone.now()
-        since: datetime = attrs.get("since") or until - DEFAULT_RANGE
-        if since >= until:
-            raise serializers.ValidationError({"since": "must be before until"})
-        if until - since > MAX_RANGE:
-            raise serializers.ValidationError({"since": "the range is limited to 400 days"})
+        since, until = query_range(attrs)
         if attrs.get("group_by") == "hour" and until - since > MAX_HOURLY_RANGE:
             raise serializers.ValidationError(
                 {"group_by": "hourly series are limited to 31 days; use group_by=day"}

@@ -14,26 +14,7 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from .. import comparison
-from .dashboard import PRESETS, Slice, SliceForm, campaign_manager_required
-
-
-def slice_of(request: HttpRequest, *, default_range: str) -> tuple[SliceForm, Slice]:
-    """The slice the request asks for; on bad input, the form's errors and the default."""
-    now = timezone.now()
-    form = SliceForm(request.GET, default_range=default_range, now=now)
-    if not form.is_valid():
-        return form, Slice(now - PRESETS[default_range], now, default_range)
-    data = form.cleaned_data
-    chosen = Slice(
-        since=data["since"],
-        until=data["until"],
-        preset=data["range"],
-        campaign=data["campaign"],
-        provider=data["provider"] or None,
-        channel=data["channel"] or None,
-        operator=data["operator"] or None,
-    )
-    return form, chosen
+from .dashboard import Slice, campaign_manager_required, slice_of
 
 
 def dashboard_link(chosen: Slice, **extra: str) -> str:

@@ -141,7 +141,7 @@ class Slice:
         }
 
 
-def _slice(
+def slice_of(
     request: HttpRequest, *, default_range: str = "24h", campaign: int | None = None
 ) -> tuple[SliceForm, Slice]:
     """The slice the request asks for; on bad input, the form's errors and the default range."""
@@ -248,14 +248,14 @@ def _message_query(chosen: Slice) -> str:
 
 @campaign_manager_required
 def dashboard(request: HttpRequest) -> HttpResponse:
-    form, chosen = _slice(request)
+    form, chosen = slice_of(request)
     context = {"form": form, **_overview(chosen)}
     return render(request, "deliveries/dashboard.html", context)
 
 
 @campaign_manager_required
 def campaign_list(request: HttpRequest) -> HttpResponse:
-    form, chosen = _slice(request, default_range="7d")
+    form, chosen = slice_of(request, default_range="7d")
     rows = analytics.campaigns_overview(since=chosen.since, until=chosen.until)
     context = {
         "form": form,
@@ -268,7 +268,7 @@ def campaign_list(request: HttpRequest) -> HttpResponse:
 @campaign_manager_required
 def campaign_detail(request: HttpRequest, pk: int) -> HttpResponse:
     campaign = get_object_or_404(Campaign, pk=pk)
-    form, chosen = _slice(request, default_range="7d", campaign=campaign.pk)
+    form, chosen = slice_of(request, default_range="7d", campaign=campaign.pk)
     context = {"form": form, "campaign": campaign, **_overview(chosen)}
     return render(request, "deliveries/campaign_detail.html", context)
 
@@ -328,7 +328,7 @@ def _figure_row(label: str, key: str, f: analytics.Figures) -> list[Any]:
 def breakdown_csv(request: HttpRequest, group_by: str) -> HttpResponse:
     if group_by not in analytics.GROUP_BY_CHOICES:
         raise Http404("No such breakdown")
-    _, chosen = _slice(request)
+    _, chosen = slice_of(request)
     stats = analytics.delivery_stats(**chosen.filters(), group_by=group_by)
     header = [
         group_by,

@@ -9,9 +9,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from .. import dlt
-from .compare import slice_of
 from .dashboard import _sparkline as sparkline
-from .dashboard import campaign_manager_required
+from .dashboard import campaign_manager_required, slice_of
 
 
 @campaign_manager_required
