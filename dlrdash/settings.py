@@ -202,6 +202,18 @@ CELERY_BEAT_SCHEDULE = {
 
 # --- Alerts (alerts/) -------------------------------------------------------------------
 # Absolute links in notifications (the dashboard link of each alert) start with this.
+# Outgoing mail (alert notifications). Without EMAIL_HOST, mail is printed to the console.
+EMAIL_HOST = envstr("EMAIL_HOST", "")
+EMAIL_BACKEND = (
+    "django.core.mail.backends.smtp.EmailBackend"
+    if EMAIL_HOST
+    else "django.core.mail.backends.console.EmailBackend"
+)
+EMAIL_PORT = envint("EMAIL_PORT", "587")
+EMAIL_HOST_USER = envstr("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = envstr("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = envbool("EMAIL_USE_TLS", "1")
+EMAIL_TIMEOUT = 10
 ALERTS_BASE_URL = envstr("ALERTS_BASE_URL", "http://localhost:8000").rstrip("/")
 ALERTS_FROM_EMAIL = envstr("ALERTS_FROM_EMAIL", "dlrdash alerts <alerts@localhost>")
 # Outgoing alert webhooks: seconds per attempt, and attempts before a notification is failed.

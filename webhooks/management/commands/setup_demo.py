@@ -2,6 +2,7 @@ import secrets
 from typing import Any
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
 
@@ -27,9 +28,18 @@ class Command(BaseCommand):
         user.is_staff = user.is_superuser = user.is_active = True
         user.set_password(password)
         user.save()
+        for username, role in (("support", "Support"), ("manager", "Campaign manager")):
+            member = user_model.objects.filter(username=username).first() or user_model(
+                username=username, email=f"{username}@example.com"
+            )
+            member.is_staff = member.is_active = True  # the admin's login serves every page
+            member.set_password(password)
+            member.save()
+            member.groups.add(Group.objects.get(name=role))
         if not Message.objects.exists():
             call_command("simulate", messages=options["messages"], seed=42)
         self.stdout.write("")
         self.stdout.write(self.style.SUCCESS("dlrdash is ready on http://127.0.0.1:8000/admin/"))
         self.stdout.write(f"  user: {user.get_username()}   password: {password}")
+        self.stdout.write("  also: support (Support), manager (Campaign manager), same password")
         self.stdout.write("  (a new password is set each time `make run` starts)")
