@@ -56,3 +56,23 @@ def test_metrics_can_require_a_bearer_token(client, settings):
 
     assert client.get("/metrics").status_code == 401
     assert client.get("/metrics", headers={"Authorization": "Bearer scrape-me"}).status_code == 200
+
+
+def test_json_log_lines_carry_the_inbound_event_id():
+    import json
+    import logging
+
+    from dlrdash.logs import JsonFormatter
+
+    record = logging.LogRecord(
+        "webhooks", logging.INFO, __file__, 1, "event %s rejected", (7,), None
+    )
+    record.inbound_event = 7
+
+    line = json.loads(JsonFormatter().format(record))
+
+    assert (line["message"], line["inbound_event"], line["level"]) == (
+        "event 7 rejected",
+        7,
+        "INFO",
+    )

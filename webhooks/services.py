@@ -339,7 +339,7 @@ def _event_parse(
     except ParseError as exc:
         return None, str(exc)
     except Exception as exc:  # a parser bug must not lose the event: keep it, say why
-        logger.exception("event %s: parser raised", event.pk)
+        logger.exception("event %s: parser raised", event.pk, extra={"inbound_event": event.pk})
         return None, f"parser error: {type(exc).__name__}: {exc}"
     return reports, "; ".join(provider.item_errors)
 
@@ -403,7 +403,13 @@ def _event_finish(event: InboundEvent, outcome: InboundEvent.Outcome) -> None:
 
 
 def _event_fail(event: InboundEvent, exc: Exception) -> None:
-    logger.error("event %s: apply failed (attempt %d): %s", event.pk, event.attempts + 1, exc)
+    logger.error(
+        "event %s: apply failed (attempt %d): %s",
+        event.pk,
+        event.attempts + 1,
+        exc,
+        extra={"inbound_event": event.pk, "attempt": event.attempts + 1},
+    )
     event.attempts += 1
     event.error = f"{type(exc).__name__}: {exc}"[:2000]
     event.outcome = InboundEvent.Outcome.ERROR

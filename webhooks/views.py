@@ -79,11 +79,17 @@ def receive(request: HttpRequest, slug: str) -> HttpResponse:
             response_code=refusal if auth_error else 200,
         )
     except DatabaseError:
-        logger.exception("webhook %s: could not store the event", slug)
+        logger.exception("webhook %s: could not store the event", slug, extra={"endpoint": slug})
         WEBHOOK_REQUESTS.labels(endpoint.provider, "unavailable").inc()
         return _error(503, "temporarily unavailable, retry later", Retry_After="30")
     if auth_error:
-        logger.info("webhook %s: event %s rejected: %s", slug, event.pk, auth_error)
+        logger.info(
+            "webhook %s: event %s rejected: %s",
+            slug,
+            event.pk,
+            auth_error,
+            extra={"inbound_event": event.pk, "endpoint": slug, "provider": endpoint.provider},
+        )
         result = "unauthorized" if refusal == 401 else "forbidden"
         WEBHOOK_REQUESTS.labels(endpoint.provider, result).inc()
         return _error(refusal, "authentication failed" if refusal == 401 else "forbidden")
