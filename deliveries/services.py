@@ -1,7 +1,7 @@
 """Writes: turning normalized delivery reports into messages and status history."""
 
 import hashlib
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -98,30 +98,27 @@ def reports_apply(
 
 
 def _messages_lock(keys: set[MessageKey]) -> dict[MessageKey, Message]:
-    """The messages for `keys`, created if missing, locked until the transaction ends."""
-    found = _messages_select_for_update(keys)
-    missing = sorted(keys - found.keys())
-    if missing:
-        # ignore_conflicts: a concurrent batch may create the same message first.
-        Message.objects.bulk_create(
-            [Message(provider=p, message_id=m) for p, m in missing], ignore_conflicts=True
-        )
-        found |= _messages_select_for_update(set(missing))
-    return found
+    """The messages for `keys`, created if missing, locked until the transaction ends.
 
-
-def _messages_select_for_update(keys: Iterable[MessageKey]) -> dict[MessageKey, Message]:
+    One `INSERT … ON CONFLICT DO UPDATE` in key order creates the missing rows and locks the
+    existing ones alike, so two batches that share messages take their locks in one global
+    order and cannot deadlock. (Locking existing rows first and inserting the missing ones
+    after deadlocked two workers on overlapping batches: each held a row the other was
+    about to insert or lock.)
+    """
+    ordered = sorted(keys)
+    Message.objects.bulk_create(
+        [Message(provider=provider, message_id=message_id) for provider, message_id in ordered],
+        update_conflicts=True,
+        unique_fields=["provider", "message_id"],
+        update_fields=["provider"],  # a no-op write whose point is the row lock
+    )
     by_provider: dict[str, list[str]] = {}
-    for provider, message_id in keys:
+    for provider, message_id in ordered:
         by_provider.setdefault(provider, []).append(message_id)
     found: dict[MessageKey, Message] = {}
     for provider, message_ids in by_provider.items():
-        # Locking in primary-key order keeps two overlapping batches from deadlocking.
-        rows = (
-            Message.objects.select_for_update()
-            .filter(provider=provider, message_id__in=message_ids)
-            .order_by("pk")
-        )
+        rows = Message.objects.filter(provider=provider, message_id__in=message_ids)
         found |= {(m.provider, m.message_id): m for m in rows}
     return found
 
@@ -267,22 +264,10 @@ def messages_register(
     now = now or timezone.now()
     keys: list[MessageKey] = [(row["provider"], row["message_id"]) for row in rows]
     with transaction.atomic():
-        # Locked like reports_apply locks them, so a report and a registration for the
-        # same message serialize instead of overwriting each other's fields.
-        found = _messages_select_for_update(set(keys))
+        # Locked (and created bare when new) like reports_apply does it, so a report and a
+        # registration for the same message serialize instead of overwriting each other.
+        found = _messages_lock(set(keys))
         campaigns = _campaign_prefixes()
-        new: dict[MessageKey, Message] = {}
-        for key, row in zip(keys, rows, strict=True):
-            if key not in found and key not in new:
-                new[key] = Message(provider=key[0], message_id=key[1])
-                _message_register_fill(new[key], row, now=now, campaigns=campaigns)
-        # ignore_conflicts: a report for one of these may create it concurrently; such a
-        # row is found below still unregistered and is merged like any report-first one.
-        # Inserting in key order, as reports_apply does, keeps overlapping batches from
-        # deadlocking on the unique index.
-        Message.objects.bulk_create([new[key] for key in sorted(new)], ignore_conflicts=True)
-        if new:
-            found |= _messages_select_for_update(set(new))
         registered_now: dict[MessageKey, bool] = {}
         merged: list[Message] = []
         changes: list[rollups.MessageChange] = []
