@@ -40,8 +40,12 @@ def test_with_redis_down_every_webhook_is_answered_and_the_backlog_drains_when_i
         redis.stop()
         try:
             answers = server.post_many(bodies[WARMUP:])
-            # Every answered request is in PostgreSQL, waiting for the broker.
-            assert states(inbox) == {"done": WARMUP, "pending": BURST}
+            # Every answered request is in PostgreSQL, waiting for the broker (a drain
+            # already running when Redis stopped may have taken the first few).
+            during = states(inbox)
+            assert set(during) <= {"done", "pending"}
+            assert sum(during.values()) == WARMUP + BURST
+            assert during.get("pending", 0) > 0
         finally:
             redis.start()
         slowest = max(a.seconds for a in answers)
