@@ -35,6 +35,16 @@ def _roles(request: pytest.FixtureRequest) -> None:
         roles_sync()
 
 
+@pytest.fixture
+def campaign_manager(transactional_db: None):  # type: ignore[no-untyped-def]
+    """A staff user in the Campaign manager role (the admin login admits staff only)."""
+    from django.contrib.auth.models import Group, User
+
+    user = User.objects.create_user("meera", password="campaigns-2026", is_staff=True)
+    user.groups.add(Group.objects.get_or_create(name="Campaign manager")[0])
+    return user
+
+
 def run_worker() -> None:
     """With a broker (CI's Redis run) the task went to Redis: do what the worker does
     (drain the inbox, send due alert notifications).

@@ -24,3 +24,14 @@ def fixture_bytes(provider: str, name: str) -> bytes:
 
 def smstake_sign(body: bytes, secret: str = SMSTAKE_SECRET) -> str:
     return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+
+
+# Browser tests: Playwright driving Debian's chromium (no browser download here).
+CHROMIUM = Path("/usr/bin/chromium")
+ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
+browser_test = [
+    pytest.mark.browser,
+    pytest.mark.skipif(
+        not CHROMIUM.exists(), reason="needs Debian's chromium at /usr/bin/chromium"
+    ),
+]

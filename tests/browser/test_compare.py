@@ -1,34 +1,18 @@
 """A campaign manager compares providers on Airtel SMS while one of them degrades."""
 
 import os
-from pathlib import Path
 
 import pytest
-from django.contrib.auth.models import Group, User
 from django.utils import timezone
 
 from webhooks.simulation import Degradation
 
 from ..deliveries.traffic import traffic_apply
+from ..helpers import ARTIFACTS, CHROMIUM, browser_test
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
-
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(
-        not CHROMIUM.exists(), reason="needs Debian's chromium at /usr/bin/chromium"
-    ),
-]
+pytestmark = browser_test
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 sync_api = pytest.importorskip("playwright.sync_api")
-
-
-@pytest.fixture
-def campaign_manager(transactional_db: None) -> User:
-    user = User.objects.create_user("meera", password="campaigns-2026", is_staff=True)
-    user.groups.add(Group.objects.get_or_create(name="Campaign manager")[0])
-    return user
 
 
 def test_the_comparison_page_shows_one_provider_collapsing_on_airtel(live_server, campaign_manager):

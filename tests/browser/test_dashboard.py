@@ -2,35 +2,18 @@
 
 import os
 import re
-from pathlib import Path
 
 import pytest
-from django.contrib.auth.models import Group, User
 from django.utils import timezone
 
 from ..deliveries.traffic import traffic_apply
+from ..helpers import ARTIFACTS, CHROMIUM, browser_test
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
-
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(
-        not CHROMIUM.exists(), reason="needs Debian's chromium at /usr/bin/chromium"
-    ),
-]
+pytestmark = browser_test
 # Playwright's sync API runs an event loop in this thread; the ORM calls made here are
 # plain synchronous test setup, not async code.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 sync_api = pytest.importorskip("playwright.sync_api")
-
-
-@pytest.fixture
-def campaign_manager(transactional_db: None) -> User:
-    # The admin login (the one login of the project) admits staff accounts only.
-    user = User.objects.create_user("meera", password="campaigns-2026", is_staff=True)
-    user.groups.add(Group.objects.get_or_create(name="Campaign manager")[0])
-    return user
 
 
 def test_a_campaign_manager_changes_the_range_and_sees_the_chart(live_server, campaign_manager):
