@@ -23,7 +23,7 @@ def test_the_comparison_page_shows_one_provider_collapsing_on_airtel(live_server
         spread_hours=24,
         wavix_share=0.1,
         infobip_share=0.5,
-        degrade=Degradation.parse("infobip:AIRTEL:180:0.5"),
+        degrade=Degradation.parse("infobip:AIRTEL:300:0.5"),
     )
     ARTIFACTS.mkdir(exist_ok=True)
     with sync_api.sync_playwright() as playwright:
