@@ -266,6 +266,9 @@ INBOX_MAX_ATTEMPTS = envint("INBOX_MAX_ATTEMPTS", "5")
 INBOX_BATCH_SIZE = envint("INBOX_BATCH_SIZE", "500")
 # How long a process may use its copy of an endpoint (secrets, active) before re-reading.
 ENDPOINT_CACHE_SECONDS = envint("ENDPOINT_CACHE_SECONDS", "5")
+# PostgreSQL: concurrent webhooks of a web process share one INSERT and commit
+# (webhooks/inbox_writer.py); each is still answered only after its row is committed.
+WEBHOOK_GROUP_COMMIT = envbool("WEBHOOK_GROUP_COMMIT", "1")
 # Retention. Raw bodies go first (they may hold personal data); the log row stays for
 # support; status history goes last. Rollups are never pruned.
 RETENTION_RAW_BODY_DAYS = envint("RETENTION_RAW_BODY_DAYS", "30")

@@ -22,6 +22,7 @@ from deliveries.models import StatusEvent
 from deliveries.reports import DeliveryReport
 from deliveries.services import report_dedup_key, reports_apply
 
+from .inbox_writer import inbound_event_insert
 from .metrics import APPLY_SECONDS, EVENTS_PROCESSED, REPORTS
 from .models import InboundEvent, WebhookEndpoint
 from .providers import InboundRequest, ParseError, Provider
@@ -158,21 +159,22 @@ def inbound_event_store(
     now = timezone.now()
     # One INSERT in autocommit is durable when it returns: no BEGIN/COMMIT round trips.
     # on_commit then runs the kick at once (or after the enclosing transaction, if any).
-    event = InboundEvent.objects.create(
-        endpoint=endpoint,
-        received_at=now,
-        method=inbound.method,
-        headers=headers_redacted(provider, dict(inbound.headers)),
-        query_string=query_redacted(provider, request.META.get("QUERY_STRING", "")),
+    values = {
+        "endpoint_id": endpoint.pk,
+        "received_at": now,
+        "method": inbound.method,
+        "headers": headers_redacted(provider, dict(inbound.headers)),
+        "query_string": query_redacted(provider, request.META.get("QUERY_STRING", "")),
         # An unauthentic body is not worth keeping: it may be hostile and it is never
         # processed. The log row (time, address, reason) is what support needs.
-        body=b"" if auth_error else inbound.body,
-        remote_addr=_valid_ip(client_address(request)),
-        auth_ok=not auth_error,
-        auth_error=auth_error[:200],
-        response_code=response_code,
-        state=InboundEvent.State.REJECTED if auth_error else InboundEvent.State.PENDING,
-    )
+        "body": b"" if auth_error else inbound.body,
+        "remote_addr": _valid_ip(client_address(request)),
+        "auth_ok": not auth_error,
+        "auth_error": auth_error[:200],
+        "response_code": response_code,
+        "state": InboundEvent.State.REJECTED if auth_error else InboundEvent.State.PENDING,
+    }
+    event = InboundEvent(pk=inbound_event_insert(values), **values)
     if not auth_error:
         transaction.on_commit(partial(inbox_kick, event.pk), robust=True)
     if endpoint.last_received_at is None or now - endpoint.last_received_at > (

@@ -126,7 +126,7 @@ def test_the_webhook_needs_no_csrf_token(smstake_endpoint, post_smstake):
 
 def test_when_the_event_cannot_be_stored_it_answers_503_so_the_provider_retries(post_smstake):
     with mock.patch(
-        "webhooks.models.InboundEvent.objects.create", side_effect=OperationalError("db down")
+        "webhooks.services.inbound_event_insert", side_effect=OperationalError("db down")
     ):
         response = post_smstake(fixture_bytes("smstake", "delivered.json"))
 

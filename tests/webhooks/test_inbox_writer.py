@@ -1,0 +1,122 @@
+"""Group commit: concurrent webhooks share one INSERT, and none is answered before it."""
+
+import threading
+from datetime import UTC, datetime
+
+import pytest
+from django.db import DatabaseError, connections
+from django.test import Client
+
+from webhooks import inbox_writer
+from webhooks.models import InboundEvent
+
+from ..helpers import fixture_bytes, requires_postgres, smstake_sign
+
+pytestmark = [requires_postgres, pytest.mark.django_db(transaction=True)]
+
+
+def _row(endpoint_id: int, body: bytes, **changes: object) -> dict[str, object]:
+    return {
+        "endpoint_id": endpoint_id,
+        "received_at": datetime.now(UTC),
+        "method": "POST",
+        "headers": {"content-type": "application/json"},
+        "query_string": "",
+        "body": body,
+        "remote_addr": "203.0.113.7",
+        "auth_ok": True,
+        "auth_error": "",
+        "response_code": 200,
+        "state": "pending",
+        **changes,
+    }
+
+
+def _concurrently(count: int, target, *args) -> list[object]:
+    """Run target(i, *args) in `count` threads released at once; results or exceptions."""
+    results: list[object] = [None] * count
+    start = threading.Barrier(count)
+
+    def run(i: int) -> None:
+        start.wait()
+        try:
+            results[i] = target(i, *args)
+        except Exception as exc:
+            results[i] = exc
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    return results
+
+
+def test_concurrent_webhooks_are_committed_in_groups_before_they_are_answered(
+    smstake_endpoint, monkeypatch
+):
+    groups: list[int] = []
+    real_insert = inbox_writer._rows_insert
+
+    def recording_insert(connection, rows):
+        ids = real_insert(connection, rows)
+        groups.append(len(rows))
+        return ids
+
+    monkeypatch.setattr(inbox_writer, "_rows_insert", recording_insert)
+
+    def post(i: int) -> tuple[int, bool]:
+        body = fixture_bytes("smstake", "delivered.json").replace(b"msg_", f"m{i}_".encode())
+        response = Client().post(
+            "/webhooks/smstake/",
+            data=body,
+            content_type="application/json",
+            headers={"X-SMSTAKE-Signature": smstake_sign(body)},
+        )
+        # Answered: the row is already visible to any other connection.
+        stored = InboundEvent.objects.filter(body=body).exists()
+        return response.status_code, stored
+
+    results = _concurrently(40, post)
+
+    assert results == [(200, True)] * 40
+    assert InboundEvent.objects.count() == 40
+    assert sum(groups) == 40
+    assert max(groups) > 1  # forty threads at once did share commits
+
+
+def test_a_row_the_database_refuses_fails_alone_not_its_group(smstake_endpoint):
+    def insert(i: int) -> int:
+        # PostgreSQL's jsonb refuses the NUL character: the one bad row of the group.
+        headers = {"x-bad": "\x00"} if i == 7 else {"x-n": str(i)}
+        return inbox_writer.inbound_event_insert(
+            _row(smstake_endpoint.pk, f"body {i}".encode(), headers=headers)
+        )
+
+    results = _concurrently(20, insert)
+
+    assert isinstance(results[7], DatabaseError)
+    stored = set(InboundEvent.objects.values_list("body", flat=True))
+    assert {bytes(b) for b in stored} == {f"body {i}".encode() for i in range(20) if i != 7}
+    assert all(isinstance(r, int) for i, r in enumerate(results) if i != 7)
+
+
+def test_a_database_outage_fails_every_waiting_webhook_with_503(smstake_endpoint, monkeypatch):
+    def down(connection, rows):
+        raise inbox_writer.OperationalError("connection refused")
+
+    monkeypatch.setattr(inbox_writer, "_rows_insert", down)
+    body = fixture_bytes("smstake", "delivered.json")
+
+    response = Client().post(
+        "/webhooks/smstake/",
+        data=body,
+        content_type="application/json",
+        headers={"X-SMSTAKE-Signature": smstake_sign(body)},
+    )
+
+    assert response.status_code == 503
+    assert response["Retry-After"]
+    assert not InboundEvent.objects.exists()

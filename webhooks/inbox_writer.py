@@ -1,0 +1,222 @@
+"""The webhook's one write, and group commit of concurrent webhooks on PostgreSQL.
+
+Every authentic report must be durable before it is acknowledged, so each webhook waits for
+a commit — an fsync of the WAL, ~2–4 ms on the machines measured (bench/README.md). One
+INSERT per request makes that wait, a round trip and a statement's parse and plan per report.
+
+With group commit, the request threads of a web process hand their rows to one writer
+thread and wait. The writer INSERTs whatever has queued up — everything that arrived while
+the previous INSERT was committing — as one multi-row statement, which commits (autocommit)
+before any of its requests is answered. Under load, one round trip and one fsync serve
+dozens of reports; a lone request only pays the hand-over to the writer thread. No request
+is ever acknowledged before its row is committed, and an INSERT that fails fails every
+request of its group with the database error (answered 503, so the providers retry).
+
+Used for PostgreSQL outside a transaction (`WEBHOOK_GROUP_COMMIT`, on by default). SQLite
+(one writer at a time anyway) and callers inside a transaction get the plain INSERT.
+"""
+
+import logging
+import threading
+from collections import deque
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.conf import settings
+from django.db import (
+    DEFAULT_DB_ALIAS,
+    DatabaseError,
+    InterfaceError,
+    OperationalError,
+    connections,
+    router,
+)
+from django.db.backends.base.base import BaseDatabaseWrapper
+from django.db.models import Field
+
+from .models import InboundEvent
+
+logger = logging.getLogger(__name__)
+
+# The columns the webhook writes; the others keep their model defaults via `_DEFAULTS`.
+COLUMNS = (
+    "endpoint_id",
+    "received_at",
+    "method",
+    "headers",
+    "query_string",
+    "body",
+    "remote_addr",
+    "auth_ok",
+    "auth_error",
+    "response_code",
+    "state",
+    "outcome",
+    "error",
+    "report_count",
+    "attempts",
+)
+_DEFAULTS = {"outcome": "", "error": "", "report_count": 0, "attempts": 0}
+# A group is one statement: keep it well under PostgreSQL's 65,535 parameters.
+MAX_GROUP = 500
+# How long a request waits for its group's commit before answering 503.
+WAIT_SECONDS = 20.0
+
+
+def inbound_event_insert(values: dict[str, Any]) -> int:
+    """Store one webhook's row, committed when this returns; its id.
+
+    Raises django.db.DatabaseError when the row could not be stored.
+    """
+    alias = router.db_for_write(InboundEvent) or DEFAULT_DB_ALIAS
+    connection = connections[alias]
+    if (
+        settings.WEBHOOK_GROUP_COMMIT
+        and connection.vendor == "postgresql"
+        and not connection.in_atomic_block
+    ):
+        return _writer_for(alias).insert(values)
+    return _rows_insert(connection, [values])[0]
+
+
+def _rows_insert(connection: BaseDatabaseWrapper, rows: list[dict[str, Any]]) -> list[int]:
+    """One INSERT of `rows` (autocommit: committed when it returns); their ids, in order."""
+    fields = _fields()
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(f.column) for f in fields)
+    one = "(" + ", ".join(["%s"] * len(fields)) + ")"
+    table = quote(InboundEvent._meta.db_table)
+    sql = f"INSERT INTO {table} ({columns}) VALUES {', '.join([one] * len(rows))}"  # noqa: S608
+    params = [
+        f.get_db_prep_save({**_DEFAULTS, **row}[name], connection)
+        for row in rows
+        for name, f in zip(COLUMNS, fields, strict=True)
+    ]
+    if connection.vendor == "postgresql":
+        # psycopg's own cursor binds parameters server-side (Django's quotes them into the
+        # SQL text, ~10 % of a webhook's CPU), and a lone row's statement is prepared once.
+        sql += f" RETURNING {quote(InboundEvent._meta.pk.column)}"
+        connection.ensure_connection()
+        with connection.wrap_database_errors, connection.connection.cursor() as cursor:
+            cursor.execute(sql, params, prepare=len(rows) == 1)
+            # PostgreSQL returns a multi-row VALUES' rows in order (Django's bulk_create
+            # relies on the same).
+            return [int(row[0]) for row in cursor.fetchall()]
+    with connection.cursor() as cursor:
+        if connection.features.can_return_columns_from_insert and len(rows) == 1:
+            cursor.execute(sql + f" RETURNING {quote(InboundEvent._meta.pk.column)}", params)
+            return [int(cursor.fetchone()[0])]
+        cursor.execute(sql, params)
+        return [int(cursor.lastrowid)]
+
+
+_fields_cache: list[Field] = []
+
+
+def _fields() -> list[Field]:
+    if not _fields_cache:
+        # "endpoint_id" is the foreign key's column: its field is "endpoint".
+        _fields_cache.extend(
+            InboundEvent._meta.get_field(name.removesuffix("_id")) for name in COLUMNS
+        )
+    return _fields_cache
+
+
+@dataclass(eq=False)
+class _Pending:
+    values: dict[str, Any]
+    done: threading.Event = field(default_factory=threading.Event)
+    id: int | None = None
+    error: Exception | None = None
+
+
+class GroupWriter:
+    """One per web process and database: a thread that INSERTs queued rows in groups."""
+
+    def __init__(self, alias: str) -> None:
+        self.alias = alias
+        self._queue: deque[_Pending] = deque()
+        self._wanted = threading.Event()
+        self._lock = threading.Lock()
+        self._thread: threading.Thread | None = None
+
+    def insert(self, values: dict[str, Any]) -> int:
+        pending = _Pending(values)
+        self._queue.append(pending)
+        self._thread_ensure()
+        self._wanted.set()
+        if not pending.done.wait(WAIT_SECONDS):
+            # The row may still be committed later; the provider's retry is then a
+            # duplicate, which processing records once.
+            raise OperationalError(f"the inbox writer did not commit within {WAIT_SECONDS} s")
+        if pending.error is not None:
+            raise pending.error
+        assert pending.id is not None
+        return pending.id
+
+    def _thread_ensure(self) -> None:
+        # Checked on every call: a forked web worker inherits the object but not the thread.
+        if self._thread is None or not self._thread.is_alive():
+            with self._lock:
+                if self._thread is None or not self._thread.is_alive():
+                    self._thread = threading.Thread(
+                        target=self._loop, name="inbox-writer", daemon=True
+                    )
+                    self._thread.start()
+
+    def _loop(self) -> None:
+        while True:
+            self._wanted.wait()
+            self._wanted.clear()
+            while self._queue:
+                group = [self._queue.popleft() for _ in range(min(MAX_GROUP, len(self._queue)))]
+                self._group_commit(group)
+
+    def _group_commit(self, group: list[_Pending]) -> None:
+        connection = connections[self.alias]  # this thread's own connection
+        try:
+            ids = self._insert_retrying(connection, [p.values for p in group])
+        except Exception as exc:
+            if len(group) == 1:
+                logger.warning("inbox writer: a row was not stored: %s", exc)
+                group[0].error = _error_copy(exc)
+                group[0].done.set()
+                return
+            # One bad row (say, a value PostgreSQL refuses) must not fail its neighbours:
+            # each row once more on its own; only the rows that fail again are refused.
+            for pending in group:
+                self._group_commit([pending])
+            return
+        for pending, event_id in zip(group, ids, strict=True):
+            pending.id = event_id
+            pending.done.set()
+
+    @staticmethod
+    def _insert_retrying(connection: BaseDatabaseWrapper, rows: list[dict[str, Any]]) -> list[int]:
+        try:
+            return _rows_insert(connection, rows)
+        except (InterfaceError, OperationalError):
+            # A persistent connection that died since the last group (the database
+            # restarted): once more on a fresh one before giving up.
+            connection.close()
+            return _rows_insert(connection, rows)
+
+
+def _error_copy(exc: Exception) -> Exception:
+    """The error to raise in a waiting request thread: a database error keeps its class
+    (the view answers those 503), anything else becomes one."""
+    if isinstance(exc, DatabaseError):
+        return type(exc)(*exc.args)
+    return DatabaseError(f"the inbox writer failed: {exc!r}")
+
+
+_writers: dict[str, GroupWriter] = {}
+_writers_lock = threading.Lock()
+
+
+def _writer_for(alias: str) -> GroupWriter:
+    writer = _writers.get(alias)
+    if writer is None:
+        with _writers_lock:
+            writer = _writers.setdefault(alias, GroupWriter(alias))
+    return writer
