@@ -1,6 +1,6 @@
 """Shared fixtures. Payload files live under tests/fixtures/<provider>/."""
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 import pytest
 from django.conf import settings
@@ -8,6 +8,7 @@ from django.test import Client
 
 from alerts.services import notifications_deliver
 from deliveries.roles import roles_sync
+from webhooks import inbox_writer
 from webhooks.models import WebhookEndpoint
 from webhooks.services import inbox_drain
 
@@ -33,6 +34,14 @@ def _roles(request: pytest.FixtureRequest) -> None:
             "db" if "transactional_db" not in request.fixturenames else "transactional_db"
         )
         roles_sync()
+
+
+@pytest.fixture(autouse=True)
+def _inbox_writer_connections_closed() -> Iterator[None]:
+    """Group commit's writer thread keeps a connection of its own (PostgreSQL, outside a
+    transaction): closed after each test so the test database can be dropped."""
+    yield
+    inbox_writer.writers_close()
 
 
 @pytest.fixture

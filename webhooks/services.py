@@ -153,8 +153,9 @@ def inbound_event_store(
     inbound: InboundRequest,
     auth_error: str,
     response_code: int,
-) -> InboundEvent:
-    """Commit the raw event; authentic ones are processed once the commit is done."""
+) -> int:
+    """Commit the raw event and return its id; authentic ones are processed once the
+    commit is done."""
     provider = endpoint.provider_adapter()
     now = timezone.now()
     # One INSERT in autocommit is durable when it returns: no BEGIN/COMMIT round trips.
@@ -174,15 +175,15 @@ def inbound_event_store(
         "response_code": response_code,
         "state": InboundEvent.State.REJECTED if auth_error else InboundEvent.State.PENDING,
     }
-    event = InboundEvent(pk=inbound_event_insert(values), **values)
+    event_id = inbound_event_insert(values)
     if not auth_error:
-        transaction.on_commit(partial(inbox_kick, event.pk), robust=True)
+        transaction.on_commit(partial(inbox_kick, event_id), robust=True)
     if endpoint.last_received_at is None or now - endpoint.last_received_at > (
         _LAST_RECEIVED_RESOLUTION
     ):
         WebhookEndpoint.objects.filter(pk=endpoint.pk).update(last_received_at=now)
         endpoint.last_received_at = now  # the cached copy too
-    return event
+    return event_id
 
 
 def _valid_ip(address: str) -> str | None:

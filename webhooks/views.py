@@ -70,7 +70,7 @@ def receive(request: HttpRequest, slug: str) -> HttpResponse:
         except AuthError as exc:
             auth_error = str(exc)
     try:
-        event = _reconnecting(
+        event_id = _reconnecting(
             services.inbound_event_store,
             endpoint=endpoint,
             request=request,
@@ -86,9 +86,9 @@ def receive(request: HttpRequest, slug: str) -> HttpResponse:
         logger.info(
             "webhook %s: event %s rejected: %s",
             slug,
-            event.pk,
+            event_id,
             auth_error,
-            extra={"inbound_event": event.pk, "endpoint": slug, "provider": endpoint.provider},
+            extra={"inbound_event": event_id, "endpoint": slug, "provider": endpoint.provider},
         )
         result = "unauthorized" if refusal == 401 else "forbidden"
         WEBHOOK_REQUESTS.labels(endpoint.provider, result).inc()
