@@ -45,6 +45,8 @@ beat: $(BIN)/.installed
 
 ## bench: the benchmark suite on PostgreSQL + Redis on loopback (BENCH_QUICK=1: ≤ 2 min)
 bench: $(BIN)/.installed
+	@command -v wrk >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get update -qq && apt-get install -y -qq wrk; } \
+		|| { echo "make bench needs wrk: apt-get install wrk"; exit 1; }
 	$(BIN)/python -m bench
 
 clean:

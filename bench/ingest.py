@@ -279,7 +279,8 @@ def _fixed_rate(
             base,
             p99 / base if base else None,
             f"< 50 ms at {config.fixed_rate:,} req/s",
-            p99 < 50,
+            # Met only if the rate was reached too: a low p99 at half the rate proves nothing.
+            p99 < 50 and hook["rps"] >= 0.9 * config.fixed_rate,
             note=(
                 f"wrk, {connections} connections pausing {delay} ms between requests (no wrk2 "
                 f"on Debian); achieved {hook['rps']:.0f} req/s (baseline {floor['rps']:.0f}); "

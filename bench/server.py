@@ -23,11 +23,20 @@ from .results import Figure, Results
 LAYOUTS = {
     "sync x2": {"WEB_CONCURRENCY": "2", "GUNICORN_WORKER_CLASS": "sync"},
     "sync x4": {"WEB_CONCURRENCY": "4", "GUNICORN_WORKER_CLASS": "sync"},
-    "sync x8": {"WEB_CONCURRENCY": "8", "GUNICORN_WORKER_CLASS": "sync"},
     "gthread 2x4": {
         "WEB_CONCURRENCY": "2",
         "GUNICORN_WORKER_CLASS": "gthread",
         "GUNICORN_THREADS": "4",
+    },
+    "gthread 2x8": {
+        "WEB_CONCURRENCY": "2",
+        "GUNICORN_WORKER_CLASS": "gthread",
+        "GUNICORN_THREADS": "8",
+    },
+    "gthread 2x16": {
+        "WEB_CONCURRENCY": "2",
+        "GUNICORN_WORKER_CLASS": "gthread",
+        "GUNICORN_THREADS": "16",
     },
     "gthread 4x4": {
         "WEB_CONCURRENCY": "4",
