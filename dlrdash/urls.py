@@ -5,11 +5,12 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from dlrdash import ops
 
 urlpatterns = [
+    # First: the URL that takes the load is resolved without trying the others.
+    path("webhooks/", include("webhooks.urls")),
     path("healthz", ops.healthz, name="healthz"),
     path("readyz", ops.readyz, name="readyz"),
     path("metrics", ops.metrics, name="metrics"),
     path("admin/", admin.site.urls),
-    path("webhooks/", include("webhooks.urls")),
     path("", include("deliveries.urls")),
     path("alerts/", include("alerts.urls")),
     path("api/v1/", include("alerts.urls_api")),
