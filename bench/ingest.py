@@ -47,9 +47,14 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def server_start(config: Config, port: int, **env: str) -> subprocess.Popen[bytes]:
-    process = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "dlrdash.wsgi", "-c", "gunicorn.conf.py"],
+def server_start(
+    config: Config, port: int, command: list[str] | None = None, **env: str
+) -> subprocess.Popen[bytes]:
+    """The production server (gunicorn.conf.py), or `command` with {port} filled in."""
+    if command is None:
+        command = [sys.executable, "-m", "gunicorn", "dlrdash.wsgi", "-c", "gunicorn.conf.py"]
+    process = subprocess.Popen(  # noqa: S603 (the suite's own commands)
+        [part.replace("{port}", str(port)) for part in command],
         cwd=db.ROOT,
         env=db.bench_env(config, GUNICORN_BIND=f"127.0.0.1:{port}", **env),
     )

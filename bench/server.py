@@ -4,6 +4,8 @@ The same webhook load against a few worker layouts, one server at a time; the de
 gunicorn.conf.py is the best of these on the machine it was chosen on (bench/README.md).
 """
 
+import importlib.util
+import sys
 import tempfile
 from pathlib import Path
 
@@ -20,7 +22,7 @@ from .ingest import (
 )
 from .results import Figure, Results
 
-LAYOUTS = {
+LAYOUTS: dict[str, dict[str, object]] = {
     "sync x2": {"WEB_CONCURRENCY": "2", "GUNICORN_WORKER_CLASS": "sync"},
     "sync x4": {"WEB_CONCURRENCY": "4", "GUNICORN_WORKER_CLASS": "sync"},
     "gthread 2x4": {
@@ -46,6 +48,36 @@ LAYOUTS = {
 }
 
 
+def _granian(workers: int, threads: int) -> dict[str, object]:
+    """granian (Rust HTTP, WSGI interface): the other WSGI server that held up under load."""
+    return {
+        "command": [
+            sys.executable,
+            "-m",
+            "granian",
+            "--interface",
+            "wsgi",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            "{port}",
+            "--workers",
+            str(workers),
+            "--blocking-threads",
+            str(threads),
+            "--no-ws",
+            "--log-level",
+            "warning",
+            "dlrdash.wsgi:application",
+        ]
+    }
+
+
+if importlib.util.find_spec("granian") is not None:
+    LAYOUTS["granian 2x8"] = _granian(2, 8)
+    LAYOUTS["granian 2x16"] = _granian(2, 16)
+
+
 def server_run(config: Config, results: Results) -> None:
     secret = endpoint_create()
     db.baseline_table_create()
@@ -57,7 +89,9 @@ def server_run(config: Config, results: Results) -> None:
     try:
         for name, env in LAYOUTS.items():
             port = free_port()
-            server = server_start(config, port, **env)
+            env = dict(env)
+            command = env.pop("command", None)
+            server = server_start(config, port, command, **env)  # type: ignore[arg-type]
             try:
                 wrk_run(port, VIEWS["webhook"], bodies, connections, 2)
                 db.checkpoint()
