@@ -9,6 +9,8 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
+from dlrdash import partitions
+
 from . import rollups
 from . import status as st
 from .bulk import bulk_update_rows
@@ -239,19 +241,25 @@ def _status_event(
     )
 
 
-def status_events_prune(*, now: datetime | None = None, batch_size: int = 5000) -> int:
-    """Retention: delete status events older than RETENTION_STATUS_EVENT_DAYS, in batches.
+def status_events_prune(
+    *, now: datetime | None = None, batch_size: int = 5000
+) -> tuple[list[str], int]:
+    """Retention: drop status events older than RETENTION_STATUS_EVENT_DAYS.
 
+    On PostgreSQL whole months past the window are dropped as partitions; the rest (the
+    month the cutoff falls in, the default partition, SQLite) is deleted in batches.
     Messages keep their current status and times; rollups are kept. Deduplication does not
-    depend on the history (see `report_keys_prune`).
+    depend on the history (see `report_keys_prune`). Returns (partitions dropped, rows
+    deleted).
     """
     cutoff = (now or timezone.now()) - timedelta(days=settings.RETENTION_STATUS_EVENT_DAYS)
+    dropped = partitions.partitions_drop(StatusEvent._meta.db_table, before=cutoff)
     total = 0
     while ids := list(
         StatusEvent.objects.filter(received_at__lt=cutoff).values_list("pk", flat=True)[:batch_size]
     ):
         total += StatusEvent.objects.filter(pk__in=ids).delete()[0]
-    return total
+    return dropped, total
 
 
 def report_keys_prune(*, now: datetime | None = None, batch_size: int = 5000) -> int:
