@@ -17,11 +17,12 @@ every function here is a no-op.
 # metadata and pg_catalog, never from input. Values are always parameters.
 # ruff: noqa: S608
 
+import logging
 import re
 from collections.abc import Iterable
 from datetime import UTC, datetime
 
-from django.db import connections, transaction
+from django.db import OperationalError, connections, transaction
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.backends.utils import CursorWrapper
 from django.utils import timezone
@@ -35,6 +36,8 @@ MONTHS_AHEAD = 2
 LOCK_TIMEOUT = "5s"
 
 _MONTH_SUFFIX = re.compile(r"_p(\d{4})(\d{2})$")
+
+logger = logging.getLogger(__name__)
 
 
 def month_start(when: datetime) -> datetime:
@@ -98,8 +101,15 @@ def partitions_ensure(
         existing = partition_months(table, using)
         for offset in range(months_ahead + 1):
             month = month_add(first, offset)
-            if month not in existing:
+            if month in existing:
+                continue
+            try:
                 created.append(month_partition_create(table, month, using=using))
+            except OperationalError as exc:
+                if not _lock_timed_out(exc):
+                    raise
+                # The months ahead leave time to retry tomorrow.
+                logger.error("could not create the %s partition of %s", f"{month:%Y-%m}", table)
     return created
 
 
@@ -127,6 +137,7 @@ def month_partition_create(table: str, month: datetime, *, using: str = "default
             f'ALTER TABLE "{table}" ATTACH PARTITION "{name}" FOR VALUES FROM (%s) TO (%s)',
             bounds,
         )
+    logger.info("created partition %s", name)
     return name
 
 
@@ -147,17 +158,33 @@ def partitions_drop(
             break
         if keep_if and _any_row(name, keep_if, using):
             continue  # cheap check first, so a kept month does not take the lock below
-        with transaction.atomic(using=using), connections[using].cursor() as cursor:
-            cursor.execute(f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT}'")
-            cursor.execute(f'ALTER TABLE "{table}" DETACH PARTITION "{name}"')
-            # Checked again now that the month is detached: a row may have turned pending
-            # (reprocessing) between the first check and the lock.
-            if keep_if and _any_row(name, keep_if, using):
-                transaction.set_rollback(True, using=using)
-                continue
-            cursor.execute(f'DROP TABLE "{name}"')
-        dropped.append(name)
+        try:
+            if _partition_detach_drop(table, name, keep_if, using):
+                dropped.append(name)
+        except OperationalError as exc:
+            if not _lock_timed_out(exc):
+                raise
+            logger.warning("could not drop %s now (lock timeout); retrying tomorrow", name)
+    if dropped:
+        logger.info("dropped partitions %s", ", ".join(dropped))
     return dropped
+
+
+def _lock_timed_out(exc: OperationalError) -> bool:
+    return getattr(exc.__cause__, "sqlstate", None) == "55P03"  # lock_not_available
+
+
+def _partition_detach_drop(table: str, name: str, keep_if: str | None, using: str) -> bool:
+    with transaction.atomic(using=using), connections[using].cursor() as cursor:
+        cursor.execute(f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT}'")
+        cursor.execute(f'ALTER TABLE "{table}" DETACH PARTITION "{name}"')
+        # Checked again now that the month is detached: a row may have turned pending
+        # (reprocessing) between the first check and the lock.
+        if keep_if and _any_row(name, keep_if, using):
+            transaction.set_rollback(True, using=using)
+            return False
+        cursor.execute(f'DROP TABLE "{name}"')
+    return True
 
 
 def _any_row(table: str, condition: str, using: str) -> bool:
