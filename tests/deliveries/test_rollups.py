@@ -246,4 +246,5 @@ def test_concurrent_batches_for_one_new_message_count_it_once():
         rollups.rollups_rebuild()
         assert cells() == incremental
         Message.objects.all().delete()
+        ReportKey.objects.all().delete()
         DeliveryRollup.objects.all().delete()
