@@ -77,7 +77,8 @@ def events_reset() -> None:
 
     with connection.cursor() as cursor:
         cursor.execute(
-            "TRUNCATE deliveries_statusevent, deliveries_message RESTART IDENTITY CASCADE"
+            "TRUNCATE deliveries_statusevent, deliveries_reportkey, deliveries_message "
+            "RESTART IDENTITY CASCADE"
         )
         cursor.execute(
             "UPDATE webhooks_inboundevent SET state = 'pending', outcome = '', error = '', "

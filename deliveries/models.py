@@ -89,7 +89,10 @@ class Message(models.Model):
 
 
 class StatusEvent(models.Model):
-    """One report as it arrived. Duplicates are stored once (see `dedup_key`)."""
+    """One report as it arrived. Duplicates are stored once (see `ReportKey`).
+
+    On PostgreSQL the table is partitioned by month of `received_at` (`dlrdash.partitions`).
+    """
 
     message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="events")
     status = models.CharField(max_length=16, choices=st.CHOICES)
@@ -108,15 +111,37 @@ class StatusEvent(models.Model):
     # long before the history is.
     inbound_event_id = models.BigIntegerField(null=True, blank=True, db_index=True)
     # Hash of provider, message id, status, raw status and provider time: the same
-    # report delivered twice (provider retries) maps to the same key.
-    dedup_key = models.CharField(max_length=64, unique=True)
+    # report delivered twice (provider retries) maps to the same key. Not unique here (a
+    # unique index on a partitioned table must include received_at): ReportKey holds it.
+    dedup_key = models.CharField(max_length=64)
 
     class Meta:
         ordering = ["received_at", "id"]
-        indexes = [models.Index(fields=["message", "received_at"], name="event_message")]
+        indexes = [
+            models.Index(fields=["message", "received_at"], name="event_message"),
+            # Reprocessing finds the event that first recorded a duplicate report by its
+            # key (webhooks.services._outcomes_own).
+            models.Index(fields=["dedup_key"], name="event_dedup_key"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.message_id}: {self.status}"
+
+
+class ReportKey(models.Model):
+    """The dedup key of every report recorded in the history, kept for
+    RETENTION_REPORT_KEY_DAYS: a report whose key is here is a duplicate.
+
+    Its own table, unique across months, because the history is partitioned by month
+    (`reports_apply` claims keys with `report_keys_claim`).
+    """
+
+    dedup_key = models.CharField(max_length=64, primary_key=True)
+    # When the report was first recorded; retention deletes by it.
+    received_at = models.DateTimeField(db_index=True)
+
+    def __str__(self) -> str:
+        return self.dedup_key
 
 
 class DeliveryRollup(models.Model):

@@ -6,13 +6,15 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
+
+from dlrdash import partitions
 
 from . import rollups
 from . import status as st
 from .bulk import bulk_update_rows
-from .models import Campaign, Message, StatusEvent
+from .models import Campaign, Message, ReportKey, StatusEvent
 from .phones import phone_to_e164
 from .reports import DeliveryReport
 
@@ -66,9 +68,7 @@ def reports_apply(
             for m in messages.values()
         }
         keys = [report_dedup_key(report) for report, _ in items]
-        seen = set(
-            StatusEvent.objects.filter(dedup_key__in=keys).values_list("dedup_key", flat=True)
-        )
+        seen = report_keys_claim(keys, now=now)
         campaigns = _campaign_prefixes()
         outcomes: list[st.Outcome] = []
         events: list[StatusEvent] = []
@@ -95,6 +95,35 @@ def reports_apply(
             for pk, m in touched.items()
         )
     return outcomes
+
+
+def report_keys_claim(keys: Sequence[str], *, now: datetime) -> set[str]:
+    """Record `keys` as seen and return those that were seen before (the duplicates).
+
+    One `INSERT … ON CONFLICT DO NOTHING RETURNING` both checks and reserves. Call it in
+    the transaction that records the reports, with their messages locked: every key of a
+    message is claimed under that message's lock, so two batches never wait on each
+    other's keys, and a rolled-back batch releases its keys with everything else.
+    """
+    distinct = list(dict.fromkeys(keys))
+    table = connection.ops.quote_name(ReportKey._meta.db_table)
+    received_at = connection.ops.adapt_datetimefield_value(now)
+    inserted: set[str] = set()
+    with connection.cursor() as cursor:
+        for start in range(0, len(distinct), _CLAIM_CHUNK):
+            chunk = distinct[start : start + _CLAIM_CHUNK]
+            cursor.execute(
+                f"INSERT INTO {table} (dedup_key, received_at) VALUES "  # noqa: S608 (quoted)
+                + ", ".join(["(%s, %s)"] * len(chunk))
+                + " ON CONFLICT (dedup_key) DO NOTHING RETURNING dedup_key",
+                [value for key in chunk for value in (key, received_at)],
+            )
+            inserted.update(row[0] for row in cursor.fetchall())
+    return set(distinct) - inserted
+
+
+# Keys per INSERT: two parameters each, well under SQLite's 32,766 and PostgreSQL's 65,535.
+_CLAIM_CHUNK = 2000
 
 
 def _messages_lock(keys: set[MessageKey]) -> dict[MessageKey, Message]:
@@ -212,19 +241,39 @@ def _status_event(
     )
 
 
-def status_events_prune(*, now: datetime | None = None, batch_size: int = 5000) -> int:
-    """Retention: delete status events older than RETENTION_STATUS_EVENT_DAYS, in batches.
+def status_events_prune(
+    *, now: datetime | None = None, batch_size: int = 5000
+) -> tuple[list[str], int]:
+    """Retention: drop status events older than RETENTION_STATUS_EVENT_DAYS.
 
-    Messages keep their current status and times; rollups are kept. The settings refuse a
-    window shorter than the longest provider retry horizon, so a late retry of a deleted
-    report can never be applied twice.
+    On PostgreSQL whole months past the window are dropped as partitions; the rest (the
+    month the cutoff falls in, the default partition, SQLite) is deleted in batches.
+    Messages keep their current status and times; rollups are kept. Deduplication does not
+    depend on the history (see `report_keys_prune`). Returns (partitions dropped, rows
+    deleted).
     """
     cutoff = (now or timezone.now()) - timedelta(days=settings.RETENTION_STATUS_EVENT_DAYS)
+    dropped = partitions.partitions_drop(StatusEvent._meta.db_table, before=cutoff)
     total = 0
     while ids := list(
         StatusEvent.objects.filter(received_at__lt=cutoff).values_list("pk", flat=True)[:batch_size]
     ):
         total += StatusEvent.objects.filter(pk__in=ids).delete()[0]
+    return dropped, total
+
+
+def report_keys_prune(*, now: datetime | None = None, batch_size: int = 5000) -> int:
+    """Retention: forget dedup keys older than RETENTION_REPORT_KEY_DAYS, in batches.
+
+    The settings keep them past the providers' retry horizon and the raw bodies (which
+    reprocessing needs), so no report can come back once its key is gone.
+    """
+    cutoff = (now or timezone.now()) - timedelta(days=settings.RETENTION_REPORT_KEY_DAYS)
+    total = 0
+    while keys := list(
+        ReportKey.objects.filter(received_at__lt=cutoff).values_list("pk", flat=True)[:batch_size]
+    ):
+        total += ReportKey.objects.filter(pk__in=keys).delete()[0]
     return total
 
 

@@ -283,10 +283,14 @@ WEBHOOK_GROUP_COMMIT = envbool("WEBHOOK_GROUP_COMMIT", "1")
 RETENTION_RAW_BODY_DAYS = envint("RETENTION_RAW_BODY_DAYS", "30")
 RETENTION_INBOUND_EVENT_DAYS = envint("RETENTION_INBOUND_EVENT_DAYS", "90")
 RETENTION_STATUS_EVENT_DAYS = envint("RETENTION_STATUS_EVENT_DAYS", "400")
-# Deduplication keys live on status events: they must outlive the longest provider retry
-# horizon (SMSTAKE retries for 72 h), or a late retry would be applied twice.
+# History shorter than the longest provider retry horizon (SMSTAKE retries for 72 h) would
+# show a late retry's message with no trace of the report it repeats.
 if RETENTION_STATUS_EVENT_DAYS < 4:
     raise ImproperlyConfigured("RETENTION_STATUS_EVENT_DAYS must be at least 4 (72 h retries)")
+# Dedup keys (deliveries.ReportKey) must outlive that retry horizon and every event that can
+# still be reprocessed (one whose raw body is kept), or a report would be recorded twice. Not
+# longer: the key table then holds a month of keys instead of the whole history's.
+RETENTION_REPORT_KEY_DAYS = max(RETENTION_RAW_BODY_DAYS, 4)
 # /readyz answers 503 when the inbox is further behind than this.
 READY_MAX_BACKLOG = envint("READY_MAX_BACKLOG", "50000")
 READY_MAX_PENDING_AGE = envint("READY_MAX_PENDING_AGE", "300")  # seconds

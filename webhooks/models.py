@@ -57,7 +57,8 @@ class InboundEvent(models.Model):
     """The webhook log and the inbox: every request to a known endpoint, as received.
 
     Authentic requests keep their raw body and are processed after commit; unauthentic
-    ones are logged without their body and never processed.
+    ones are logged without their body and never processed. On PostgreSQL the table is
+    partitioned by month of `received_at` (`dlrdash.partitions`).
     """
 
     class State(models.TextChoices):

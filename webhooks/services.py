@@ -21,6 +21,7 @@ from deliveries.bulk import bulk_update_rows
 from deliveries.models import StatusEvent
 from deliveries.reports import DeliveryReport
 from deliveries.services import report_dedup_key, reports_apply
+from dlrdash import partitions
 
 from .inbox_writer import inbound_event_insert
 from .metrics import APPLY_SECONDS, EVENTS_PROCESSED, REPORTS
@@ -427,14 +428,24 @@ def _backoff(attempts: int) -> timedelta:
     return timedelta(seconds=min(10 * 2 ** (attempts - 1), 3600))
 
 
-def inbox_prune(*, now: datetime | None = None, batch_size: int = 5000) -> tuple[int, int]:
+def inbox_prune(
+    *, now: datetime | None = None, batch_size: int = 5000
+) -> tuple[int, int, list[str]]:
     """Retention: drop raw bodies after RETENTION_RAW_BODY_DAYS and log rows after
-    RETENTION_INBOUND_EVENT_DAYS, in batches so no statement holds locks for long.
-    Idempotent. Returns (bodies cleared, events deleted). Pending events are never touched.
+    RETENTION_INBOUND_EVENT_DAYS. Pending events are never touched.
+
+    On PostgreSQL whole months past the window are dropped as partitions, except a month
+    that still holds a pending event; the rest is deleted in batches so no statement holds
+    locks for long. Idempotent. Returns (bodies cleared, events deleted, partitions dropped).
     """
     now = now or timezone.now()
     body_cutoff = now - timedelta(days=settings.RETENTION_RAW_BODY_DAYS)
     event_cutoff = now - timedelta(days=settings.RETENTION_INBOUND_EVENT_DAYS)
+    dropped = partitions.partitions_drop(
+        InboundEvent._meta.db_table,
+        before=event_cutoff,
+        keep_if=f"state = '{InboundEvent.State.PENDING.value}'",
+    )
     done = ~Q(state=InboundEvent.State.PENDING)
     cleared = _in_batches(
         InboundEvent.objects.filter(done, received_at__lt=body_cutoff).exclude(body=b""),
@@ -446,7 +457,7 @@ def inbox_prune(*, now: datetime | None = None, batch_size: int = 5000) -> tuple
         lambda ids: InboundEvent.objects.filter(pk__in=ids).delete()[0],
         batch_size,
     )
-    return cleared, deleted
+    return cleared, deleted, dropped
 
 
 def _in_batches(queryset: QuerySet, action: Callable[[list[int]], int], size: int) -> int:

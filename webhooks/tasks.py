@@ -1,6 +1,7 @@
 from celery import shared_task
 
-from deliveries.services import status_events_prune
+from deliveries.services import report_keys_prune, status_events_prune
+from dlrdash.partitions import partitions_ensure
 
 from . import services
 
@@ -13,10 +14,17 @@ def drain_inbox() -> int:
 
 @shared_task
 def prune() -> dict[str, int]:
-    """Daily retention: raw bodies, old log rows, old status history (rollups are kept)."""
-    cleared, deleted = services.inbox_prune()
+    """Daily maintenance: the coming months' partitions (PostgreSQL), then retention of raw
+    bodies, old log rows, old status history and old dedup keys (rollups are kept)."""
+    created = partitions_ensure()
+    cleared, deleted, inbox_dropped = services.inbox_prune()
+    history_dropped, history_deleted = status_events_prune()
     return {
+        "partitions_created": len(created),
         "bodies_cleared": cleared,
         "inbound_events_deleted": deleted,
-        "status_events_deleted": status_events_prune(),
+        "inbound_event_partitions_dropped": len(inbox_dropped),
+        "status_events_deleted": history_deleted,
+        "status_event_partitions_dropped": len(history_dropped),
+        "report_keys_deleted": report_keys_prune(),
     }

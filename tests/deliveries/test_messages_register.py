@@ -7,7 +7,7 @@ import pytest
 from django.db import connection
 
 from deliveries import status as st
-from deliveries.models import Message
+from deliveries.models import Message, ReportKey
 from deliveries.reports import DeliveryReport
 from deliveries.services import messages_register, reports_apply
 
@@ -55,6 +55,7 @@ def test_a_registration_and_a_report_racing_end_as_one_complete_message():
 
     for _ in range(5):
         Message.objects.all().delete()
+        ReportKey.objects.all().delete()  # else the report is a duplicate the next time
         threads = [
             threading.Thread(target=run, args=(lambda: messages_register(rows=[ROW]),)),
             threading.Thread(target=run, args=(lambda: reports_apply(items=[(DELIVERED, None)]),)),

@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as hs
 
 from deliveries import rollups
-from deliveries.models import Campaign, DeliveryRollup, Message
+from deliveries.models import Campaign, DeliveryRollup, Message, ReportKey
 from deliveries.reports import DeliveryReport
 from deliveries.services import reports_apply
 from deliveries.status import Status
@@ -216,6 +216,7 @@ def test_incremental_rollups_equal_rebuilt_rollups_on_random_reports(batches):
     finally:
         # Hypothesis reuses the test's transaction across examples.
         Message.objects.all().delete()
+        ReportKey.objects.all().delete()
         DeliveryRollup.objects.all().delete()
 
 
@@ -245,4 +246,5 @@ def test_concurrent_batches_for_one_new_message_count_it_once():
         rollups.rollups_rebuild()
         assert cells() == incremental
         Message.objects.all().delete()
+        ReportKey.objects.all().delete()
         DeliveryRollup.objects.all().delete()

@@ -364,10 +364,10 @@ def server(app: App) -> Iterator[Server]:
 
 @pytest.fixture
 def inbox(postgres: PostgresInstance, app: App) -> PostgresInstance:
-    """An empty inbox and no messages; the endpoint stays."""
+    """An empty inbox, no messages, no dedup keys; the endpoint stays."""
     postgres.query(
-        "TRUNCATE webhooks_inboundevent, deliveries_statusevent, deliveries_message "
-        "RESTART IDENTITY CASCADE"
+        "TRUNCATE webhooks_inboundevent, deliveries_statusevent, deliveries_reportkey, "
+        "deliveries_message RESTART IDENTITY CASCADE"
     )
     return postgres
 

@@ -77,7 +77,10 @@ def test_the_same_reports_three_times_over_concurrently_leave_one_deliverys_stat
 
 def _keep_one_copy_of_each_request(db: PostgresInstance) -> None:
     """The clean delivery, from the inbox itself: each distinct body once, from scratch."""
-    db.query("TRUNCATE deliveries_statusevent, deliveries_message RESTART IDENTITY CASCADE")
+    db.query(
+        "TRUNCATE deliveries_statusevent, deliveries_reportkey, deliveries_message "
+        "RESTART IDENTITY CASCADE"
+    )
     db.query(
         "DELETE FROM webhooks_inboundevent a USING webhooks_inboundevent b "
         "WHERE a.body = b.body AND a.id > b.id"
