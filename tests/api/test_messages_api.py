@@ -5,6 +5,7 @@ from datetime import UTC, datetime, timedelta
 from itertools import count
 
 import pytest
+from django.utils import timezone
 
 from deliveries.models import Campaign, Message, StatusEvent
 
@@ -113,7 +114,8 @@ def test_bad_parameters_are_a_400_with_a_message(admin_api, sample, params):
 
 def test_ordering_follows_the_whitelist(admin_api):
     first, second = message(message_id="a"), message(message_id="b")
-    Message.objects.filter(pk=first.pk).update(created_at=T0 + timedelta(days=1))
+    # Newer than `second`, which was created just now, whatever today's date is.
+    Message.objects.filter(pk=first.pk).update(created_at=timezone.now() + timedelta(days=1))
 
     newest = admin_api.get(URL).json()["results"]
     by_id = admin_api.get(URL, {"ordering": "id"}).json()["results"]
