@@ -61,6 +61,9 @@ def _phases_run(config: object, results: Results) -> None:
 
         print("== apply (inbox drain)", flush=True)
         apply_run(config, results)
+        from .backlog import backlog_run
+
+        backlog_run(config, results)
     if "analytics" in config.phases:
         results.load_note("analytics")
         from .analytics import analytics_run

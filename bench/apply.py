@@ -8,6 +8,7 @@ tables are emptied and the events made pending again.
 """
 
 import json
+import os
 import subprocess
 import sys
 import time
@@ -90,9 +91,11 @@ def events_reset() -> None:
     db.checkpoint()
 
 
-def drains_run(config: Config, mode: str, processes: int, limit: int = 0) -> dict[str, Any]:
-    seconds = str(config.apply_seconds)
-    command = [sys.executable, "-m", "bench.drain", mode, str(limit), seconds]
+def drains_run(
+    config: Config, mode: str, processes: int, limit: int = 0, seconds: int = 0
+) -> dict[str, Any]:
+    duration = str(seconds or config.apply_seconds)
+    command = [sys.executable, "-m", "bench.drain", mode, str(limit), duration]
     if config.profile and mode == "project" and processes == 1:
         command = profile.wrap(command, "apply")
     children = [
@@ -102,10 +105,14 @@ def drains_run(config: Config, mode: str, processes: int, limit: int = 0) -> dic
     # What the draining sessions wait on, sampled while they run: lock waits between
     # two workers show up here as wait_event_type "Lock".
     waits: dict[str, int] = {}
+    aux_started, machine_started = _postgres_aux_cpu(), _machine_busy_cpu()
+    window_started = time.monotonic()
     while any(child.poll() is None for child in children):
         for key, count in _session_waits():
             waits[key] = waits.get(key, 0) + count
         time.sleep(0.5)
+    aux_cpu = _postgres_aux_cpu() - aux_started
+    machine_cores = (_machine_busy_cpu() - machine_started) / (time.monotonic() - window_started)
     outputs = []
     for child in children:
         stdout, _ = child.communicate(timeout=900)
@@ -122,7 +129,46 @@ def drains_run(config: Config, mode: str, processes: int, limit: int = 0) -> dic
         "pending_left": _pending_left(),
         "peak_mb": max(o["peak_kb"] for o in outputs) / 1024,
         "session_waits": waits,
+        # CPU seconds over the run: the drain processes, their PostgreSQL backends, the
+        # server's background processes (WAL writer, checkpointer, …), and the whole
+        # machine (other people's work included) for comparison.
+        "worker_cpu": sum(o["cpu_seconds"] for o in outputs),
+        "backend_cpu": sum(o["backend_cpu_seconds"] for o in outputs),
+        "postgres_aux_cpu": aux_cpu,
+        "machine_cores": machine_cores,
+        "rss_samples": outputs[0]["rss_samples"],
     }
+
+
+def _postgres_aux_cpu() -> float:
+    """CPU seconds of PostgreSQL's background processes (not client backends)."""
+    import psutil
+
+    total = 0.0
+    for process in psutil.process_iter(["cmdline"]):
+        cmdline = " ".join(process.info["cmdline"] or [])
+        if cmdline.startswith("postgres:") and any(name in cmdline for name in _PG_AUX):
+            try:
+                times = process.cpu_times()
+            except psutil.Error:
+                continue
+            total += times.user + times.system
+    return total
+
+
+_PG_AUX = ("walwriter", "checkpointer", "background writer", "autovacuum", "walsender")
+
+
+def _machine_busy_cpu() -> float:
+    import psutil
+
+    times = psutil.cpu_times()
+    return times.user + times.nice + times.system + times.irq + times.softirq
+
+
+def _cores(run: dict[str, Any]) -> float:
+    """Cores the run kept busy: drain processes + their backends + PostgreSQL's own."""
+    return (run["worker_cpu"] + run["backend_cpu"] + run["postgres_aux_cpu"]) / run["seconds"]
 
 
 def _session_waits() -> list[tuple[str, int]]:
@@ -173,6 +219,14 @@ def apply_run(config: Config, results: Results) -> None:
             f"peak RSS {run['peak_mb']:.0f} MB; session waits {run['session_waits']}",
             flush=True,
         )
+        print(
+            f"    {'':<20} CPU s: workers {run['worker_cpu']:.1f}, their backends "
+            f"{run['backend_cpu']:.1f}, PostgreSQL background {run['postgres_aux_cpu']:.1f} "
+            f"= {_cores(run):.2f} cores busy; whole machine "
+            f"{run['machine_cores']:.2f} cores "
+            f"(load {[round(x, 1) for x in os.getloadavg()]})",
+            flush=True,
+        )
     results.extra["apply_runs"] = runs
     if config.profile:
         results.extra["profile_apply"] = profile.summary("apply")
@@ -192,7 +246,7 @@ def apply_run(config: Config, results: Results) -> None:
             note=(
                 f"{one['reports']:,} reports in {one['events']:,} events; naive on the first "
                 f"{naive['events']:,} events; each run stops after {config.apply_seconds} s. "
-                "Messages and status events only: no rollups in this tree yet"
+                "Messages, status events and rollups"
             ),
         )
     )
@@ -208,7 +262,39 @@ def apply_run(config: Config, results: Results) -> None:
             scale,
             "≥ 1.8× one",
             scale >= 1.8,
-            note="two drain processes, PostgreSQL and the rest share the same 2 cores",
+            note=(
+                "two drain processes, PostgreSQL and the rest share the same 2 cores; "
+                f"one worker's run kept {_cores(one):.2f} cores busy (worker "
+                f"{one['worker_cpu'] / one['seconds']:.2f}, its backend "
+                f"{one['backend_cpu'] / one['seconds']:.2f}, PostgreSQL background "
+                f"{one['postgres_aux_cpu'] / one['seconds']:.2f}), two workers' "
+                f"{_cores(two):.2f}; whole machine (everyone's work) {one['machine_cores']:.2f} / "
+                f"{two['machine_cores']:.2f} cores"
+            ),
+        )
+    )
+    # CPU per report does not depend on how busy the machine is, unlike rates: it bounds
+    # what any number of workers can do on these 2 cores, PostgreSQL included.
+    cpu_ms = 1000 * (one["worker_cpu"] + one["backend_cpu"] + one["postgres_aux_cpu"])
+    cpu_ms /= max(one["reports"], 1)
+    ceiling = 2000 / cpu_ms
+    per = {k: 1000 * one[k] / max(one["reports"], 1) for k in ("worker_cpu", "backend_cpu")}
+    per["aux"] = 1000 * one["postgres_aux_cpu"] / max(one["reports"], 1)
+    results.add(
+        Figure(
+            "apply",
+            "CPU per report, 1 worker (worker + its PostgreSQL)",
+            cpu_ms,
+            "ms",
+            target="context for the rate and the 2-worker ratio",
+            note=(
+                f"worker {per['worker_cpu']:.3f} ms, its backend {per['backend_cpu']:.3f} ms, "
+                f"PostgreSQL background {per['aux']:.3f} ms (/proc CPU times). 2 cores can "
+                f"apply at most {ceiling:,.0f} reports/s with any number of workers, "
+                f"{ceiling / one['rate']:.2f}× this run's one worker; "
+                f"the 1-worker run kept {_cores(one):.2f} cores busy, the 2-worker run "
+                f"{_cores(two):.2f}"
+            ),
         )
     )
     results.add(
@@ -218,6 +304,6 @@ def apply_run(config: Config, results: Results) -> None:
             one["peak_mb"],
             "MB",
             target="bounded (batches of INBOX_BATCH_SIZE)",
-            note="ru_maxrss of the single draining process",
+            note="VmHWM of the single draining process",
         )
     )

@@ -36,6 +36,8 @@ class Config:
     apply_messages: int
     naive_events: int
     apply_seconds: int
+    backlog_events: int
+    backlog_seconds: int
     messages: int
     big: bool
     analytics_requests: int
@@ -64,6 +66,8 @@ def config_from_env() -> Config:
         fixed_rate=_int("BENCH_FIXED_RATE", 1000),
         apply_messages=_int("BENCH_APPLY_MESSAGES", 4000 if quick else 20000),
         apply_seconds=_int("BENCH_APPLY_SECONDS", 15 if quick else 60),
+        backlog_events=_int("BENCH_BACKLOG_EVENTS", 100_000 if quick else 1_000_000),
+        backlog_seconds=_int("BENCH_BACKLOG_SECONDS", 15 if quick else 30),
         naive_events=_int("BENCH_NAIVE_EVENTS", 1000 if quick else 4000),
         messages=_int("BENCH_MESSAGES", 100_000 if quick else (10_000_000 if big else 1_000_000)),
         big=big,

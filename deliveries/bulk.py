@@ -1,50 +1,129 @@
-"""One-statement bulk UPDATE for the apply path.
+"""Set-based writes for the apply path: many rows per statement, no model instances.
 
-Django's `bulk_update()` builds a `CASE WHEN pk=… THEN …` expression per row and field; on
-a batch of 500 messages × 20 fields that Python work alone cost ~25 ms per call here and
-dominated the whole apply path. This writes the same change as
-`WITH v(pk, f1, …) AS (VALUES …) UPDATE t SET f1 = v.f1, … FROM v WHERE t.pk = v.pk`,
-which PostgreSQL and SQLite (≥ 3.33) both run as one statement.
+Django's `bulk_update()` builds a `CASE WHEN pk=… THEN …` expression per row and field, and
+`bulk_create()` prepares every value of every instance; on PostgreSQL psycopg's client-side
+binding (Django's default) then parses and quotes a statement of ~10,000 parameters in
+Python. Profiled on the drain (bench/README.md), that was most of the apply path's CPU.
+On PostgreSQL these helpers load rows with `COPY` (formatted by psycopg's C code) and bind
+the few parameters they still need server-side; SQLite runs one plain statement per chunk.
 """
 
-from collections.abc import Sequence
+import zlib
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
 
 from django.db import connections, models, router
+from django.db.backends.utils import CursorWrapper
 
 
 def bulk_update_rows(
     model: type[models.Model], objs: Sequence[models.Model], fields: Sequence[str]
 ) -> None:
-    if not objs:
+    """Write `fields` of model instances, one statement per chunk (see `rows_update`)."""
+    attnames = ["pk", *(model._meta.get_field(name).attname for name in fields)]
+    rows_update(model, attnames, [tuple(getattr(obj, a) for a in attnames) for obj in objs])
+
+
+def rows_update(model: type[models.Model], attnames: Sequence[str], rows: Sequence[tuple]) -> None:
+    """`UPDATE model SET attnames[1:] = row[1:] WHERE pk = row[0]` for every row, at once."""
+    if not rows:
         return
     connection = connections[router.db_for_write(model)]
-    qn = connection.ops.quote_name
     meta = model._meta
-    columns = [meta.pk, *(meta.get_field(name) for name in fields)]
-    postgres = connection.vendor == "postgresql"
-    # PostgreSQL types VALUES from the first row, so cast each placeholder explicitly.
-    placeholders = ", ".join(
-        f"%s::{field.rel_db_type(connection) if field.is_relation else field.db_type(connection)}"
-        if postgres
-        else "%s"
-        for field in columns
-    )
-    names = [qn(field.column) for field in columns]
+    fields = [meta.pk if a == "pk" else meta.get_field(a) for a in attnames]
+    qn = connection.ops.quote_name
     table = qn(meta.db_table)
+    names = [qn(field.column) for field in fields]
     assignments = ", ".join(f"{name} = v.{name}" for name in names[1:])
-    # SQLite allows 32,766 parameters per statement; stay well below on both.
-    per_statement = max(1, 30000 // len(columns))
-    with connection.cursor() as cursor:
-        for start in range(0, len(objs), per_statement):
-            chunk = objs[start : start + per_statement]
-            params = [
-                field.get_db_prep_save(getattr(obj, field.attname), connection)
-                for obj in chunk
-                for field in columns
-            ]
-            rows = ", ".join(f"({placeholders})" for _ in chunk)
+    if connection.vendor == "postgresql":
+        # COPY into a session-local scratch table, then one UPDATE … FROM it. The scratch
+        # table has no index: the join probes the target's primary key per scratch row.
+        # One scratch table per column list: the apply path and registration write different
+        # columns, and a session keeps its temporary tables.
+        scratch = qn(f"{meta.db_table}_scratch_{zlib.crc32(' '.join(names).encode()):08x}")
+        with server_cursor(connection) as cursor:
             cursor.execute(
-                f"WITH v({', '.join(names)}) AS (VALUES {rows}) "  # noqa: S608 (names quoted)
+                f"CREATE TEMPORARY TABLE IF NOT EXISTS {scratch} ON COMMIT DELETE ROWS "  # noqa: S608
+                f"AS SELECT {', '.join(names)} FROM {table} WITH NO DATA"
+            )
+            # Emptied at commit, but a batch retried one by one writes several times in one
+            # transaction. (DELETE, not TRUNCATE: that would give the table a new file.)
+            cursor.execute(f"DELETE FROM {scratch}")  # noqa: S608
+            with cursor.copy(f"COPY {scratch} ({', '.join(names)}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+            cursor.execute(
+                f"UPDATE {table} AS t SET {assignments.replace(' = v.', ' = s.')} "  # noqa: S608
+                f"FROM {scratch} AS s WHERE t.{names[0]} = s.{names[0]}"
+            )
+        return
+    # PostgreSQL would type VALUES from the first row; SQLite (≥ 3.33) takes it as it is.
+    placeholders = ", ".join(["%s"] * len(fields))
+    # SQLite allows 32,766 parameters per statement; stay well below.
+    per_statement = max(1, 30000 // len(fields))
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), per_statement):
+            chunk = rows[start : start + per_statement]
+            params = [
+                field.get_db_prep_save(value, connection)
+                for row in chunk
+                for field, value in zip(fields, row, strict=True)
+            ]
+            values = ", ".join(f"({placeholders})" for _ in chunk)
+            cursor.execute(
+                f"WITH v({', '.join(names)}) AS (VALUES {values}) "  # noqa: S608 (names quoted)
                 f"UPDATE {table} SET {assignments} FROM v WHERE {table}.{names[0]} = v.{names[0]}",
                 params,
             )
+
+
+def rows_insert(model: type[models.Model], attnames: Sequence[str], rows: Sequence[tuple]) -> None:
+    """INSERT rows (values in `attnames` order, no primary key): COPY on PostgreSQL."""
+    if not rows:
+        return
+    connection = connections[router.db_for_write(model)]
+    meta = model._meta
+    fields = [meta.get_field(a) for a in attnames]
+    qn = connection.ops.quote_name
+    table = qn(meta.db_table)
+    names = ", ".join(qn(field.column) for field in fields)
+    if connection.vendor == "postgresql":
+        with (
+            server_cursor(connection) as cursor,
+            cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy,
+        ):
+            for row in rows:
+                copy.write_row(row)
+        return
+    with connection.cursor() as cursor:
+        cursor.executemany(
+            f"INSERT INTO {table} ({names}) VALUES ({', '.join(['%s'] * len(fields))})",  # noqa: S608
+            [
+                [f.get_db_prep_save(v, connection) for f, v in zip(fields, row, strict=True)]
+                for row in rows
+            ],
+        )
+
+
+@contextmanager
+def server_cursor(connection: Any) -> Iterator[CursorWrapper]:
+    """A cursor that binds parameters server-side on PostgreSQL (arrays, COPY), still
+    counted by Django's query log; any other database's ordinary cursor."""
+    if connection.vendor != "postgresql":
+        with connection.cursor() as cursor:
+            yield cursor
+        return
+    import psycopg
+
+    connection.ensure_connection()
+    raw = psycopg.Cursor(connection.connection)
+    wrapped = (
+        connection.make_debug_cursor(raw)
+        if connection.queries_logged
+        else connection.make_cursor(raw)
+    )
+    try:
+        yield wrapped
+    finally:
+        raw.close()

@@ -116,3 +116,19 @@ def test_several_reports_for_one_message_in_one_batch_are_applied_in_turn():
 
     assert outcomes == [Outcome.APPLIED, Outcome.OUT_OF_ORDER, Outcome.DUPLICATE]
     assert Message.objects.get().status == "delivered"
+
+
+def test_a_second_bulk_update_in_one_transaction_writes_only_its_own_rows():
+    from django.db import transaction
+
+    from deliveries.bulk import rows_update
+
+    first = Message.objects.create(provider="smstake", message_id="first")
+    second = Message.objects.create(provider="smstake", message_id="second")
+    with transaction.atomic():
+        rows_update(Message, ["id", "sender"], [(first.pk, "A")])
+        Message.objects.filter(pk=first.pk).update(sender="B")
+        # A batch retried one by one writes again in the same transaction.
+        rows_update(Message, ["id", "sender"], [(second.pk, "C")])
+
+    assert list(Message.objects.order_by("pk").values_list("sender", flat=True)) == ["B", "C"]

@@ -15,7 +15,7 @@ from webhooks import tasks
 from webhooks.models import InboundEvent, WebhookEndpoint
 from webhooks.services import inbox_drain
 
-from ..helpers import SMSTAKE_SECRET, fixture_bytes, requires_postgres, smstake_sign
+from ..helpers import ON_POSTGRES, SMSTAKE_SECRET, fixture_bytes, requires_postgres, smstake_sign
 
 
 @pytest.mark.django_db
@@ -136,3 +136,39 @@ def test_with_a_broker_the_request_only_kicks_a_drain_on_redis(
         time.sleep(0.05)
     assert queue.llen("celery") == 1
     queue.delete("celery")
+
+
+def _pending_smstake(endpoint: WebhookEndpoint, count: int, start: int) -> None:
+    for i in range(start, start + count):
+        body = (
+            b'{"event": "message.dlr", "message_id": "q%d", "status": "delivered", '
+            b'"to": "+919876543210", "timestamp": "2026-11-23T10:15:03+05:30"}' % i
+        )
+        InboundEvent.objects.create(
+            endpoint=endpoint,
+            received_at=endpoint.created_at,
+            method="POST",
+            body=body,
+            auth_ok=True,
+            response_code=200,
+            state=InboundEvent.State.PENDING,
+        )
+
+
+@pytest.mark.django_db
+def test_a_batch_costs_the_same_number_of_queries_for_5_events_as_for_50(smstake_endpoint):
+    from django.test.utils import CaptureQueriesContext
+
+    counts = []
+    for start, size in ((0, 5), (100, 50)):
+        _pending_smstake(smstake_endpoint, size, start)
+        with CaptureQueriesContext(connection) as queries:
+            assert inbox_drain() == size
+        counts.append(len(queries))
+
+    # SQLite's parameter limit splits the ORM's message insert into chunks: PostgreSQL only.
+    assert counts[0] == counts[1] if ON_POSTGRES else counts[1] <= counts[0] + 2
+    done = InboundEvent.objects.filter(state="done", outcome="applied")
+    # One batch, one processing time for all of its events.
+    assert done.count() == 55
+    assert len(set(done.values_list("processed_at", flat=True))) == 2
