@@ -37,7 +37,6 @@ class Config:
     naive_events: int
     apply_seconds: int
     messages: int
-    big: bool
     analytics_requests: int
     naive_repeats: int
     trace_samples: int
@@ -52,7 +51,6 @@ class Config:
 
 def config_from_env() -> Config:
     quick = _bool("BENCH_QUICK")
-    big = _bool("BENCH_BIG")
     connections = os.environ.get("BENCH_CONNECTIONS", "8,32" if quick else "8,32,64")
     phases = os.environ.get("BENCH_PHASES", "ingest,apply,analytics")
     return Config(
@@ -65,10 +63,9 @@ def config_from_env() -> Config:
         apply_messages=_int("BENCH_APPLY_MESSAGES", 4000 if quick else 20000),
         apply_seconds=_int("BENCH_APPLY_SECONDS", 15 if quick else 60),
         naive_events=_int("BENCH_NAIVE_EVENTS", 1000 if quick else 4000),
-        messages=_int("BENCH_MESSAGES", 100_000 if quick else (10_000_000 if big else 1_000_000)),
-        big=big,
+        messages=_int("BENCH_MESSAGES", 100_000 if quick else 10_000_000),
         analytics_requests=_int("BENCH_ANALYTICS_REQUESTS", 10 if quick else 30),
-        naive_repeats=_int("BENCH_NAIVE_REPEATS", 3 if quick else 5),
+        naive_repeats=_int("BENCH_NAIVE_REPEATS", 3),
         trace_samples=_int("BENCH_TRACE_SAMPLES", 100 if quick else 300),
         keep_db=_bool("BENCH_KEEP_DB"),
         profile=_bool("BENCH_PROFILE"),
