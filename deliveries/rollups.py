@@ -186,6 +186,11 @@ def rollups_rebuild() -> int:
     with transaction.atomic():
         # Counting happens under the table lock so no apply slips between read and write.
         _rollups_lock()
+        if connection.vendor == "postgresql":
+            # The hash of cells must fit in memory: with the default 4 MB it spilled to disk
+            # (341 k cells at 10 M messages) and the rebuild took 310 s instead of ~10× 1 M's.
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL work_mem = '256MB'")
         DeliveryRollup.objects.all().delete()
         select, params = _cells_of_messages().query.sql_with_params()
         table = connection.ops.quote_name(DeliveryRollup._meta.db_table)
