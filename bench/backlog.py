@@ -39,7 +39,8 @@ def backlog_store(total: int) -> int:
     )
     with connection.cursor() as cursor:
         cursor.execute(
-            "TRUNCATE webhooks_inboundevent, deliveries_statusevent, deliveries_message, "
+            "TRUNCATE webhooks_inboundevent, deliveries_statusevent, deliveries_reportkey, "
+            "deliveries_message, "
             "deliveries_deliveryrollup RESTART IDENTITY CASCADE"
         )
         with cursor.copy(f"COPY webhooks_inboundevent ({columns}) FROM STDIN") as copy:

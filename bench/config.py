@@ -39,7 +39,6 @@ class Config:
     backlog_events: int
     backlog_seconds: int
     messages: int
-    big: bool
     analytics_requests: int
     naive_repeats: int
     trace_samples: int
@@ -54,7 +53,6 @@ class Config:
 
 def config_from_env() -> Config:
     quick = _bool("BENCH_QUICK")
-    big = _bool("BENCH_BIG")
     connections = os.environ.get("BENCH_CONNECTIONS", "8,32" if quick else "8,32,64")
     phases = os.environ.get("BENCH_PHASES", "ingest,apply,analytics")
     return Config(
@@ -69,10 +67,9 @@ def config_from_env() -> Config:
         backlog_events=_int("BENCH_BACKLOG_EVENTS", 100_000 if quick else 1_000_000),
         backlog_seconds=_int("BENCH_BACKLOG_SECONDS", 15 if quick else 30),
         naive_events=_int("BENCH_NAIVE_EVENTS", 1000 if quick else 4000),
-        messages=_int("BENCH_MESSAGES", 100_000 if quick else (10_000_000 if big else 1_000_000)),
-        big=big,
+        messages=_int("BENCH_MESSAGES", 100_000 if quick else 10_000_000),
         analytics_requests=_int("BENCH_ANALYTICS_REQUESTS", 10 if quick else 30),
-        naive_repeats=_int("BENCH_NAIVE_REPEATS", 3 if quick else 5),
+        naive_repeats=_int("BENCH_NAIVE_REPEATS", 3),
         trace_samples=_int("BENCH_TRACE_SAMPLES", 100 if quick else 300),
         keep_db=_bool("BENCH_KEEP_DB"),
         profile=_bool("BENCH_PROFILE"),

@@ -10,12 +10,27 @@ and must agree exactly with the incremental counts.
 """
 
 import math
+from bisect import bisect_right
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, NamedTuple
 
 from django.db import connection, transaction
+from django.db.models import (
+    Case,
+    Count,
+    DurationField,
+    ExpressionWrapper,
+    F,
+    Func,
+    Q,
+    SmallIntegerField,
+    Sum,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce, TruncHour
 
 from . import status as st
 from .bulk import server_cursor
@@ -25,6 +40,10 @@ from .models import DeliveryRollup, Message
 # seconds, log-spaced by √2 from 1 s to ~36 h; bucket 0 is "under a second" and the last
 # one is open-ended. Percentiles read from these are accurate to about ±20 %.
 LATENCY_EDGES: tuple[float, ...] = tuple(2 ** (k / 2) for k in range(35))
+# The same edges in whole microseconds. Both the incremental path (Python) and the rebuild
+# (SQL) compare integer microseconds with these, so a latency lying exactly on an edge falls
+# in the same bucket on both sides (float logarithms could disagree there).
+_EDGE_MICROSECONDS: tuple[int, ...] = tuple(round(e * 1_000_000) for e in LATENCY_EDGES)
 NO_LATENCY = -1
 
 # The fields `cell_of` reads; selectors load exactly these.
@@ -81,10 +100,13 @@ class MessageChange(NamedTuple):
     after: Counted | None
 
 
-def latency_bucket(seconds: float) -> int:
-    if seconds < 1:
-        return 0
-    return min(int(2 * math.log2(seconds)) + 1, len(LATENCY_EDGES))
+def latency_bucket(latency: float | timedelta) -> int:
+    """The bucket of a latency (seconds, or a timedelta): how many edges it reaches."""
+    if isinstance(latency, timedelta):
+        micros = latency // timedelta(microseconds=1)
+    else:
+        micros = round(latency * 1_000_000)
+    return bisect_right(_EDGE_MICROSECONDS, micros)
 
 
 def latency_bucket_value(index: int) -> float:
@@ -108,7 +130,7 @@ def counted_of(message: Message | Mapping[str, Any]) -> Counted:
     lat = NO_LATENCY
     start = get("submitted_at") or get("sent_at")
     if st.info(status).kind == "delivered" and start and get("delivered_at"):
-        lat = latency_bucket((get("delivered_at") - start).total_seconds())
+        lat = latency_bucket(get("delivered_at") - start)
     cell = Cell(
         bucket=bucket,
         campaign_id=get("campaign_id") or 0,
@@ -154,21 +176,87 @@ def rollups_apply(changes: Iterable[MessageChange]) -> None:
     _cells_upsert({cell: d for cell, d in deltas.items() if d != [0, 0]})
 
 
-def rollups_rebuild(*, chunk_size: int = 5000) -> int:
-    """Recompute every rollup from `Message`; returns the number of cells written."""
-    totals: dict[Cell, list[int]] = defaultdict(lambda: [0, 0])
+def rollups_rebuild() -> int:
+    """Recompute every rollup from `Message`; returns the number of cells written.
+
+    One set-based `INSERT … SELECT … GROUP BY` computing `counted_of` in SQL: the database
+    reads the messages once and nothing crosses the wire but the cells (10 M messages in
+    well under a minute on PostgreSQL, where a Python loop over the rows took minutes).
+    """
     with transaction.atomic():
         # Counting happens under the table lock so no apply slips between read and write.
         _rollups_lock()
-        rows = Message.objects.values(*CELL_FIELDS).order_by().iterator(chunk_size=chunk_size)
-        for row in rows:
-            counted = counted_of(row)
-            total = totals[counted.cell]
-            total[0] += 1
-            total[1] += counted.call_seconds
+        if connection.vendor == "postgresql":
+            # The hash of cells must fit in memory: with the default 4 MB it spilled to disk
+            # (341 k cells at 10 M messages) and the rebuild took 310 s instead of ~10× 1 M's.
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL work_mem = '256MB'")
         DeliveryRollup.objects.all().delete()
-        _cells_upsert(totals)
-    return len(totals)
+        select, params = _cells_of_messages().query.sql_with_params()
+        table = connection.ops.quote_name(DeliveryRollup._meta.db_table)
+        columns = ", ".join(
+            connection.ops.quote_name(c) for c in (*_KEY_COLUMNS, "messages", "call_seconds")
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(f"INSERT INTO {table} ({columns}) {select}", params)
+            return cursor.rowcount
+
+
+def _cells_of_messages() -> Any:
+    """`counted_of` as a query: one row per cell, its columns in `_KEY_COLUMNS` order."""
+    delivered = Q(status__in=st.DELIVERED_STATUSES, delivered_at__isnull=False) & (
+        Q(submitted_at__isnull=False) | Q(sent_at__isnull=False)
+    )
+    latency = ExpressionWrapper(
+        F("delivered_at") - Coalesce("submitted_at", "sent_at"), output_field=DurationField()
+    )
+    return (
+        Message.objects.order_by()
+        .annotate(
+            cell_bucket=TruncHour(Coalesce("submitted_at", "created_at"), tzinfo=UTC),
+            cell_campaign_id=Coalesce("campaign_id", 0),
+            cell_status=Case(
+                When(status="", then=Value(st.Status.UNKNOWN.value)), default=F("status")
+            ),
+            cell_latency_bucket=Case(
+                When(delivered, then=_LatencyBucket(latency)),
+                default=Value(NO_LATENCY),
+                output_field=SmallIntegerField(),
+            ),
+        )
+        .values(
+            "cell_bucket",
+            "cell_campaign_id",
+            "provider",
+            "channel",
+            "operator",
+            "cell_status",
+            "error_code",
+            "cell_latency_bucket",
+        )
+        .annotate(n=Count("*"), secs=Coalesce(Sum("call_duration"), 0))
+    )
+
+
+class _LatencyBucket(Func):
+    """`latency_bucket()` in SQL, over a duration: how many microsecond edges it reaches."""
+
+    output_field = SmallIntegerField()
+
+    def as_sql(self, compiler: Any, connection: Any, **extra: Any) -> tuple[str, list[Any]]:
+        # Generic (SQLite): durations are integer microseconds; largest edge first.
+        sql, params = compiler.compile(self.source_expressions[0])
+        whens = " ".join(
+            f"WHEN {sql} >= {edge} THEN {i + 1}"
+            for i, edge in reversed(list(enumerate(_EDGE_MICROSECONDS)))
+        )
+        return f"CASE {whens} ELSE 0 END", list(params) * len(_EDGE_MICROSECONDS)
+
+    def as_postgresql(self, compiler: Any, connection: Any, **extra: Any) -> tuple[str, list[Any]]:
+        sql, params = compiler.compile(self.source_expressions[0])
+        edges = ", ".join(str(e) for e in _EDGE_MICROSECONDS)
+        micros = f"(EXTRACT(EPOCH FROM {sql}) * 1000000)::bigint"
+        return f"width_bucket({micros}, ARRAY[{edges}]::bigint[])", list(params)
 
 
 def _rollups_lock() -> None:

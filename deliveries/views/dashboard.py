@@ -93,11 +93,11 @@ class SliceForm(forms.Form):
         ]
         # Values seen in the last 90 days of rollups are offered: a range scan on the bucket
         # index rather than a pass over years of cells.
+        # One pass for both lists (it reads every cell of those 90 days: see bench/README.md).
         seen = DeliveryRollup.objects.filter(bucket__gte=now - timedelta(days=90)).order_by()
-        providers = sorted(set(seen.values_list("provider", flat=True).distinct()))
-        operators = sorted(
-            set(seen.exclude(operator="").values_list("operator", flat=True).distinct())
-        )
+        pairs = list(seen.values_list("provider", "operator").distinct())
+        providers = sorted({p for p, _ in pairs})
+        operators = sorted({o for _, o in pairs if o})
         self.fields["provider"].choices = [("", "All providers")] + [(p, p) for p in providers]
         self.fields["operator"].choices = [("", "All operators")] + [(o, o) for o in operators]
 
@@ -167,26 +167,24 @@ def _overview(chosen: Slice) -> dict[str, Any]:
     """Everything the dashboard and a campaign page show, for one slice."""
     filters = chosen.filters()
     per = "hour" if chosen.until - chosen.since <= HOURLY_UP_TO else "day"
-    series = analytics.delivery_stats(**filters, group_by=per)
-    breakdowns = [
-        (name, label, analytics.delivery_stats(**filters, group_by=name).groups)
-        for name, label in BREAKDOWNS
-        if not (name == "campaign" and chosen.campaign)
-    ]
-    errors = [
-        _error_row(g, failed=series.totals.failed)
-        for g in analytics.delivery_stats(**filters, group_by="error_code").groups[:TOP_ERRORS]
-    ]
+    # Two reads of the slice's rollup cells: the series, and every other figure at once.
+    series = analytics.delivery_series(**filters, per=per)
+    shown = [(n, label) for n, label in BREAKDOWNS if not (n == "campaign" and chosen.campaign)]
+    totals, groups = analytics.delivery_overview(
+        **filters, group_bys=[*(n for n, _ in shown), "error_code"]
+    )
+    breakdowns = [(name, label, groups[name]) for name, label in shown]
+    errors = [_error_row(g, failed=totals.failed) for g in groups["error_code"][:TOP_ERRORS]]
     chart = {
-        "labels": [g.label for g in series.groups],
-        "delivered": [g.figures.delivered for g in series.groups],
-        "failed": [g.figures.failed for g in series.groups],
-        "pending": [g.figures.pending for g in series.groups],
+        "labels": [g.label for g in series],
+        "delivered": [g.figures.delivered for g in series],
+        "failed": [g.figures.failed for g in series],
+        "pending": [g.figures.pending for g in series],
     }
     return {
         "slice": chosen,
-        "totals": series.totals,
-        "series": series.groups,
+        "totals": totals,
+        "series": series,
         "per": per,
         "chart": chart,
         "breakdowns": breakdowns,

@@ -13,6 +13,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from deliveries import analytics
 from deliveries import status as st
 from deliveries.error_codes import error_code_meaning
 from deliveries.models import Campaign, Message
@@ -21,6 +22,7 @@ from deliveries.rollups import rollups_rebuild
 from deliveries.services import reports_apply
 from deliveries.status import Status
 
+from ..helpers import requires_postgres
 from .traffic import traffic_apply
 
 pytestmark = pytest.mark.django_db
@@ -361,3 +363,88 @@ def test_message_csv_of_100k_messages_streams_in_bounded_memory(manager_client):
     # The file is ~16 MB; holding it, or the rows as Python objects, would exceed this.
     assert size > 12 * 1024 * 1024
     assert peak < 6 * 1024 * 1024, f"peak {peak / 1e6:.1f} MB"
+
+
+# --- what the dashboard reads ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("params", [{}, {"range": "7d"}, {"range": "7d", "operator": "JIO"}])
+def test_the_overview_query_gives_the_figures_of_one_breakdown_per_query(traffic, params):
+    since = timezone.now() - (timedelta(days=7) if params else timedelta(hours=24))
+    filters = {"since": since, "until": timezone.now(), "operator": params.get("operator")}
+    names = ["operator", "channel", "provider", "campaign", "error_code"]
+    now = timezone.now()
+
+    totals, groups = analytics.delivery_overview(**filters, group_bys=names, now=now)
+
+    for name in names:
+        one = analytics.delivery_stats(**filters, group_by=name, now=now)
+        assert totals == one.totals
+        assert [(g.key, g.label, g.figures) for g in groups[name]] == [
+            (g.key, g.label, g.figures) for g in one.groups
+        ]
+    assert totals.sent > 0
+
+
+def test_the_dashboard_costs_a_fixed_number_of_queries(manager_client, traffic):
+    with CaptureQueriesContext(connection) as captured:
+        response = manager_client.get("/dashboard/", {"range": "7d"})
+
+    assert response.status_code == 200
+    # session, user, role; campaigns and the provider/operator choices of the form; the
+    # series; every other figure; campaign names; the no-DLR list, one query per channel
+    # whose validity window ends inside the range (sms, mms, rcs, whatsapp, voice); the
+    # user's and groups' permissions (may they see full phone numbers).
+    assert len(captured) == 15, "\n".join(q["sql"][:120] for q in captured)
+
+
+def test_the_dashboard_reads_messages_only_for_the_bounded_no_dlr_list(manager_client, traffic):
+    with CaptureQueriesContext(connection) as captured:
+        manager_client.get("/dashboard/", {"range": "7d"})
+
+    reads = [q["sql"] for q in captured if "deliveries_message" in q["sql"]]
+    assert reads
+    for sql in reads:
+        assert "COALESCE" in sql and "LIMIT 50" in sql, sql  # message_pending, 50 rows at most
+
+
+@requires_postgres
+def test_the_no_dlr_list_is_a_range_scan_of_the_pending_index(manager_client, traffic):
+    with CaptureQueriesContext(connection) as captured:
+        manager_client.get("/dashboard/", {"range": "7d"})
+
+    reads = [q["sql"] for q in captured if "deliveries_message" in q["sql"]]
+    with connection.cursor() as cursor:
+        # The tables are tiny here, so rule out the sequential scan a planner would rather do.
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        for sql in reads:
+            cursor.execute("EXPLAIN " + sql)
+            plan = "\n".join(row[0] for row in cursor.fetchall())
+            assert "Index Scan Backward using message_pending" in plan, plan
+            assert "Seq Scan on deliveries_message" not in plan, plan
+
+
+def test_the_no_dlr_list_is_newest_first_across_channels_and_respects_each_window(
+    manager_client,
+):
+    now = timezone.now()
+    for message_id, channel, hours in [
+        ("sms-50h", "sms", 50),  # past its 48 h window
+        ("voice-3h", "voice", 3),  # past its 2 h window
+        ("whatsapp-50h", "whatsapp", 50),  # still inside its 72 h window
+        ("sms-10h", "sms", 10),  # still inside
+    ]:
+        report = DeliveryReport(
+            provider="smstake",
+            message_id=message_id,
+            status=Status.SENT,
+            provider_status="ENROUTE",
+            channel=channel,
+            submitted_at=now - timedelta(hours=hours),
+        )
+        reports_apply(items=[(report, None)])
+
+    response = manager_client.get("/dashboard/", {"range": "7d"})
+
+    assert [m.message_id for m in response.context["stuck"]] == ["voice-3h", "sms-50h"]
+    assert response.context["totals"].no_dlr == 2

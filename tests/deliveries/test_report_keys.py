@@ -65,7 +65,7 @@ def test_a_rolled_back_batch_releases_its_keys():
         raise RuntimeError("boom")
 
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr("deliveries.services.bulk_update_rows", boom)
+        patch.setattr("deliveries.services.rows_update", boom)
         with pytest.raises(RuntimeError):
             reports_apply(items=[(_report(), 1)])
 

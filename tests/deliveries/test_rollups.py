@@ -158,6 +158,22 @@ def test_rebuild_rollups_command_recreates_the_same_counts():
     assert cells() == incremental
 
 
+@pytest.mark.parametrize(
+    "latency",
+    [-3, 0.999999, 1, 1.414213, 1.414214, 2, 4096, 131071.999999, 131072, 10**6],
+)
+def test_the_rebuild_puts_a_latency_on_an_edge_in_the_same_bucket_as_the_apply_path(latency):
+    delivered = T0 + timedelta(seconds=latency)
+    reports_apply(items=[(report("m1", "delivered", event_time=delivered), None)])
+    incremental = cells()
+
+    rollups.rollups_rebuild()
+
+    assert cells() == incremental
+    [key] = incremental
+    assert key[-1] == rollups.latency_bucket(timedelta(seconds=latency))
+
+
 def test_latency_buckets_are_log_spaced_and_bounded():
     assert rollups.latency_bucket(0.2) == 0
     assert rollups.latency_bucket(1) == 1
