@@ -1,11 +1,12 @@
 """Production web server settings (gunicorn). Every value can be overridden by environment.
 
 Chosen by measurement on the 2-core machine (bench/README.md, "Choosing the server";
-re-measure with `BENCH_PHASES=server make bench`): gthread, one process per core with four
-threads each. A webhook request spends most of its time waiting on PostgreSQL round trips
-(health check, endpoint, INSERT + COMMIT), so threads keep a core busy while others wait,
-and gthread keeps client connections alive where sync workers close them after each
-response. It beat sync workers (2, 4 or 8 processes) in every run of the server phase.
+re-measure with `BENCH_PHASES=server make bench`): gthread, one process per core with
+sixteen threads each. A webhook waits for its row's commit (group commit,
+webhooks/inbox_writer.py): the more requests a process has in flight, the more rows share
+one INSERT and fsync, so 2×16 took 1.17× the webhooks of 2×4 (c=64) and beat sync workers.
+granian took 1.6× gunicorn's best in the same run; it is not the default yet because the
+fault tests (tests/faults) have not been run under it.
 """
 
 import multiprocessing
@@ -14,7 +15,7 @@ import os
 bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
 workers = int(os.environ.get("WEB_CONCURRENCY", str(multiprocessing.cpu_count())))
 worker_class = os.environ.get("GUNICORN_WORKER_CLASS", "gthread")
-threads = int(os.environ.get("GUNICORN_THREADS", "4"))
+threads = int(os.environ.get("GUNICORN_THREADS", "16"))
 # Keep-alive lets a provider (and the load generator) reuse connections between reports.
 keepalive = int(os.environ.get("GUNICORN_KEEPALIVE", "5"))
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))

@@ -107,7 +107,7 @@ def server_run(config: Config, results: Results) -> None:
     finally:
         bodies.unlink()
         workdir.rmdir()
-    default = rates["gthread 2x4"]
+    default = rates["gthread 2x16"]
     for name, rate in rates.items():
         results.add(
             Figure(
@@ -115,7 +115,7 @@ def server_run(config: Config, results: Results) -> None:
                 f"webhook req/s, gunicorn {name}, c={connections}",
                 rate,
                 "req/s",
-                "gthread 2x4 (default)",
+                "gthread 2x16 (default)",
                 default,
                 rate / default,
             )
