@@ -43,8 +43,9 @@ _TRAFFIC_NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 _INITDB_OPTIONS = ("-U", "postgres", "-A", "trust", "--no-sync", "-E", "UTF8")
 # In memory only: nothing to clean up, and a restart starts empty like a lost broker.
 _REDIS_OPTIONS = ("--save", "", "--appendonly", "no")
-# Two processes of sixteen threads, as in production: concurrent requests, and a broken connection in one
-# thread or process would show as a 500 in the recovery checks.
+# Two processes of sixteen threads, as in production (gunicorn.conf.py): concurrent
+# requests, and a broken connection in one thread or process would show as a 500 in the
+# recovery checks.
 _GUNICORN_OPTIONS = ("--workers", "2", "--threads", "16", "--timeout", "60", "--no-control-socket")
 
 
