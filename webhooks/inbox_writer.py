@@ -61,8 +61,9 @@ COLUMNS = (
 _DEFAULTS = {"outcome": "", "error": "", "report_count": 0, "attempts": 0}
 # A group is one statement: keep it well under PostgreSQL's 65,535 parameters.
 MAX_GROUP = 500
-# How long a request waits for its group's commit before answering 503.
-WAIT_SECONDS = 20.0
+# How long a request waits for its group's commit before answering 503: well inside the
+# server's worker timeout (30 s) and the providers' own request timeouts.
+WAIT_SECONDS = 10.0
 
 
 def inbound_event_insert(values: dict[str, Any]) -> int:
@@ -165,12 +166,15 @@ class GroupWriter:
         self._queue.append(pending)
         self._thread_ensure()
         self._wanted.set()
+        # Raised as DatabaseError, not the OperationalError it may have been: the writer has
+        # already retried on a fresh connection, so the view must answer 503 at once
+        # rather than retry the whole wait (views._reconnecting retries OperationalError).
         if not pending.done.wait(WAIT_SECONDS):
             # The row may still be committed later; the provider's retry is then a
             # duplicate, which processing records once.
-            raise OperationalError(f"the inbox writer did not commit within {WAIT_SECONDS} s")
+            raise DatabaseError(f"the inbox writer did not commit within {WAIT_SECONDS} s")
         if pending.error is not None:
-            raise pending.error
+            raise DatabaseError(f"the inbox writer could not store the row: {pending.error}")
         assert pending.id is not None
         return pending.id
 
@@ -211,7 +215,7 @@ class GroupWriter:
         except Exception as exc:
             if len(group) == 1:
                 logger.warning("inbox writer: a row was not stored: %s", exc)
-                group[0].error = _error_copy(exc)
+                group[0].error = exc
                 group[0].done.set()
                 return
             # One bad row (say, a value PostgreSQL refuses) must not fail its neighbours:
@@ -232,14 +236,6 @@ class GroupWriter:
             # restarted): once more on a fresh one before giving up.
             connection.close()
             return _rows_insert(connection, rows)
-
-
-def _error_copy(exc: Exception) -> Exception:
-    """The error to raise in a waiting request thread: a database error keeps its class
-    (the view answers those 503), anything else becomes one."""
-    if isinstance(exc, DatabaseError):
-        return type(exc)(*exc.args)
-    return DatabaseError(f"the inbox writer failed: {exc!r}")
 
 
 _writers: dict[str, GroupWriter] = {}

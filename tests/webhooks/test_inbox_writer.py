@@ -120,3 +120,36 @@ def test_a_database_outage_fails_every_waiting_webhook_with_503(smstake_endpoint
     assert response.status_code == 503
     assert response["Retry-After"]
     assert not InboundEvent.objects.exists()
+
+
+def test_a_hung_database_is_answered_503_once_the_wait_is_over_not_retried(
+    smstake_endpoint, monkeypatch
+):
+    release = threading.Event()
+
+    def hung(connection, rows):
+        release.wait(5)  # PostgreSQL accepts the statement and never answers
+        raise inbox_writer.OperationalError("server closed the connection")
+
+    waits: list[dict] = []
+
+    def counted(values):
+        waits.append(values)
+        return inbox_writer.inbound_event_insert(values)
+
+    monkeypatch.setattr(inbox_writer, "_rows_insert", hung)
+    monkeypatch.setattr(inbox_writer, "WAIT_SECONDS", 0.5)
+    monkeypatch.setattr("webhooks.services.inbound_event_insert", counted)
+    body = fixture_bytes("smstake", "delivered.json")
+
+    response = Client().post(
+        "/webhooks/smstake/",
+        data=body,
+        content_type="application/json",
+        headers={"X-SMSTAKE-Signature": smstake_sign(body)},
+    )
+    release.set()
+
+    assert response.status_code == 503
+    # One wait, not a second one on top: the server's worker timeout must never fire.
+    assert len(waits) == 1
