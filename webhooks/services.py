@@ -11,7 +11,7 @@ from functools import partial
 from urllib.parse import parse_qs, urlencode
 
 from django.conf import settings
-from django.db import transaction
+from django.db import DatabaseError, transaction
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
@@ -181,7 +181,13 @@ def inbound_event_store(
     if endpoint.last_received_at is None or now - endpoint.last_received_at > (
         _LAST_RECEIVED_RESOLUTION
     ):
-        WebhookEndpoint.objects.filter(pk=endpoint.pk).update(last_received_at=now)
+        try:
+            WebhookEndpoint.objects.filter(pk=endpoint.pk).update(last_received_at=now)
+        except DatabaseError:
+            # Only a hint for people, and the event is already committed: a failure here
+            # (this thread's connection died with a database restart, say) must not make
+            # the caller store the event again. Django closes the broken connection.
+            logger.warning("could not refresh %s's last_received_at", endpoint.slug)
         endpoint.last_received_at = now  # the cached copy too
     return event_id
 

@@ -144,3 +144,24 @@ def test_a_processing_failure_never_changes_the_answer(post_smstake):
     assert (event.state, event.outcome, event.attempts) == ("pending", "error", 1)
     assert "RuntimeError: bug" in event.error
     assert event.next_attempt_at is not None
+
+
+def test_an_event_already_committed_is_not_stored_again_when_the_endpoint_hint_fails(
+    post_smstake,
+):
+    # The event's INSERT succeeds; the later last_received_at UPDATE meets a connection
+    # that died with a database restart. Retrying would store the event a second time.
+    from django.db.models.query import QuerySet
+
+    real_update = QuerySet.update
+
+    def update(queryset, **fields):
+        if "last_received_at" in fields:
+            raise OperationalError("server closed the connection unexpectedly")
+        return real_update(queryset, **fields)
+
+    with mock.patch.object(QuerySet, "update", update):
+        response = post_smstake(fixture_bytes("smstake", "delivered.json"))
+
+    assert response.status_code == 200
+    assert InboundEvent.objects.count() == 1
