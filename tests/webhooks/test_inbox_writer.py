@@ -32,6 +32,16 @@ def _row(endpoint_id: int, body: bytes, **changes: object) -> dict[str, object]:
     }
 
 
+def _post_signed(body: bytes):  # type: ignore[no-untyped-def]
+    """A signed SMSTAKE webhook from a client of its own (one per thread)."""
+    return Client().post(
+        "/webhooks/smstake/",
+        data=body,
+        content_type="application/json",
+        headers={"X-SMSTAKE-Signature": smstake_sign(body)},
+    )
+
+
 def _concurrently(count: int, target, *args) -> list[object]:
     """Run target(i, *args) in `count` threads released at once; results or exceptions."""
     results: list[object] = [None] * count
@@ -69,12 +79,7 @@ def test_concurrent_webhooks_are_committed_in_groups_before_they_are_answered(
 
     def post(i: int) -> tuple[int, bool]:
         body = fixture_bytes("smstake", "delivered.json").replace(b"msg_", f"m{i}_".encode())
-        response = Client().post(
-            "/webhooks/smstake/",
-            data=body,
-            content_type="application/json",
-            headers={"X-SMSTAKE-Signature": smstake_sign(body)},
-        )
+        response = _post_signed(body)
         # Answered: the row is already visible to any other connection.
         stored = InboundEvent.objects.filter(body=body).exists()
         return response.status_code, stored
@@ -110,12 +115,7 @@ def test_a_database_outage_fails_every_waiting_webhook_with_503(smstake_endpoint
     monkeypatch.setattr(inbox_writer, "_rows_insert", down)
     body = fixture_bytes("smstake", "delivered.json")
 
-    response = Client().post(
-        "/webhooks/smstake/",
-        data=body,
-        content_type="application/json",
-        headers={"X-SMSTAKE-Signature": smstake_sign(body)},
-    )
+    response = _post_signed(body)
 
     assert response.status_code == 503
     assert response["Retry-After"]
@@ -142,12 +142,7 @@ def test_a_hung_database_is_answered_503_once_the_wait_is_over_not_retried(
     monkeypatch.setattr("webhooks.services.inbound_event_insert", counted)
     body = fixture_bytes("smstake", "delivered.json")
 
-    response = Client().post(
-        "/webhooks/smstake/",
-        data=body,
-        content_type="application/json",
-        headers={"X-SMSTAKE-Signature": smstake_sign(body)},
-    )
+    response = _post_signed(body)
     release.set()
 
     assert response.status_code == 503
