@@ -34,7 +34,7 @@ format: $(BIN)/.installed
 
 ## serve: production-style web server (set DATABASE_URL, CELERY_BROKER_URL, SECRET_KEY, DEBUG=0)
 serve: $(BIN)/.installed
-	$(BIN)/gunicorn dlrdash.wsgi -c gunicorn.conf.py
+	$(BIN)/python -m dlrdash.serve
 
 ## worker / beat: Celery worker and scheduler (the periodic inbox sweep)
 worker: $(BIN)/.installed

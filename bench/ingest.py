@@ -1,6 +1,6 @@
-"""Phase 1 (ingest) and 5 (web worker memory): wrk against gunicorn, three views side by side.
+"""Phase 1 (ingest) and 5 (web worker memory): wrk against the web server, three views side by side.
 
-The same gunicorn (gunicorn.conf.py, DEBUG=0, PostgreSQL, Redis broker) serves the real
+The production server (dlrdash/serve.py, DEBUG=0, PostgreSQL, Redis broker) serves the real
 webhook `/webhooks/<slug>/` and the two baselines of bench/views.py. Each view gets the
 same signed bodies at the same concurrencies; latencies are wrk's (request sent → response).
 """
@@ -50,13 +50,14 @@ def free_port() -> int:
 def server_start(
     config: Config, port: int, command: list[str] | None = None, **env: str
 ) -> subprocess.Popen[bytes]:
-    """The production server (gunicorn.conf.py), or `command` with {port} filled in."""
+    """The production server (`python -m dlrdash.serve`), or `command` with {port} filled in."""
     if command is None:
-        command = [sys.executable, "-m", "gunicorn", "dlrdash.wsgi", "-c", "gunicorn.conf.py"]
+        command = [sys.executable, "-m", "dlrdash.serve"]
+    bind = f"127.0.0.1:{port}"
     process = subprocess.Popen(  # noqa: S603 (the suite's own commands)
         [part.replace("{port}", str(port)) for part in command],
         cwd=db.ROOT,
-        env=db.bench_env(config, GUNICORN_BIND=f"127.0.0.1:{port}", **env),
+        env=db.bench_env(config, WEB_BIND=bind, GUNICORN_BIND=bind, **env),
     )
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
@@ -64,7 +65,7 @@ def server_start(
             return process
         time.sleep(0.2)
     process.terminate()
-    raise RuntimeError("gunicorn did not start within 30 s")
+    raise RuntimeError(f"{' '.join(command)} did not start within 30 s")
 
 
 def _answers(port: int) -> bool:
@@ -88,7 +89,7 @@ def server_stop(process: subprocess.Popen[bytes]) -> None:
 
 
 def worker_peak_rss_mb(master: subprocess.Popen[bytes]) -> float:
-    """Largest VmHWM (peak resident set) among the gunicorn worker processes."""
+    """Largest VmHWM (peak resident set) among the web server's worker processes."""
     peak_kb = 0
     for child in psutil.Process(master.pid).children():
         try:
@@ -197,7 +198,7 @@ def _ingest_measure(
             "MB",
             target="≤ 150 MB",
             met=worker_peak_rss_mb(server) <= 150,
-            note="largest VmHWM among the gunicorn workers after every ingest run",
+            note="largest VmHWM among the web server's worker processes after every ingest run",
         )
     )
 

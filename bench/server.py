@@ -1,7 +1,8 @@
-"""Optional phase `server` (BENCH_PHASES=server,...): choosing gunicorn's settings.
+"""Optional phase `server` (BENCH_PHASES=server,...): choosing the web server and its layout.
 
-The same webhook load against a few worker layouts, one server at a time; the default in
-gunicorn.conf.py is the best of these on the machine it was chosen on (bench/README.md).
+The same webhook load against granian (the production launcher, dlrdash/serve.py) in a few
+layouts and gunicorn in its usual ones, one server at a time; production runs the best of
+these on the machine it was chosen on (bench/README.md, "Choosing the server").
 """
 
 import importlib.util
@@ -22,60 +23,38 @@ from .ingest import (
 )
 from .results import Figure, Results
 
-LAYOUTS: dict[str, dict[str, object]] = {
-    "sync x2": {"WEB_CONCURRENCY": "2", "GUNICORN_WORKER_CLASS": "sync"},
-    "sync x4": {"WEB_CONCURRENCY": "4", "GUNICORN_WORKER_CLASS": "sync"},
-    "gthread 2x4": {
-        "WEB_CONCURRENCY": "2",
-        "GUNICORN_WORKER_CLASS": "gthread",
-        "GUNICORN_THREADS": "4",
-    },
-    "gthread 2x8": {
-        "WEB_CONCURRENCY": "2",
-        "GUNICORN_WORKER_CLASS": "gthread",
-        "GUNICORN_THREADS": "8",
-    },
-    "gthread 2x16": {
-        "WEB_CONCURRENCY": "2",
-        "GUNICORN_WORKER_CLASS": "gthread",
-        "GUNICORN_THREADS": "16",
-    },
-    "gthread 4x4": {
-        "WEB_CONCURRENCY": "4",
-        "GUNICORN_WORKER_CLASS": "gthread",
-        "GUNICORN_THREADS": "4",
-    },
-}
+_GUNICORN = [sys.executable, "-m", "gunicorn", "dlrdash.wsgi", "-c", "bench/gunicorn.conf.py"]
 
 
-def _granian(workers: int, threads: int) -> dict[str, object]:
-    """granian (Rust HTTP, WSGI interface): the other WSGI server that held up under load."""
+def _gunicorn(workers: int, worker_class: str, threads: int = 1) -> dict[str, object]:
     return {
-        "command": [
-            sys.executable,
-            "-m",
-            "granian",
-            "--interface",
-            "wsgi",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            "{port}",
-            "--workers",
-            str(workers),
-            "--blocking-threads",
-            str(threads),
-            "--no-ws",
-            "--log-level",
-            "warning",
-            "dlrdash.wsgi:application",
-        ]
+        "command": _GUNICORN,
+        "WEB_CONCURRENCY": str(workers),
+        "GUNICORN_WORKER_CLASS": worker_class,
+        "GUNICORN_THREADS": str(threads),
     }
 
 
-if importlib.util.find_spec("granian") is not None:
-    LAYOUTS["granian 2x8"] = _granian(2, 8)
-    LAYOUTS["granian 2x16"] = _granian(2, 16)
+def _granian(workers: int, threads: int) -> dict[str, object]:
+    """The production launcher (dlrdash/serve.py) with another layout."""
+    return {"WEB_CONCURRENCY": str(workers), "WEB_THREADS": str(threads)}
+
+
+PRODUCTION = "granian 2x16"
+LAYOUTS: dict[str, dict[str, object]] = {
+    PRODUCTION: _granian(2, 16),
+    "granian 2x8": _granian(2, 8),
+    "granian 2x32": _granian(2, 32),
+    "granian 1x16": _granian(1, 16),
+}
+if importlib.util.find_spec("gunicorn") is not None:  # a development dependency
+    LAYOUTS |= {
+        "gunicorn sync x2": _gunicorn(2, "sync"),
+        "gunicorn sync x4": _gunicorn(4, "sync"),
+        "gunicorn gthread 2x4": _gunicorn(2, "gthread", 4),
+        "gunicorn gthread 2x16": _gunicorn(2, "gthread", 16),
+        "gunicorn gthread 4x4": _gunicorn(4, "gthread", 4),
+    }
 
 
 def server_run(config: Config, results: Results) -> None:
@@ -107,15 +86,15 @@ def server_run(config: Config, results: Results) -> None:
     finally:
         bodies.unlink()
         workdir.rmdir()
-    default = rates["gthread 2x16"]
+    default = rates[PRODUCTION]
     for name, rate in rates.items():
         results.add(
             Figure(
                 "server",
-                f"webhook req/s, gunicorn {name}, c={connections}",
+                f"webhook req/s, {name}, c={connections}",
                 rate,
                 "req/s",
-                "gthread 2x16 (default)",
+                f"{PRODUCTION} (production)",
                 default,
                 rate / default,
             )

@@ -3,11 +3,11 @@
 The shared services on 5432 and 6379 belong to everyone on the machine: these tests stop
 and kill their *own* instances only, started on free ports under a temporary folder and
 torn down at the end of the session even when a test fails. Tests skip with a clear reason
-where `initdb`/`pg_ctl`, `redis-server` or `gunicorn` are not installed.
+where `initdb`/`pg_ctl`, `redis-server`, `granian` or `celery` are not installed.
 
-The app runs as it does in production: gunicorn (DEBUG off, behind a proxy that says
-https), a Celery worker with the periodic sweep, or `manage.py drain_inbox`. The tests
-talk to it over real HTTP and read the database with plain SQL.
+The app runs as it does in production: `python -m dlrdash.serve` (granian, DEBUG off,
+behind a proxy that says https), a Celery worker with the periodic sweep, or `manage.py
+drain_inbox`. The tests talk to it over real HTTP and read the database with plain SQL.
 """
 
 import contextlib
@@ -43,10 +43,10 @@ _TRAFFIC_NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 _INITDB_OPTIONS = ("-U", "postgres", "-A", "trust", "--no-sync", "-E", "UTF8")
 # In memory only: nothing to clean up, and a restart starts empty like a lost broker.
 _REDIS_OPTIONS = ("--save", "", "--appendonly", "no")
-# Two processes of sixteen threads, as in production (gunicorn.conf.py): concurrent
+# Two processes of sixteen threads, as in production (dlrdash/serve.py): concurrent
 # requests, and a broken connection in one thread or process would show as a 500 in the
 # recovery checks.
-_GUNICORN_OPTIONS = ("--workers", "2", "--threads", "16", "--timeout", "60", "--no-control-socket")
+_SERVER_ENV = {"WEB_CONCURRENCY": "2", "WEB_THREADS": "16"}
 
 
 def _free_port() -> int:
@@ -280,7 +280,7 @@ def process_end(process: subprocess.Popen[bytes], sig: int = signal.SIGTERM) -> 
 
 @pytest.fixture(scope="session")
 def app(postgres: PostgresInstance, redis: RedisInstance) -> Iterator[App]:
-    missing = [name for name in ("gunicorn", "celery") if not (BIN / name).exists()]
+    missing = [name for name in ("granian", "celery") if not (BIN / name).exists()]
     if missing:
         pytest.skip(f"fault tests need {' and '.join(missing)} next to {sys.executable}")
     logdir = Path(tempfile.mkdtemp(prefix="dlrdash-faults-logs-"))
@@ -352,12 +352,14 @@ class Server:
 def server(app: App) -> Iterator[Server]:
     port = _free_port()
     process = app.spawn(
-        "gunicorn",
-        [str(BIN / "gunicorn"), "dlrdash.wsgi", "--bind", f"127.0.0.1:{port}", *_GUNICORN_OPTIONS],
+        "server",
+        [sys.executable, "-m", "dlrdash.serve"],
+        WEB_BIND=f"127.0.0.1:{port}",
+        **_SERVER_ENV,
     )
     instance = Server(port=port)
     try:
-        _wait_for(instance.ready, timeout=60, what="gunicorn")
+        _wait_for(instance.ready, timeout=60, what="the web server")
         yield instance
     finally:
         process_end(process)

@@ -1,12 +1,8 @@
-"""Production web server settings (gunicorn). Every value can be overridden by environment.
+"""gunicorn settings for the bench's server phase (BENCH_PHASES=server), by environment.
 
-Chosen by measurement on the 2-core machine (bench/README.md, "Choosing the server";
-re-measure with `BENCH_PHASES=server make bench`): gthread, one process per core with
-sixteen threads each. A webhook waits for its row's commit (group commit,
-webhooks/inbox_writer.py): the more requests a process has in flight, the more rows share
-one INSERT and fsync, so 2×16 took 1.17× the webhooks of 2×4 (c=64) and beat sync workers.
-granian took 1.6× gunicorn's best in the same run; it is not the default yet because the
-fault tests (tests/faults) have not been run under it.
+Production runs granian (dlrdash/serve.py): in the same run it served 1.6× the webhooks of
+gunicorn's best layout, gthread 2×16 (bench/README.md, "Choosing the server"). These are
+the gunicorn layouts it was compared with.
 """
 
 import multiprocessing
