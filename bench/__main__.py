@@ -47,13 +47,13 @@ def _phases_run(config: object, results: Results) -> None:
         results.load_note("server")
         from .server import server_run
 
-        print("== server (gunicorn worker layouts)", flush=True)
+        print("== server (web server layouts)", flush=True)
         server_run(config, results)
     if "ingest" in config.phases:
         results.load_note("ingest")
         from .ingest import ingest_run
 
-        print("== ingest (gunicorn + wrk)", flush=True)
+        print("== ingest (web server + wrk)", flush=True)
         ingest_run(config, results)
     if "apply" in config.phases:
         results.load_note("apply")
@@ -68,8 +68,9 @@ def _phases_run(config: object, results: Results) -> None:
         results.load_note("analytics")
         from .analytics import analytics_run
 
-        print(f"== analytics and trace ({config.messages:,} messages)", flush=True)
-        analytics_run(config, results)
+        for n in config.message_sizes:
+            print(f"== analytics and trace ({n:,} messages)", flush=True)
+            analytics_run(config, results, n)
 
 
 def _redis_clear(url: str) -> None:

@@ -386,18 +386,20 @@ def _timed(fn: Callable[[], object], repeats: int) -> list[float]:
     return samples
 
 
-def _rollups_rebuild() -> float:
+def _rollups_rebuild() -> tuple[float, int]:
     """The generated rows bypass the apply path that keeps the rollups: rebuild them with
-    the production command, and time it (it is one `INSERT … SELECT … GROUP BY`)."""
-    from django.core.management import call_command
+    the production code, and time it (it is one `INSERT … SELECT … GROUP BY`).
+    Returns the seconds and the number of cells."""
     from django.db import connection
 
+    from deliveries.rollups import rollups_rebuild
+
     started = time.monotonic()
-    call_command("rebuild_rollups")
+    cells = rollups_rebuild()
     seconds = time.monotonic() - started
     with connection.cursor() as cursor:
         cursor.execute("VACUUM ANALYZE deliveries_deliveryrollup")
-    return seconds
+    return seconds, cells
 
 
 def _pages() -> list[tuple[str, str]]:
@@ -413,17 +415,21 @@ def _pages() -> list[tuple[str, str]]:
     ]
 
 
-def analytics_run(config: Config, results: Results) -> None:
-    steps = messages_load(config.messages, config.db_url)
+def analytics_run(config: Config, results: Results, n: int) -> None:
+    """Generate n messages (replacing any earlier size's) and measure the reads over them."""
+    steps = messages_load(n, config.db_url)
     seconds = sum(steps.values())
     detail = ", ".join(f"{k} {v:.0f} s" for k, v in steps.items())
-    print(f"    generated {config.messages:,} messages (+ events) in {seconds:.1f} s ({detail})")
-    rebuild = _rollups_rebuild()
-    print(f"    rebuild_rollups: {rebuild:.1f} s", flush=True)
-    results.extra["load_seconds"] = round(seconds, 1)
-    results.extra["load_steps"] = {k: round(v, 1) for k, v in steps.items()}
-    results.extra["rollups_rebuild_seconds"] = round(rebuild, 1)
-    size = f"{config.messages / 1e6:g} M" if config.messages >= 1e6 else f"{config.messages:,}"
+    print(f"    generated {n:,} messages (+ events) in {seconds:.1f} s ({detail})")
+    rebuild, cells = _rollups_rebuild()
+    print(f"    rebuild_rollups: {cells:,} cells in {rebuild:.1f} s", flush=True)
+    size = f"{n / 1e6:g} M" if n >= 1e6 else f"{n:,}"
+    results.extra.setdefault("analytics_load", {})[size] = {
+        "seconds": round(seconds, 1),
+        "steps": {k: round(v, 1) for k, v in steps.items()},
+        "rollups_rebuild_seconds": round(rebuild, 1),
+        "rollup_cells": cells,
+    }
     db.checkpoint()
     naive = _timed(naive_figures, config.naive_repeats)
     naive_p50 = median(naive)
@@ -440,7 +446,7 @@ def analytics_run(config: Config, results: Results) -> None:
             note=f"{len(naive)} runs; p50 {naive_p50:.0f} ms",
         )
     )
-    trace_run(config, results, size)
+    trace_run(config, results, n, size)
 
 
 def _client() -> Any:
@@ -501,12 +507,12 @@ def _page_figure(
     )
 
 
-def trace_run(config: Config, results: Results, size: str) -> None:
+def trace_run(config: Config, results: Results, n: int, size: str) -> None:
     from deliveries.models import Message
     from deliveries.phones import phone_to_e164
 
     rng = random.Random(3)
-    ids = [rng.randint(1, config.messages) for _ in range(config.trace_samples)]
+    ids = [rng.randint(1, n) for _ in range(config.trace_samples)]
     rows = list(
         Message.objects.filter(pk__in=ids).values_list("pk", "message_id", "to", "client_ref")
     )
