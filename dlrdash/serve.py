@@ -6,8 +6,14 @@ server"; re-measure with `BENCH_PHASES=server make bench`): under the same webho
 served 1.6× the requests of gunicorn's best layout (gthread 2×16), because its HTTP parsing
 and connection handling run in Rust outside the GIL. A webhook waits for its row's commit
 (group commit, webhooks/inbox_writer.py): the more requests a process has in flight, the
-more rows share one INSERT and fsync, hence many threads per process. The fault tests
-(tests/faults) run the application through this module.
+more rows share one INSERT and fsync, hence many threads per process (granian warns that
+16 threads is many for the cores: it is meant). The fault tests (tests/faults) run the
+application through this module.
+
+A worker past WEB_MAX_RSS_MB, or one that died, is replaced. On Linux ≥ 5.14 set
+`sysctl net.ipv4.tcp_migrate_req=1` (granian says so at start) so connections queued on a
+worker being replaced move to another instead of being reset; providers retry a reset
+request, so nothing is lost either way, but it saves them a retry.
 
 Settings (environment; a bad value stops the start and names the variable):
 - WEB_BIND: host:port to listen on (127.0.0.1:8000; the TLS-terminating proxy talks to it);
