@@ -148,3 +148,37 @@ def test_a_hung_database_is_answered_503_once_the_wait_is_over_not_retried(
     assert response.status_code == 503
     # One wait, not a second one on top: the server's worker timeout must never fire.
     assert len(waits) == 1
+
+
+def test_a_webhook_arriving_during_a_slow_commit_is_stored_by_another_writer(
+    smstake_endpoint, monkeypatch
+):
+    inside, release = threading.Event(), threading.Event()
+    real_insert = inbox_writer._rows_insert
+
+    def insert(connection, rows):
+        if any(row["body"] == b"slow" for row in rows):
+            inside.set()
+            release.wait(30)  # a commit that takes its time (a slow WAL flush, say)
+        return real_insert(connection, rows)
+
+    monkeypatch.setattr(inbox_writer, "_rows_insert", insert)
+    monkeypatch.setattr(inbox_writer, "WAIT_SECONDS", 3.0)
+    writer = inbox_writer.GroupWriter("default", writers=2)
+    slow = threading.Thread(target=writer.insert, args=(_row(smstake_endpoint.pk, b"slow"),))
+    slow.start()
+    assert inside.wait(10)
+    try:
+        # With one writer this row would queue behind the slow commit and time out (503).
+        fast_id = writer.insert(_row(smstake_endpoint.pk, b"fast"))
+        assert slow.is_alive()  # answered while the other commit is still under way
+    finally:
+        release.set()
+        slow.join(10)
+        writer.close()
+
+    assert InboundEvent.objects.get(pk=fast_id).body == b"fast"
+    assert {bytes(b) for b in InboundEvent.objects.values_list("body", flat=True)} == {
+        b"slow",
+        b"fast",
+    }
