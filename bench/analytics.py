@@ -436,7 +436,7 @@ def analytics_run(config: Config, results: Results, n: int) -> None:
     print(f"    naive GROUP BY: p50 {naive_p50:.0f} ms over {len(naive)} runs", flush=True)
     client = _client()
     for name, url in _pages():
-        _page_figure(config, results, client, name, url, size, naive_p50, len(naive))
+        _page_figure(config, results, client, name, url, size, naive_p50, len(naive), n)
     results.add(
         Figure(
             "analytics",
@@ -470,7 +470,13 @@ def _page_figure(
     size: str,
     naive_p50: float,
     naive_runs: int,
+    n: int,
 ) -> None:
+    # The issue's targets are for 10 M messages: p95 ≤ 50 ms and ≥ 50× the naive GROUP BY
+    # (which takes seconds there). Below 10 M the naive query is itself fast, so only the
+    # 50 ms holds; the ratio is still printed.
+    at_scale = n >= 10_000_000
+    target = "≤ 50 ms and ≥ 50× faster" if at_scale else "≤ 50 ms (50× applies at 10 M)"
     # secure=True: as behind the TLS proxy, otherwise DEBUG=0 redirects to https.
     status = client.get(url, secure=True).status_code
     if status != 200:
@@ -482,7 +488,7 @@ def _page_figure(
                 "ms",
                 "naive GROUP BY p50",
                 naive_p50,
-                target="≤ 50 ms and ≥ 50× faster",
+                target=target,
                 note=f"not available yet: GET {url} answered {status} in this tree (issue 4)",
             )
         )
@@ -499,8 +505,8 @@ def _page_figure(
             "naive GROUP BY p50",
             naive_p50,
             ratio,
-            "≤ 50 ms and ≥ 50× faster",
-            p95 <= 50 and ratio >= 50,
+            target,
+            p95 <= 50 and (ratio >= 50 or not at_scale),
             note=f"{len(samples)} requests, in-process test client; p50 {median(samples):.1f} ms;"
             f" naive over {naive_runs} runs",
         )
