@@ -26,9 +26,10 @@ from django.utils import timezone
 
 from . import status as st
 from .error_codes import error_code_meaning
+from .latency import LATENCY_COLUMNS, latency_bucket_value
 from .models import Campaign, DeliveryRollup, Message
 from .reports import CHANNEL_CHOICES
-from .rollups import hour_of, latency_bucket_value
+from .rollups import hour_of
 
 # group_by value → rollup column.
 DIMENSIONS: dict[str, str] = {
@@ -62,6 +63,8 @@ class Figures:
     latency_histogram: dict[int, int] = field(default_factory=dict)
 
     def add(self, row: Mapping[str, Any]) -> None:
+        """Count a row of summed cells: `status`, `channel`, `n`, optionally `secs`, `no_dlr`
+        and the histogram (`LATENCY_COLUMNS`; rows without it add no latency)."""
         status, channel, n = row["status"], row["channel"], row["n"] or 0
         kind = st.info(status).kind
         self.sent += n
@@ -76,9 +79,11 @@ class Figures:
             if status == st.Status.ANSWERED:
                 self.answered += n
                 self.answered_seconds += row.get("secs") or 0
-        bucket = row.get("latency_bucket", -1)
-        if bucket is not None and bucket >= 0:
-            self.latency_histogram[bucket] = self.latency_histogram.get(bucket, 0) + n
+        histogram = self.latency_histogram
+        for bucket, column in enumerate(LATENCY_COLUMNS):
+            count = row.get(column)
+            if count:
+                histogram[bucket] = histogram.get(bucket, 0) + count
 
     @property
     def failed_by_kind(self) -> dict[str, int]:
@@ -235,8 +240,9 @@ def delivery_overview(
     summed = _rows(cells, ["campaign_id", "provider", "operator", "error_code"], now=now)
     inner, params = summed.query.sql_with_params()  # type: ignore[attr-defined]
     # Every name interpolated below is a constant of this module (DIMENSIONS), not input.
-    measures = "channel, status, latency_bucket, SUM(n), SUM(secs), SUM(no_dlr) FROM cells"
-    per_cell = "channel, status, latency_bucket"
+    histogram = ", ".join(f"SUM({c})" for c in LATENCY_COLUMNS)
+    measures = f"channel, status, SUM(n), SUM(secs), SUM(no_dlr), {histogram} FROM cells"
+    per_cell = "channel, status"
     parts = [f"SELECT '', '', '', {measures} GROUP BY {per_cell}"]
     for name in group_bys:
         column = DIMENSIONS[name]
@@ -256,14 +262,14 @@ def delivery_overview(
     by_name: dict[str, dict[Any, Figures]] = {name: {} for name in group_bys}
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        for name, first, second, channel_, status, bucket, n, secs, no_dlr in cursor.fetchall():
+        for name, first, second, channel_, status, n, secs, no_dlr, *lat in cursor.fetchall():
             row = {
                 "channel": channel_,
                 "status": status,
-                "latency_bucket": bucket,
                 "n": int(n or 0),
                 "secs": int(secs or 0),
                 "no_dlr": int(no_dlr or 0),
+                **{c: int(v or 0) for c, v in zip(LATENCY_COLUMNS, lat, strict=True)},
             }
             if not name:
                 totals.add(row)
@@ -428,13 +434,14 @@ def _no_dlr_filter(now: datetime) -> Q:
 def _rows(
     cells: QuerySet[DeliveryRollup], extra: list[str], *, now: datetime, latency: bool = True
 ) -> Iterable[dict[str, Any]]:
-    columns = [*extra, "channel", "status", *(["latency_bucket"] if latency else [])]
+    histogram = {c: Sum(c) for c in LATENCY_COLUMNS} if latency else {}
     return (
-        cells.values(*columns)
+        cells.values(*extra, "channel", "status")
         .annotate(
             n=Sum("messages"),
             secs=Sum("call_seconds"),
             no_dlr=Sum("messages", filter=_no_dlr_filter(now)),
+            **histogram,
         )
         .order_by()
     )
