@@ -210,5 +210,9 @@ class DeliveryRollup(models.Model):
 
 # Delivered messages of the cell (with a known latency) per latency bucket: lat_i counts those
 # in bucket i. Generated from the bucket edges so the columns cannot drift from them.
+# NULL, never 0, when there are none: PostgreSQL stores a NULL as one bit of the row's null
+# bitmap, so the ~85 % of cells that are not delivered carry no histogram bytes (10 M bench
+# messages: 15 MB of cells instead of 46 MB) and SUM skips them without work. Every writer
+# keeps it so (`deliveries.rollups`); readers take a NULL sum as 0.
 for _column in LATENCY_COLUMNS:
-    DeliveryRollup.add_to_class(_column, models.BigIntegerField(default=0))
+    DeliveryRollup.add_to_class(_column, models.BigIntegerField(null=True))

@@ -167,6 +167,11 @@ def rollups_apply(changes: Iterable[MessageChange]) -> None:
     _cells_upsert({cell: d for cell, d in deltas.items() if any(d)})
 
 
+def _db_values(delta: list[int]) -> list[int | None]:
+    """A delta as written: an empty latency column is NULL (see `DeliveryRollup`)."""
+    return [*delta[:_LATENCY_OFFSET], *(n or None for n in delta[_LATENCY_OFFSET:])]
+
+
 def rollups_rebuild() -> int:
     """Recompute every rollup from `Message`; returns the number of cells written.
 
@@ -191,8 +196,9 @@ def rollups_rebuild() -> int:
         columns = ", ".join(connection.ops.quote_name(c) for c in (*_KEY_COLUMNS, *_SUM_COLUMNS))
         keys = ", ".join(_CELL_ALIASES)
         # Every name interpolated is a constant of this module.
+        # No ELSE: a bucket without messages sums to NULL, as the columns keep it.
         histogram = ", ".join(
-            f"SUM(CASE WHEN cell_latency_bucket = {i} THEN n ELSE 0 END)"
+            f"SUM(CASE WHEN cell_latency_bucket = {i} THEN n END)"
             for i in range(len(LATENCY_COLUMNS))
         )
         select = (
@@ -288,15 +294,21 @@ def _cells_upsert(deltas: Mapping[Cell, list[int]], *, batch: int = 200) -> None
     keys = ", ".join(connection.ops.quote_name(c) for c in _KEY_COLUMNS)
     bucket_field = DeliveryRollup._meta.get_field("bucket")
     cells = sorted(deltas)
-    adds = ", ".join(f"{c} = {table}.{c} + EXCLUDED.{c}" for c in _SUM_COLUMNS)
-    conflict = f"ON CONFLICT ({keys}) DO UPDATE SET {adds}"
+    adds = [f"{c} = {table}.{c} + EXCLUDED.{c}" for c in _SUM_COLUMNS[:_LATENCY_OFFSET]]
+    # Latency columns are NULL when empty, both before and after the addition.
+    adds += [
+        f"{c} = NULLIF(COALESCE({table}.{c}, 0) + COALESCE(EXCLUDED.{c}, 0), 0)"
+        for c in LATENCY_COLUMNS
+    ]
+    conflict = f"ON CONFLICT ({keys}) DO UPDATE SET {', '.join(adds)}"
     if connection.vendor == "postgresql":
         # One array per column, bound server-side: a VALUES list of ~5,000 parameters cost
         # more to quote in Python (psycopg's client-side binding) than to run. 45 arrays:
         # a multi-argument unnest takes up to 100.
         types = [DeliveryRollup._meta.get_field(c).db_type(connection) for c in columns]
         arrays = [list(column) for column in zip(*cells, strict=True)]
-        arrays += [list(column) for column in zip(*(deltas[cell] for cell in cells), strict=True)]
+        sums = (_db_values(deltas[cell]) for cell in cells)
+        arrays += [list(column) for column in zip(*sums, strict=True)]
         names = ", ".join(f"c{i}" for i in range(len(columns)))
         unnest = ", ".join(f"%s::{t}[]" for t in types)
         with server_cursor(connection) as cursor:
@@ -316,7 +328,7 @@ def _cells_upsert(deltas: Mapping[Cell, list[int]], *, batch: int = 200) -> None
                     # The same adaptation the ORM applies, so the unique index matches.
                     bucket_field.get_db_prep_value(cell.bucket, connection),
                     *cell[1:],
-                    *deltas[cell],
+                    *_db_values(deltas[cell]),
                 ]
             cursor.execute(
                 f"INSERT INTO {table} ({quoted}) VALUES {placeholders} {conflict}",  # noqa: S608

@@ -30,8 +30,9 @@ def _execute(schema_editor: Any, *statements: str) -> None:
 def fold_latency_rows(apps: Any, schema_editor: Any) -> None:
     """One row per cell key, the former latency rows summed into the histogram columns."""
     postgresql = schema_editor.connection.vendor == "postgresql"
+    # An empty bucket is NULL (no ELSE; NULLIF for rows left at 0 messages).
     histogram = ", ".join(
-        f"SUM(CASE WHEN latency_bucket = {i} THEN messages ELSE 0 END) AS {column}"
+        f"NULLIF(SUM(CASE WHEN latency_bucket = {i} THEN messages END), 0) AS {column}"
         for i, column in enumerate(COLUMNS)
     )
     lat = ", ".join(COLUMNS)
@@ -55,15 +56,13 @@ def unfold_latency_rows(apps: Any, schema_editor: Any) -> None:
     Call seconds stay on the row without a latency: readers only ever summed them over
     latency buckets, so every figure is unchanged (`rebuild_rollups` splits them exactly).
     """
-    zeros = ", ".join("0" for _ in COLUMNS)
-    lat = ", ".join(COLUMNS)
     inserts = [
-        f"INSERT INTO {TABLE} ({KEY}, latency_bucket, messages, call_seconds, {lat}) "
-        f"SELECT {KEY}, {i}, {column}, 0, {zeros} FROM {TABLE} "
+        f"INSERT INTO {TABLE} ({KEY}, latency_bucket, messages, call_seconds) "
+        f"SELECT {KEY}, {i}, {column}, 0 FROM {TABLE} "
         f"WHERE latency_bucket = -1 AND {column} <> 0"
         for i, column in enumerate(COLUMNS)
     ]
-    total = " + ".join(COLUMNS)
+    total = " + ".join(f"COALESCE({column}, 0)" for column in COLUMNS)
     _execute(
         schema_editor,
         *inserts,
@@ -83,7 +82,7 @@ class Migration(migrations.Migration):
             migrations.AddField(
                 model_name="deliveryrollup",
                 name=column,
-                field=models.BigIntegerField(default=0),
+                field=models.BigIntegerField(null=True),
             )
             for column in COLUMNS
         ),

@@ -105,7 +105,7 @@ def _delivered(provider: str, operator: str, seconds: float, n: int, channel: st
     )
     column = LATENCY_COLUMNS[latency_bucket(seconds)]
     cell.messages += n
-    setattr(cell, column, getattr(cell, column) + n)
+    setattr(cell, column, (getattr(cell, column) or 0) + n)
     cell.save()
 
 

@@ -74,6 +74,8 @@ def test_the_migration_folds_latency_rows_into_one_cell_and_back():
             (HOUR, 1, "smstake", "sms", "JIO", "sent"): (4, 0, {}),
             (HOUR, 2, "smstake", "voice", "JIO", "answered"): (4, 120, {2: 3, 5: 1}),
         }
+        sent = DeliveryRollup.objects.get(status="sent")
+        assert {getattr(sent, c) for c in rollups.LATENCY_COLUMNS} == {None}  # empty: NULL
 
         _migrate(BEFORE)
 

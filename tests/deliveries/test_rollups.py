@@ -115,6 +115,8 @@ def test_a_later_delivery_time_moves_the_message_between_histogram_columns():
 
     row.refresh_from_db()
     assert (row.messages, histogram(row)) == (1, {rollups.latency_bucket(90): 1})
+    # An emptied column is NULL again, as a rebuild leaves it.
+    assert getattr(row, rollups.LATENCY_COLUMNS[rollups.latency_bucket(3)]) is None
 
 
 def test_a_duplicate_report_changes_nothing():
