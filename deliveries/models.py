@@ -202,6 +202,11 @@ class DeliveryRollup(models.Model):
         indexes = [
             # The unique index serves range scans on bucket; campaign pages filter first.
             models.Index(fields=["campaign_id", "bucket"], name="rollup_campaign"),
+            # The filter form's choices: a skip scan over the pairs, each checked for a
+            # recent cell (`analytics.rollup_providers_operators`).
+            models.Index(
+                fields=["provider", "operator", "bucket"], name="rollup_provider_operator"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -16,7 +16,7 @@ from django.utils import timezone
 from deliveries import analytics
 from deliveries import status as st
 from deliveries.error_codes import error_code_meaning
-from deliveries.models import Campaign, Message
+from deliveries.models import Campaign, DeliveryRollup, Message
 from deliveries.reports import DeliveryReport
 from deliveries.rollups import rollups_rebuild
 from deliveries.services import reports_apply
@@ -384,6 +384,33 @@ def test_the_overview_query_gives_the_figures_of_one_breakdown_per_query(traffic
             (g.key, g.label, g.figures) for g in one.groups
         ]
     assert totals.sent > 0
+
+
+def test_the_filter_choices_are_the_providers_and_operators_with_recent_cells(manager_client):
+    now = timezone.now()
+    for days, provider, operator in [
+        (1, "wavix", "JIO"),
+        (2, "wavix", "Jio"),  # a different spelling is its own choice, as before
+        (1, "smstake", ""),
+        (89, "smstake", "AIRTEL"),
+        (91, "smstake", "VI"),  # too old
+        (200, "infobip", "BSNL"),  # too old
+    ]:
+        DeliveryRollup.objects.create(
+            bucket=now - timedelta(days=days),
+            provider=provider,
+            channel="sms",
+            operator=operator,
+            status="sent",
+            messages=1,
+        )
+
+    pairs = analytics.rollup_providers_operators(since=now - timedelta(days=90))
+
+    assert pairs == [("smstake", ""), ("smstake", "AIRTEL"), ("wavix", "JIO"), ("wavix", "Jio")]
+    form = manager_client.get("/dashboard/").context["form"]
+    assert [v for v, _ in form.fields["provider"].choices] == ["", "smstake", "wavix"]
+    assert [v for v, _ in form.fields["operator"].choices] == ["", "AIRTEL", "JIO", "Jio"]
 
 
 def test_the_dashboard_costs_a_fixed_number_of_queries(manager_client, traffic):
