@@ -21,7 +21,7 @@ from typing import Any
 from django.conf import settings
 from django.db import connection
 from django.db.models import Q, QuerySet, Sum
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 
 from . import status as st
@@ -364,26 +364,29 @@ class CampaignSummary:
     trend: list[int]  # messages per day over the range, oldest first
 
 
-def campaigns_overview(*, since: datetime, until: datetime) -> list[CampaignSummary]:
-    """Every campaign with its figures and daily volume over the range (three queries)."""
-    stats = delivery_stats(since=since, until=until, group_by="campaign")
-    by_id = {int(g.key): g.figures for g in stats.groups}
-    days = _days(since, until)
-    volume = (
-        rollup_cells(since=since, until=until)
-        .values("campaign_id", "bucket")
-        .annotate(n=Sum("messages"))
-        .order_by()
-    )
+def campaigns_overview(
+    *, since: datetime, until: datetime, now: datetime | None = None
+) -> list[CampaignSummary]:
+    """Every campaign with its figures and daily volume over the range: one read of the
+    range's cells, summed per campaign, day, channel and status, and one of the campaigns.
+
+    The figures are `delivery_stats(group_by="campaign")`'s without the latency histogram,
+    which the campaign list does not show: summing its 36 columns over every cell of the
+    range cost more than the rest (and a second read for the trend) did.
+    """
+    now = now or timezone.now()
+    cells = rollup_cells(since=since, until=until).annotate(day=TruncDate("bucket"))
+    figures: dict[int, Figures] = {}
     trend: dict[int, dict[date, int]] = {}
-    for row in volume:
-        day = timezone.localdate(row["bucket"])
+    for row in _rows(cells, ["campaign_id", "day"], now=now, latency=False):
+        figures.setdefault(row["campaign_id"], Figures()).add(row)
         per_day = trend.setdefault(row["campaign_id"], {})
-        per_day[day] = per_day.get(day, 0) + row["n"]
+        per_day[row["day"]] = per_day.get(row["day"], 0) + (row["n"] or 0)
+    days = _days(since, until)
     return [
         CampaignSummary(
             campaign=c,
-            figures=by_id.get(c.pk, Figures()),
+            figures=figures.get(c.pk, Figures()),
             trend=[trend.get(c.pk, {}).get(day, 0) for day in days],
         )
         for c in Campaign.objects.order_by("name")

@@ -113,6 +113,21 @@ def test_campaign_list_shows_every_campaign_with_its_volume(manager_client, traf
         assert sum(row.trend) == row.figures.sent
 
 
+@pytest.mark.parametrize("days", [1, 7])
+def test_campaign_figures_equal_the_campaign_breakdown_without_latency(traffic, days):
+    now = timezone.now()
+    since = now - timedelta(days=days)
+
+    rows = analytics.campaigns_overview(since=since, until=now, now=now)
+
+    stats = analytics.delivery_stats(since=since, until=now, group_by="campaign", now=now)
+    by_id = {int(g.key): g.figures for g in stats.groups}
+    for row in rows:
+        expected = by_id.get(row.campaign.pk, analytics.Figures())
+        expected.latency_histogram = {}  # the campaign list shows no latency
+        assert row.figures == expected
+
+
 def test_chart_data_and_the_no_script_numbers_are_in_the_page(manager_client, traffic):
     page = manager_client.get("/dashboard/", {"range": "24h"}).content.decode()
 
