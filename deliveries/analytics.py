@@ -20,7 +20,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import connection
-from django.db.models import Q, QuerySet, Sum
+from django.db.models import BigIntegerField, Q, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 
@@ -79,11 +79,11 @@ class Figures:
             if status == st.Status.ANSWERED:
                 self.answered += n
                 self.answered_seconds += row.get("secs") or 0
-        histogram = self.latency_histogram
-        for bucket, column in enumerate(LATENCY_COLUMNS):
-            count = row.get(column)
-            if count:
-                histogram[bucket] = histogram.get(bucket, 0) + count
+        if kind == "delivered":  # only delivered messages have a latency (counted_of)
+            histogram = self.latency_histogram
+            for bucket, count in enumerate(map(row.get, LATENCY_COLUMNS)):
+                if count:
+                    histogram[bucket] = histogram.get(bucket, 0) + count
 
     @property
     def failed_by_kind(self) -> dict[str, int]:
@@ -469,18 +469,37 @@ def _no_dlr_filter(now: datetime) -> Q:
 
 def _rows(
     cells: QuerySet[DeliveryRollup], extra: list[str], *, now: datetime, latency: bool = True
-) -> Iterable[dict[str, Any]]:
-    histogram = {c: Sum(c) for c in LATENCY_COLUMNS} if latency else {}
-    return (
+) -> QuerySet[Any]:
+    """The cells summed per `extra` × channel × status: `n`, `secs`, `no_dlr`, and with
+    `latency` the histogram columns, as rows `Figures.add` takes.
+
+    The histogram comes in rows of its own, summed over delivered cells only (the only ones
+    with a latency), after the count rows of the same keys (their histogram NULL, the
+    histogram rows' counts 0). Summing the 36 columns over every cell instead, NULLs and
+    all, cost more than a second pass over the delivered ones (10 M bench messages, 24
+    hours, 62,009 cells of which ~15 % delivered: the stats query 36 → 33 ms, the
+    dashboard's overview 68 → 62 ms, medians of 15 serial runs).
+    """
+    counts = (
         cells.values(*extra, "channel", "status")
         .annotate(
             n=Sum("messages"),
             secs=Sum("call_seconds"),
             no_dlr=Sum("messages", filter=_no_dlr_filter(now)),
-            **histogram,
         )
         .order_by()
     )
+    if not latency:
+        return counts
+    none = Value(None, output_field=BigIntegerField())
+    zero = Value(0, output_field=BigIntegerField())
+    histograms = (
+        cells.filter(status__in=st.DELIVERED_STATUSES)
+        .values(*extra, "channel", "status")
+        .annotate(n=zero, secs=zero, no_dlr=zero, **{c: Sum(c) for c in LATENCY_COLUMNS})
+        .order_by()
+    )
+    return counts.annotate(**dict.fromkeys(LATENCY_COLUMNS, none)).union(histograms, all=True)
 
 
 def _figures_fold(rows: Iterable[Mapping[str, Any]], target: Any) -> None:
@@ -508,9 +527,13 @@ def _series(
 ) -> list[Group]:
     """One group per hour or day of the range, empty ones included, in time order."""
     figures: dict[Any, Figures] = {}
-    for row in _rows(cells, ["bucket"], now=now, latency=False):
-        key = row["bucket"] if per == "hour" else timezone.localdate(row["bucket"])
-        figures.setdefault(key, Figures()).add(row)
+    if per == "day":
+        # Summed per local day in the database: 24 times fewer rows to carry and fold.
+        cells, period = cells.annotate(day=TruncDate("bucket")), "day"
+    else:
+        period = "bucket"
+    for row in _rows(cells, [period], now=now, latency=False):
+        figures.setdefault(row[period], Figures()).add(row)
     if per == "hour":
         hours = int((until - hour_of(since)).total_seconds() // 3600) + 1
         periods: list[Any] = [hour_of(since) + timedelta(hours=h) for h in range(hours)]
