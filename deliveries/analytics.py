@@ -223,7 +223,9 @@ def delivery_overview(
     The figures equal `delivery_stats(..., group_by=dimension)` for each dimension, but the
     slice's cells are read once, not once per breakdown: the query first sums them over
     the hours (a few thousand rows however long the range), then groups that small result
-    once per dimension (`UNION ALL`). Time groups are not accepted: see `delivery_stats`.
+    once per dimension (`UNION ALL`). Counts and histograms stay apart throughout (see
+    `_rows`): grouping the histograms' 36 columns over every count row too cost ~15 ms a
+    dashboard at 10 M bench messages. Time groups are not accepted: see `delivery_stats`.
     """
     for name in group_bys:
         if name not in DIMENSIONS:
@@ -237,27 +239,34 @@ def delivery_overview(
         channel=channel,
         operator=operator,
     )
-    summed = _rows(cells, ["campaign_id", "provider", "operator", "error_code"], now=now)
-    inner, params = summed.query.sql_with_params()  # type: ignore[attr-defined]
+    extra = ["campaign_id", "provider", "operator", "error_code"]
+    counts, params = _count_rows(cells, extra, now=now).query.sql_with_params()
+    histograms, more = _histogram_rows(cells, extra).query.sql_with_params()
     # Every name interpolated below is a constant of this module (DIMENSIONS), not input.
-    histogram = ", ".join(f"SUM({c})" for c in LATENCY_COLUMNS)
-    measures = f"channel, status, SUM(n), SUM(secs), SUM(no_dlr), {histogram} FROM cells"
+    zeros = ", ".join("0" for _ in LATENCY_COLUMNS)
+    sums = ", ".join(f"SUM({c})" for c in LATENCY_COLUMNS)
+    measures = [
+        f"channel, status, SUM(n), SUM(secs), SUM(no_dlr), {zeros} FROM cells",
+        f"channel, status, 0, 0, 0, {sums} FROM latencies",
+    ]
     per_cell = "channel, status"
-    parts = [f"SELECT '', '', '', {measures} GROUP BY {per_cell}"]
+    parts = [f"SELECT '', '', '', {m} GROUP BY {per_cell}" for m in measures]
     for name in group_bys:
         column = DIMENSIONS[name]
-        if column == "error_code":
-            # Keyed by provider too: the same code means different things per provider.
-            parts.append(
-                f"SELECT '{name}', provider, error_code, {measures} "
-                f"WHERE error_code <> '' GROUP BY provider, error_code, {per_cell}"
-            )
-        else:
-            parts.append(
-                f"SELECT '{name}', CAST({column} AS TEXT), '', {measures} "
-                f"GROUP BY {column}, {per_cell}"
-            )
-    sql = f"WITH cells AS ({inner}) " + " UNION ALL ".join(parts)
+        for m in measures:
+            if column == "error_code":
+                # Keyed by provider too: the same code means different things per provider.
+                parts.append(
+                    f"SELECT '{name}', provider, error_code, {m} "
+                    f"WHERE error_code <> '' GROUP BY provider, error_code, {per_cell}"
+                )
+            else:
+                parts.append(
+                    f"SELECT '{name}', CAST({column} AS TEXT), '', {m} "
+                    f"GROUP BY {column}, {per_cell}"
+                )
+    sql = f"WITH cells AS ({counts}), latencies AS ({histograms}) " + " UNION ALL ".join(parts)
+    params = (*params, *more)
     totals = Figures()
     by_name: dict[str, dict[Any, Figures]] = {name: {} for name in group_bys}
     with connection.cursor() as cursor:
@@ -473,14 +482,19 @@ def _rows(
     """The cells summed per `extra` × channel × status: `n`, `secs`, `no_dlr`, and with
     `latency` the histogram columns, as rows `Figures.add` takes.
 
-    The histogram comes in rows of its own, summed over delivered cells only (the only ones
-    with a latency), after the count rows of the same keys (their histogram NULL, the
-    histogram rows' counts 0). Summing the 36 columns over every cell instead, NULLs and
-    all, cost more than a second pass over the delivered ones (10 M bench messages, 24
-    hours, 62,009 cells of which ~15 % delivered: the stats query 36 → 33 ms, the
-    dashboard's overview 68 → 62 ms, medians of 15 serial runs).
+    The histogram comes in rows of its own (`_histogram_rows`), after the count rows of the
+    same keys (their histogram NULL, the histogram rows' counts 0).
     """
-    counts = (
+    counts = _count_rows(cells, extra, now=now)
+    if not latency:
+        return counts
+    none = Value(None, output_field=BigIntegerField())
+    nulls = counts.annotate(**dict.fromkeys(LATENCY_COLUMNS, none))
+    return nulls.union(_histogram_rows(cells, extra), all=True)
+
+
+def _count_rows(cells: QuerySet[DeliveryRollup], extra: list[str], *, now: datetime) -> Any:
+    return (
         cells.values(*extra, "channel", "status")
         .annotate(
             n=Sum("messages"),
@@ -489,17 +503,22 @@ def _rows(
         )
         .order_by()
     )
-    if not latency:
-        return counts
-    none = Value(None, output_field=BigIntegerField())
+
+
+def _histogram_rows(cells: QuerySet[DeliveryRollup], extra: list[str]) -> Any:
+    """The histogram columns summed over delivered cells only, the only ones with a latency.
+
+    Summing the 36 columns over every cell instead, NULLs and all, cost more than this
+    second pass over the delivered ones (10 M bench messages, 24 hours, 62,009 cells of
+    which ~15 % delivered: the stats query 36 → 33 ms, medians of 15 serial runs).
+    """
     zero = Value(0, output_field=BigIntegerField())
-    histograms = (
+    return (
         cells.filter(status__in=st.DELIVERED_STATUSES)
         .values(*extra, "channel", "status")
         .annotate(n=zero, secs=zero, no_dlr=zero, **{c: Sum(c) for c in LATENCY_COLUMNS})
         .order_by()
     )
-    return counts.annotate(**dict.fromkeys(LATENCY_COLUMNS, none)).union(histograms, all=True)
 
 
 def _figures_fold(rows: Iterable[Mapping[str, Any]], target: Any) -> None:
