@@ -22,7 +22,7 @@ from django.utils import timezone
 from . import analytics
 from . import status as st
 from .analytics import Figures, Group
-from .rollups import LATENCY_EDGES
+from .latency import LATENCY_COLUMNS, LATENCY_EDGES
 
 BUCKETS = ("hour", "day")
 # Ranges up to this long are compared per hour by default, longer ones per day.
@@ -193,17 +193,21 @@ def _slo_shares(
         since=since, until=until, campaign=campaign, channel=channel, operator=operator
     )
     rows = (
-        cells.filter(status__in=st.DELIVERED_STATUSES, latency_bucket__gte=0)
-        .values("provider", "operator", "channel", "latency_bucket")
-        .annotate(n=Sum("messages"))
+        cells.filter(status__in=st.DELIVERED_STATUSES)
+        .values("provider", "operator", "channel")
+        .annotate(**{c: Sum(c) for c in LATENCY_COLUMNS})
         .order_by()
     )
     per_provider: dict[str, SloShare] = {}
     per_operator: dict[tuple[str, str], SloShare] = {}
     for row in rows:
-        for share in (
+        shares = (
             per_provider.setdefault(row["provider"], SloShare()),
             per_operator.setdefault((row["provider"], row["operator"] or ""), SloShare()),
-        ):
-            share.add(channel=row["channel"], bucket=row["latency_bucket"], n=row["n"] or 0)
+        )
+        for bucket, column in enumerate(LATENCY_COLUMNS):
+            n = row[column] or 0
+            if n:
+                for share in shares:
+                    share.add(channel=row["channel"], bucket=bucket, n=n)
     return per_provider, per_operator

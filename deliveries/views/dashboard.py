@@ -23,7 +23,7 @@ from django.utils import timezone
 from .. import analytics
 from ..filters import MessageFilter
 from ..masking import can_view_full_phone
-from ..models import Campaign, DeliveryRollup, Message
+from ..models import Campaign, Message
 from ..phones import phone_mask
 from ..reports import CHANNEL_CHOICES
 
@@ -91,11 +91,8 @@ class SliceForm(forms.Form):
         self.fields["campaign"].choices = [("", "All campaigns")] + [
             (c.pk, c.name) for c in Campaign.objects.order_by("name")
         ]
-        # Values seen in the last 90 days of rollups are offered: a range scan on the bucket
-        # index rather than a pass over years of cells.
-        # One pass for both lists (it reads every cell of those 90 days: see bench/README.md).
-        seen = DeliveryRollup.objects.filter(bucket__gte=now - timedelta(days=90)).order_by()
-        pairs = list(seen.values_list("provider", "operator").distinct())
+        # Values seen in the last 90 days of rollups are offered.
+        pairs = analytics.rollup_providers_operators(since=now - timedelta(days=90))
         providers = sorted({p for p, _ in pairs})
         operators = sorted({o for _, o in pairs if o})
         self.fields["provider"].choices = [("", "All providers")] + [(p, p) for p in providers]

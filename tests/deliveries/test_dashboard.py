@@ -16,7 +16,7 @@ from django.utils import timezone
 from deliveries import analytics
 from deliveries import status as st
 from deliveries.error_codes import error_code_meaning
-from deliveries.models import Campaign, Message
+from deliveries.models import Campaign, DeliveryRollup, Message
 from deliveries.reports import DeliveryReport
 from deliveries.rollups import rollups_rebuild
 from deliveries.services import reports_apply
@@ -111,6 +111,21 @@ def test_campaign_list_shows_every_campaign_with_its_volume(manager_client, traf
     assert volumes == {c.ref_prefix: c.messages.count() for c in Campaign.objects.all()}
     for row, _ in response.context["rows"]:
         assert sum(row.trend) == row.figures.sent
+
+
+@pytest.mark.parametrize("days", [1, 7])
+def test_campaign_figures_equal_the_campaign_breakdown_without_latency(traffic, days):
+    now = timezone.now()
+    since = now - timedelta(days=days)
+
+    rows = analytics.campaigns_overview(since=since, until=now, now=now)
+
+    stats = analytics.delivery_stats(since=since, until=now, group_by="campaign", now=now)
+    by_id = {int(g.key): g.figures for g in stats.groups}
+    for row in rows:
+        expected = by_id.get(row.campaign.pk, analytics.Figures())
+        expected.latency_histogram = {}  # the campaign list shows no latency
+        assert row.figures == expected
 
 
 def test_chart_data_and_the_no_script_numbers_are_in_the_page(manager_client, traffic):
@@ -384,6 +399,33 @@ def test_the_overview_query_gives_the_figures_of_one_breakdown_per_query(traffic
             (g.key, g.label, g.figures) for g in one.groups
         ]
     assert totals.sent > 0
+
+
+def test_the_filter_choices_are_the_providers_and_operators_with_recent_cells(manager_client):
+    now = timezone.now()
+    for days, provider, operator in [
+        (1, "wavix", "JIO"),
+        (2, "wavix", "Jio"),  # a different spelling is its own choice, as before
+        (1, "smstake", ""),
+        (89, "smstake", "AIRTEL"),
+        (91, "smstake", "VI"),  # too old
+        (200, "infobip", "BSNL"),  # too old
+    ]:
+        DeliveryRollup.objects.create(
+            bucket=now - timedelta(days=days),
+            provider=provider,
+            channel="sms",
+            operator=operator,
+            status="sent",
+            messages=1,
+        )
+
+    pairs = analytics.rollup_providers_operators(since=now - timedelta(days=90))
+
+    assert pairs == [("smstake", ""), ("smstake", "AIRTEL"), ("wavix", "JIO"), ("wavix", "Jio")]
+    form = manager_client.get("/dashboard/").context["form"]
+    assert [v for v, _ in form.fields["provider"].choices] == ["", "smstake", "wavix"]
+    assert [v for v, _ in form.fields["operator"].choices] == ["", "AIRTEL", "JIO", "Jio"]
 
 
 def test_the_dashboard_costs_a_fixed_number_of_queries(manager_client, traffic):

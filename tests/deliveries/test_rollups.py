@@ -36,8 +36,8 @@ def report(message_id: str, status: str, **fields: object) -> DeliveryReport:
     return DeliveryReport(**{**defaults, **fields})  # type: ignore[arg-type]
 
 
-def cells() -> dict[tuple, tuple[int, int]]:
-    """Non-empty rollup cells: key → (messages, call seconds)."""
+def cells() -> dict[tuple, tuple[int, int, dict[int, int]]]:
+    """Non-empty rollup cells: key → (messages, call seconds, non-zero latency counts)."""
     rows = DeliveryRollup.objects.exclude(messages=0, call_seconds=0)
     return {
         (
@@ -48,10 +48,14 @@ def cells() -> dict[tuple, tuple[int, int]]:
             r.operator,
             r.status,
             r.error_code,
-            r.latency_bucket,
-        ): (r.messages, r.call_seconds)
+        ): (r.messages, r.call_seconds, histogram(r))
         for r in rows
     }
+
+
+def histogram(row: DeliveryRollup) -> dict[int, int]:
+    counts = {i: getattr(row, c) for i, c in enumerate(rollups.LATENCY_COLUMNS)}
+    return {i: n for i, n in counts.items() if n}
 
 
 def status_counts() -> dict[str, int]:
@@ -80,13 +84,39 @@ def test_sent_then_delivered_moves_the_message_between_cells():
     reports_apply(items=[(report("m1", "delivered", event_time=T0 + timedelta(seconds=3)), None)])
 
     assert status_counts() == {"sent": 1, "delivered": 1}
-    delivered = DeliveryRollup.objects.get(status="delivered")
+    [bucket] = histogram(DeliveryRollup.objects.get(status="delivered"))
     # 3 s after submit: bucket [2.83 s, 4 s).
-    assert (
-        rollups.LATENCY_EDGES[delivered.latency_bucket - 1]
-        <= 3
-        < rollups.LATENCY_EDGES[delivered.latency_bucket]
+    assert rollups.LATENCY_EDGES[bucket - 1] <= 3 < rollups.LATENCY_EDGES[bucket]
+    assert histogram(DeliveryRollup.objects.get(status="sent")) == {}
+
+
+def test_messages_delivered_at_different_latencies_share_one_cell_and_its_histogram():
+    reports_apply(
+        items=[
+            (report("m1", "delivered", event_time=T0 + timedelta(seconds=3)), None),
+            (report("m2", "delivered", event_time=T0 + timedelta(seconds=3.5)), None),
+            (report("m3", "delivered", event_time=T0 + timedelta(seconds=90)), None),
+        ]
     )
+
+    [row] = DeliveryRollup.objects.all()
+    assert row.messages == 3
+    assert histogram(row) == {rollups.latency_bucket(3): 2, rollups.latency_bucket(90): 1}
+
+
+def test_a_later_delivery_time_moves_the_message_between_histogram_columns():
+    reports_apply(items=[(report("m1", "delivered", event_time=T0 + timedelta(seconds=3)), None)])
+    [row] = DeliveryRollup.objects.all()
+    message = Message.objects.get(message_id="m1")
+    before = rollups.counted_of(message)
+    message.delivered_at = T0 + timedelta(seconds=90)
+
+    rollups.rollups_apply([rollups.MessageChange(before, rollups.counted_of(message))])
+
+    row.refresh_from_db()
+    assert (row.messages, histogram(row)) == (1, {rollups.latency_bucket(90): 1})
+    # An emptied column is NULL again, as a rebuild leaves it.
+    assert getattr(row, rollups.LATENCY_COLUMNS[rollups.latency_bucket(3)]) is None
 
 
 def test_a_duplicate_report_changes_nothing():
@@ -170,8 +200,8 @@ def test_the_rebuild_puts_a_latency_on_an_edge_in_the_same_bucket_as_the_apply_p
     rollups.rollups_rebuild()
 
     assert cells() == incremental
-    [key] = incremental
-    assert key[-1] == rollups.latency_bucket(timedelta(seconds=latency))
+    [(_, _, counts)] = incremental.values()
+    assert counts == {rollups.latency_bucket(timedelta(seconds=latency)): 1}
 
 
 def test_latency_buckets_are_log_spaced_and_bounded():
@@ -228,7 +258,7 @@ def test_incremental_rollups_equal_rebuilt_rollups_on_random_reports(batches):
         rollups.rollups_rebuild()
 
         assert cells() == incremental
-        assert sum(n for n, _ in incremental.values()) == Message.objects.count()
+        assert sum(n for n, _, _ in incremental.values()) == Message.objects.count()
     finally:
         # Hypothesis reuses the test's transaction across examples.
         Message.objects.all().delete()
