@@ -175,8 +175,12 @@ def _session_waits() -> list[tuple[str, int]]:
     from django.db import connection
 
     with connection.cursor() as cursor:
+        # A lock wait is named with the table its statement writes, to tell the workers'
+        # waits on messages from their waits on rollup cells.
         cursor.execute(
-            "SELECT coalesce(wait_event_type || ':' || wait_event, 'on CPU'), count(*) "
+            "SELECT coalesce(wait_event_type || ':' || wait_event, 'on CPU') || CASE "
+            "WHEN wait_event_type = 'Lock' THEN coalesce(' in ' || substring(query FROM "
+            "'(?:INSERT INTO|UPDATE|FROM) \"?([a-z_]+)'), '') ELSE '' END, count(*) "
             "FROM pg_stat_activity WHERE datname = current_database() AND state = 'active' "
             "AND pid <> pg_backend_pid() GROUP BY 1"
         )
