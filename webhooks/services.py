@@ -19,11 +19,11 @@ from django.utils import timezone
 from deliveries import status as st
 from deliveries.models import StatusEvent
 from deliveries.reports import DeliveryReport
-from deliveries.services import report_dedup_key, reports_apply
+from deliveries.services import messages_reserve, report_dedup_key, reports_apply
 from dlrdash import partitions
 
 from .inbox_writer import inbound_event_insert
-from .metrics import APPLY_SECONDS, EVENTS_PROCESSED, REPORTS
+from .metrics import APPLY_SECONDS, EVENTS_DEFERRED, EVENTS_PROCESSED, REPORTS
 from .models import InboundEvent, WebhookEndpoint
 from .providers import InboundRequest, ParseError, Provider
 
@@ -249,9 +249,11 @@ def inbox_drain(*, batch_size: int | None = None, max_batches: int = 1000) -> in
     batch_size = batch_size or settings.INBOX_BATCH_SIZE
     total = 0
     for _ in range(max_batches):
-        done = inbound_events_process(limit=batch_size)
+        claimed, done = _batch_process(ids=None, limit=batch_size)
         total += done
-        if done < batch_size:
+        # A short claim means the queue is empty, unless the batch left events for later
+        # because another worker held their messages: they are pending again now.
+        if claimed < batch_size and done == claimed:
             break
     return total
 
@@ -260,8 +262,14 @@ def inbound_events_process(*, ids: Iterable[int] | None = None, limit: int = 500
     """Claim up to `limit` pending events (skipping ones another worker holds) and apply them.
 
     Idempotent: an event already processed is not pending, and a report applied twice is
-    a duplicate. Returns the number of events processed.
+    a duplicate. Returns the number of events processed; events whose messages another
+    worker holds are left pending for a later batch (see `_events_reserve`).
     """
+    return _batch_process(ids=ids, limit=limit)[1]
+
+
+def _batch_process(*, ids: Iterable[int] | None, limit: int) -> tuple[int, int]:
+    """One batch: (events claimed, events processed)."""
     now = timezone.now()
     with transaction.atomic():
         pending = (
@@ -273,9 +281,8 @@ def inbound_events_process(*, ids: Iterable[int] | None = None, limit: int = 500
         if ids is not None:
             pending = pending.filter(pk__in=list(ids))
         events = list(pending[:limit])
-        if events:
-            _events_apply(events)
-    return len(events)
+        done = _events_apply(events) if events else 0
+    return len(events), done
 
 
 def inbound_events_reprocess(*, events: Sequence[InboundEvent]) -> int:
@@ -287,7 +294,8 @@ def inbound_events_reprocess(*, events: Sequence[InboundEvent]) -> int:
     return inbound_events_process(ids=ids, limit=max(len(ids), 1))
 
 
-def _events_apply(events: list[InboundEvent]) -> None:
+def _events_apply(events: list[InboundEvent]) -> int:
+    """Parse and apply claimed events, then save them; returns how many were processed."""
     started = time.perf_counter()
     endpoint_ids = {event.endpoint_id for event in events}
     endpoints = {e.pk: e for e in WebhookEndpoint.objects.filter(pk__in=endpoint_ids)}
@@ -299,6 +307,11 @@ def _events_apply(events: list[InboundEvent]) -> None:
             _event_finish(event, InboundEvent.Outcome.UNPARSEABLE)
         else:
             parsed.append((event, reports))
+    parsed, deferred = _events_reserve(parsed)
+    if deferred:
+        # Not written at all: the claim's row lock goes at commit and they are pending.
+        events = [event for event in events if event.pk not in deferred]
+        EVENTS_DEFERRED.inc(len(deferred))
     try:
         with transaction.atomic():
             _parsed_apply(parsed)
@@ -321,6 +334,29 @@ def _events_apply(events: list[InboundEvent]) -> None:
             event.processed_at = finished
         EVENTS_PROCESSED.labels(event.outcome or "unknown").inc()
     _events_save(events)
+    return len(events)
+
+
+def _events_reserve(
+    parsed: list[tuple[InboundEvent, list[DeliveryReport]]],
+) -> tuple[list[tuple[InboundEvent, list[DeliveryReport]]], set[int]]:
+    """Reserve the messages of the parsed events; return the events whose messages are all
+    reserved, and the ids of those left for a later batch.
+
+    Two workers' batches often share a few messages. Waiting for the other's commit idled a
+    worker for most of a batch (bench: `Lock:transactionid` on the message upsert), so the
+    events of a message another worker holds are skipped instead. The oldest event of the
+    batch is waited for, never skipped: every batch applies it, so an event is skipped at
+    most until it is the oldest one pending, and a claim takes the oldest first.
+    """
+    if not parsed:
+        return parsed, set()
+    keys = [{(r.provider, r.message_id) for r in reports} for _, reports in parsed]
+    reserved = messages_reserve(keys=set().union(*keys[1:]), wait_for=keys[0])
+    kept = [item for item, wanted in zip(parsed, keys, strict=True) if wanted <= reserved]
+    if len(kept) == len(parsed):
+        return parsed, set()
+    return kept, {event.pk for event, _ in parsed} - {event.pk for event, _ in kept}
 
 
 _EVENT_STATE_FIELDS = (
