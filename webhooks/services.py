@@ -5,9 +5,10 @@ import logging
 import re
 import threading
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import datetime, timedelta
 from functools import partial
+from itertools import islice
 from urllib.parse import parse_qs, urlencode
 
 from django.conf import settings
@@ -246,16 +247,26 @@ def _kicker_loop() -> None:
 
 def inbox_drain(*, batch_size: int | None = None, max_batches: int = 1000) -> int:
     """Process pending events in batches until none is left. Returns how many."""
+    return sum(islice(inbox_batches(batch_size=batch_size), max_batches))
+
+
+def inbox_batches(*, batch_size: int | None = None) -> Iterator[int]:
+    """Claim and apply batches until the inbox is drained; yields each batch's count.
+
+    A batch leaves the events of a message another worker holds for later (see
+    `_events_reserve`). The next claim passes over them once: that worker most likely
+    still holds the message, and the batch would wait for it (its oldest event is waited
+    for). Each batch is committed before it is yielded.
+    """
     batch_size = batch_size or settings.INBOX_BATCH_SIZE
-    total = 0
-    for _ in range(max_batches):
-        claimed, done = _batch_process(ids=None, limit=batch_size)
-        total += done
-        # A short claim means the queue is empty, unless the batch left events for later
-        # because another worker held their messages: they are pending again now.
-        if claimed < batch_size and done == claimed:
-            break
-    return total
+    passed_over: set[int] = set()
+    while True:
+        claimed, done, left = _batch_process(ids=None, limit=batch_size, skip=passed_over)
+        yield done
+        # A short claim means the queue is empty, but for the events left or passed over.
+        if claimed < batch_size and not left and not passed_over:
+            return
+        passed_over = left
 
 
 def inbound_events_process(*, ids: Iterable[int] | None = None, limit: int = 500) -> int:
@@ -265,11 +276,13 @@ def inbound_events_process(*, ids: Iterable[int] | None = None, limit: int = 500
     a duplicate. Returns the number of events processed; events whose messages another
     worker holds are left pending for a later batch (see `_events_reserve`).
     """
-    return _batch_process(ids=ids, limit=limit)[1]
+    return _batch_process(ids=ids, limit=limit, skip=set())[1]
 
 
-def _batch_process(*, ids: Iterable[int] | None, limit: int) -> tuple[int, int]:
-    """One batch: (events claimed, events processed)."""
+def _batch_process(
+    *, ids: Iterable[int] | None, limit: int, skip: set[int]
+) -> tuple[int, int, set[int]]:
+    """One batch, passing over `skip`: (events claimed, processed, ids left for later)."""
     now = timezone.now()
     with transaction.atomic():
         pending = (
@@ -280,9 +293,11 @@ def _batch_process(*, ids: Iterable[int] | None, limit: int) -> tuple[int, int]:
         )
         if ids is not None:
             pending = pending.filter(pk__in=list(ids))
+        if skip:
+            pending = pending.exclude(pk__in=skip)
         events = list(pending[:limit])
-        done = _events_apply(events) if events else 0
-    return len(events), done
+        left = _events_apply(events) if events else set()
+    return len(events), len(events) - len(left), left
 
 
 def inbound_events_reprocess(*, events: Sequence[InboundEvent]) -> int:
@@ -294,8 +309,8 @@ def inbound_events_reprocess(*, events: Sequence[InboundEvent]) -> int:
     return inbound_events_process(ids=ids, limit=max(len(ids), 1))
 
 
-def _events_apply(events: list[InboundEvent]) -> int:
-    """Parse and apply claimed events, then save them; returns how many were processed."""
+def _events_apply(events: list[InboundEvent]) -> set[int]:
+    """Parse, apply and save claimed events; returns the ids of those left for later."""
     started = time.perf_counter()
     endpoint_ids = {event.endpoint_id for event in events}
     endpoints = {e.pk: e for e in WebhookEndpoint.objects.filter(pk__in=endpoint_ids)}
@@ -334,7 +349,7 @@ def _events_apply(events: list[InboundEvent]) -> int:
             event.processed_at = finished
         EVENTS_PROCESSED.labels(event.outcome or "unknown").inc()
     _events_save(events)
-    return len(events)
+    return deferred
 
 
 def _events_reserve(
