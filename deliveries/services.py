@@ -113,6 +113,17 @@ def report_keys_claim(keys: Sequence[str], *, now: datetime) -> set[str]:
     """
     distinct = list(dict.fromkeys(keys))
     table = connection.ops.quote_name(ReportKey._meta.db_table)
+    if connection.vendor == "postgresql":
+        # One array parameter bound server-side: a VALUES list of 1,000 parameters was
+        # quoted into the statement by psycopg in Python.
+        with server_cursor(connection) as cursor:
+            cursor.execute(
+                f"INSERT INTO {table} (dedup_key, received_at) "  # noqa: S608 (quoted)
+                "SELECT k, %s FROM unnest(%s::varchar[]) WITH ORDINALITY AS u(k, i) ORDER BY i "
+                "ON CONFLICT (dedup_key) DO NOTHING RETURNING dedup_key",
+                [now, distinct],
+            )
+            return set(distinct) - {row[0] for row in cursor.fetchall()}
     received_at = connection.ops.adapt_datetimefield_value(now)
     inserted: set[str] = set()
     with connection.cursor() as cursor:

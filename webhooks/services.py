@@ -18,6 +18,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from deliveries import status as st
+from deliveries.bulk import rows_set
 from deliveries.models import StatusEvent
 from deliveries.reports import DeliveryReport
 from deliveries.services import messages_reserve, report_dedup_key, reports_apply
@@ -394,9 +395,7 @@ def _events_save(events: list[InboundEvent]) -> None:
         values = tuple(getattr(event, name) for name in _EVENT_STATE_FIELDS)
         groups.setdefault(values, []).append(event.pk)
     for values, ids in groups.items():
-        InboundEvent.objects.filter(pk__in=ids).update(
-            **dict(zip(_EVENT_STATE_FIELDS, values, strict=True))
-        )
+        rows_set(InboundEvent, ids, dict(zip(_EVENT_STATE_FIELDS, values, strict=True)))
 
 
 def _event_parse(
