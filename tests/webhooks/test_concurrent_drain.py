@@ -20,7 +20,7 @@ from deliveries.models import Campaign, DeliveryRollup, Message, ReportKey, Stat
 from deliveries.services import messages_reserve, report_dedup_key
 from webhooks.models import InboundEvent, WebhookEndpoint
 from webhooks.providers import InboundRequest, get_provider
-from webhooks.services import inbound_events_process, inbox_drain
+from webhooks.services import inbound_events_process, inbox_batches, inbox_drain
 from webhooks.simulation import CAMPAIGNS, TrafficGenerator
 
 from ..deliveries.test_rollups import cells
@@ -145,6 +145,31 @@ def test_the_oldest_event_of_a_batch_waits_for_its_message_instead_of_being_skip
     # Every batch applies its oldest event: a skipped event cannot be skipped forever.
     assert done == [2]
     assert InboundEvent.objects.filter(state="done").count() == 2
+
+
+def test_a_drain_passes_over_the_events_it_left_once_then_waits_for_them():
+    endpoints = _endpoints()
+    _store(endpoints, [_delivered("m-1"), _delivered("m-2"), _delivered("m-3")])
+    batches = inbox_batches(batch_size=10)
+    last: list[int] = []
+
+    def next_batch() -> None:
+        try:
+            last.append(next(batches))
+        finally:
+            connection.close()
+
+    with _held_elsewhere("m-2"):
+        assert next(batches) == 2
+        assert next(batches) == 0  # m-2 passed over: its holder is most likely still busy
+        worker = threading.Thread(target=next_batch)
+        worker.start()
+        _until(lambda: _sessions_waiting_on("advisory") == 1)  # then waited for
+    worker.join(timeout=30)
+
+    assert last == [1]
+    assert list(batches) == []
+    assert set(InboundEvent.objects.values_list("state", flat=True)) == {"done"}
 
 
 def test_four_workers_over_shared_messages_apply_every_report_once_as_one_worker_would():
