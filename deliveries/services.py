@@ -51,7 +51,10 @@ def report_dedup_key(report: DeliveryReport) -> str:
 
 
 def reports_apply(
-    *, items: Sequence[tuple[DeliveryReport, int | None]], now: datetime | None = None
+    *,
+    items: Sequence[tuple[DeliveryReport, int | None]],
+    now: datetime | None = None,
+    rollups_into: list[rollups.MessageChange] | None = None,
 ) -> list[st.Outcome]:
     """Record reports (each with the id of the inbound event it came in) and move statuses.
 
@@ -62,6 +65,10 @@ def reports_apply(
 
     Messages are handled as rows (dicts by attribute name), not model instances: building
     and preparing thousands of instances per batch was a large share of the drain's CPU.
+
+    With `rollups_into`, the rollup changes are appended there instead of written: the
+    caller passes them to `rollups.rollups_apply` later in the same transaction, as its
+    last statement, so the hot rollup rows stay locked for as short a time as possible.
     """
     if not items:
         return []
@@ -96,10 +103,14 @@ def reports_apply(
         for message in touched.values():
             message["updated_at"] = now
         rows_update(Message, _UPDATE_COLUMNS, [_row_values(m) for m in touched.values()])
-        rollups.rollups_apply(
+        changes = [
             rollups.MessageChange(before=before[pk], after=rollups.counted_of(m))
             for pk, m in touched.items()
-        )
+        ]
+        if rollups_into is None:
+            rollups.rollups_apply(changes)
+        else:
+            rollups_into += changes
     return outcomes
 
 

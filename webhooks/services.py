@@ -17,6 +17,7 @@ from django.db.models import Q, QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 
+from deliveries import rollups
 from deliveries import status as st
 from deliveries.bulk import rows_set
 from deliveries.models import StatusEvent
@@ -328,28 +329,30 @@ def _events_apply(events: list[InboundEvent]) -> set[int]:
         # Not written at all: the claim's row lock goes at commit and they are pending.
         events = [event for event in events if event.pk not in deferred]
         EVENTS_DEFERRED.inc(len(deferred))
+    before = [_event_state(event) for event, _ in parsed]
     try:
         with transaction.atomic():
-            _parsed_apply(parsed)
+            changes: list[rollups.MessageChange] = []
+            _parsed_apply(parsed, rollups_into=changes)
+            _events_save(events, started)
+            # Last before the commit: every batch adds to the same few cells (this hour's
+            # sent, delivered, …), so another worker's batch waits for them from here on.
+            rollups.rollups_apply(changes)
     except Exception:
         # One poisonous event must not hold up the rest: retry them one at a time.
         logger.exception("batch apply failed; retrying %d events one by one", len(parsed))
+        for (event, _), state in zip(parsed, before, strict=True):
+            _event_state_restore(event, state)
         for item in parsed:
             try:
                 with transaction.atomic():
-                    _parsed_apply([item])
+                    _parsed_apply([item], rollups_into=None)
             except Exception as exc:
                 _event_fail(item[0], exc)
-    # Batch time shared out: what one event cost, for the log and the metrics.
-    elapsed = time.perf_counter() - started
-    APPLY_SECONDS.observe(elapsed)
-    finished = timezone.now()
+        _events_save(events, started)
+    APPLY_SECONDS.observe(time.perf_counter() - started)
     for event in events:
-        event.processing_ms = elapsed * 1000 / len(events)
-        if event.state == InboundEvent.State.DONE:
-            event.processed_at = finished
         EVENTS_PROCESSED.labels(event.outcome or "unknown").inc()
-    _events_save(events)
     return deferred
 
 
@@ -387,13 +390,27 @@ _EVENT_STATE_FIELDS = (
 )
 
 
-def _events_save(events: list[InboundEvent]) -> None:
+def _event_state(event: InboundEvent) -> tuple[object, ...]:
+    return tuple(getattr(event, name) for name in _EVENT_STATE_FIELDS)
+
+
+def _event_state_restore(event: InboundEvent, state: tuple[object, ...]) -> None:
+    for name, value in zip(_EVENT_STATE_FIELDS, state, strict=True):
+        setattr(event, name, value)
+
+
+def _events_save(events: list[InboundEvent], started: float) -> None:
     """One UPDATE per distinct set of values: a batch's events mostly share theirs (done,
     applied, one report), so this is two or three statements, not a 4,000-value one."""
+    # Batch time shared out: what one event cost, for the log and the metrics.
+    processing_ms = (time.perf_counter() - started) * 1000 / len(events)
+    finished = timezone.now()
     groups: dict[tuple[object, ...], list[int]] = {}
     for event in events:
-        values = tuple(getattr(event, name) for name in _EVENT_STATE_FIELDS)
-        groups.setdefault(values, []).append(event.pk)
+        event.processing_ms = processing_ms
+        if event.state == InboundEvent.State.DONE:
+            event.processed_at = finished
+        groups.setdefault(_event_state(event), []).append(event.pk)
     for values, ids in groups.items():
         rows_set(InboundEvent, ids, dict(zip(_EVENT_STATE_FIELDS, values, strict=True)))
 
@@ -418,9 +435,13 @@ def _event_parse(
     return reports, "; ".join(provider.item_errors)
 
 
-def _parsed_apply(parsed: list[tuple[InboundEvent, list[DeliveryReport]]]) -> None:
+def _parsed_apply(
+    parsed: list[tuple[InboundEvent, list[DeliveryReport]]],
+    *,
+    rollups_into: list[rollups.MessageChange] | None,
+) -> None:
     items = [(report, event.pk) for event, reports in parsed for report in reports]
-    applied = reports_apply(items=items)
+    applied = reports_apply(items=items, rollups_into=rollups_into)
     for outcome in applied:
         REPORTS.labels(outcome.value).inc()
     outcomes = iter(_outcomes_own(items, applied))
