@@ -6,6 +6,7 @@ import re
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, fields
 from datetime import datetime, timedelta
 from functools import partial
 from itertools import islice
@@ -297,7 +298,8 @@ def _batch_process(
             pending = pending.filter(pk__in=list(ids))
         if skip:
             pending = pending.exclude(pk__in=skip)
-        events = list(pending[:limit])
+        # Rows, not model instances: building 500 instances was ~7 % of the drain's CPU.
+        events = [_Claimed(*row) for row in pending.values_list(*_CLAIMED_FIELDS)[:limit]]
         left = _events_apply(events) if events else set()
     return len(events), len(events) - len(left), left
 
@@ -311,12 +313,35 @@ def inbound_events_reprocess(*, events: Sequence[InboundEvent]) -> int:
     return inbound_events_process(ids=ids, limit=max(len(ids), 1))
 
 
-def _events_apply(events: list[InboundEvent]) -> set[int]:
+@dataclass(slots=True)
+class _Claimed:
+    """A claimed inbound event: what processing reads, and the state it writes back."""
+
+    pk: int
+    endpoint_id: int
+    method: str
+    headers: dict[str, str]
+    query_string: str
+    body: bytes | memoryview
+    state: str
+    outcome: str
+    error: str
+    report_count: int
+    attempts: int
+    next_attempt_at: datetime | None
+    processed_at: datetime | None
+    processing_ms: float | None
+
+
+_CLAIMED_FIELDS = tuple(field.name for field in fields(_Claimed))
+
+
+def _events_apply(events: list[_Claimed]) -> set[int]:
     """Parse, apply and save claimed events; returns the ids of those left for later."""
     started = time.perf_counter()
     endpoint_ids = {event.endpoint_id for event in events}
     endpoints = {e.pk: e for e in WebhookEndpoint.objects.filter(pk__in=endpoint_ids)}
-    parsed: list[tuple[InboundEvent, list[DeliveryReport]]] = []
+    parsed: list[tuple[_Claimed, list[DeliveryReport]]] = []
     for event in events:
         reports, error = _event_parse(event, endpoints[event.endpoint_id].provider_adapter())
         event.error = error
@@ -357,8 +382,8 @@ def _events_apply(events: list[InboundEvent]) -> set[int]:
 
 
 def _events_reserve(
-    parsed: list[tuple[InboundEvent, list[DeliveryReport]]],
-) -> tuple[list[tuple[InboundEvent, list[DeliveryReport]]], set[int]]:
+    parsed: list[tuple[_Claimed, list[DeliveryReport]]],
+) -> tuple[list[tuple[_Claimed, list[DeliveryReport]]], set[int]]:
     """Reserve the messages of the parsed events; return the events whose messages are all
     reserved, and the ids of those left for a later batch.
 
@@ -390,16 +415,16 @@ _EVENT_STATE_FIELDS = (
 )
 
 
-def _event_state(event: InboundEvent) -> tuple[object, ...]:
+def _event_state(event: _Claimed) -> tuple[object, ...]:
     return tuple(getattr(event, name) for name in _EVENT_STATE_FIELDS)
 
 
-def _event_state_restore(event: InboundEvent, state: tuple[object, ...]) -> None:
+def _event_state_restore(event: _Claimed, state: tuple[object, ...]) -> None:
     for name, value in zip(_EVENT_STATE_FIELDS, state, strict=True):
         setattr(event, name, value)
 
 
-def _events_save(events: list[InboundEvent], started: float) -> None:
+def _events_save(events: list[_Claimed], started: float) -> None:
     """One UPDATE per distinct set of values: a batch's events mostly share theirs (done,
     applied, one report), so this is two or three statements, not a 4,000-value one."""
     # Batch time shared out: what one event cost, for the log and the metrics.
@@ -415,9 +440,7 @@ def _events_save(events: list[InboundEvent], started: float) -> None:
         rows_set(InboundEvent, ids, dict(zip(_EVENT_STATE_FIELDS, values, strict=True)))
 
 
-def _event_parse(
-    event: InboundEvent, provider: Provider
-) -> tuple[list[DeliveryReport] | None, str]:
+def _event_parse(event: _Claimed, provider: Provider) -> tuple[list[DeliveryReport] | None, str]:
     request = InboundRequest(
         method=event.method,
         url="",
@@ -436,7 +459,7 @@ def _event_parse(
 
 
 def _parsed_apply(
-    parsed: list[tuple[InboundEvent, list[DeliveryReport]]],
+    parsed: list[tuple[_Claimed, list[DeliveryReport]]],
     *,
     rollups_into: list[rollups.MessageChange] | None,
 ) -> None:
@@ -490,13 +513,13 @@ def _event_outcome(outcomes: list[st.Outcome]) -> InboundEvent.Outcome:
     return InboundEvent.Outcome.DUPLICATE
 
 
-def _event_finish(event: InboundEvent, outcome: InboundEvent.Outcome) -> None:
+def _event_finish(event: _Claimed, outcome: InboundEvent.Outcome) -> None:
     event.state = InboundEvent.State.DONE
     event.outcome = outcome
     event.next_attempt_at = None  # processed_at: when the batch is saved
 
 
-def _event_fail(event: InboundEvent, exc: Exception) -> None:
+def _event_fail(event: _Claimed, exc: Exception) -> None:
     logger.error(
         "event %s: apply failed (attempt %d): %s",
         event.pk,
