@@ -257,18 +257,23 @@ def inbox_batches(*, batch_size: int | None = None) -> Iterator[int]:
     """Claim and apply batches until the inbox is drained; yields each batch's count.
 
     A batch leaves the events of a message another worker holds for later (see
-    `_events_reserve`). The next claim passes over them once: that worker most likely
-    still holds the message, and the batch would wait for it (its oldest event is waited
-    for). Each batch is committed before it is yielded.
+    `_events_reserve`). The next claim passes over them, since that worker most likely
+    still holds the message; a later one takes them and waits for their messages if it
+    must: an event is left at most once by one drain. Each batch is committed before it
+    is yielded.
     """
     batch_size = batch_size or settings.INBOX_BATCH_SIZE
     passed_over: set[int] = set()
+    left_before: set[int] = set()
     while True:
-        claimed, done, left = _batch_process(ids=None, limit=batch_size, skip=passed_over)
-        yield done
+        claimed, left = _batch_process(
+            ids=None, limit=batch_size, skip=passed_over, wait_for=left_before
+        )
+        yield len(claimed) - len(left)
         # A short claim means the queue is empty, but for the events left or passed over.
-        if claimed < batch_size and not left and not passed_over:
+        if len(claimed) < batch_size and not left and not passed_over:
             return
+        left_before = (left_before - claimed) | left
         passed_over = left
 
 
@@ -279,13 +284,15 @@ def inbound_events_process(*, ids: Iterable[int] | None = None, limit: int = 500
     a duplicate. Returns the number of events processed; events whose messages another
     worker holds are left pending for a later batch (see `_events_reserve`).
     """
-    return _batch_process(ids=ids, limit=limit, skip=set())[1]
+    claimed, left = _batch_process(ids=ids, limit=limit, skip=set(), wait_for=None)
+    return len(claimed) - len(left)
 
 
 def _batch_process(
-    *, ids: Iterable[int] | None, limit: int, skip: set[int]
-) -> tuple[int, int, set[int]]:
-    """One batch, passing over `skip`: (events claimed, processed, ids left for later)."""
+    *, ids: Iterable[int] | None, limit: int, skip: set[int], wait_for: set[int] | None
+) -> tuple[set[int], set[int]]:
+    """One batch, passing over `skip`: (ids claimed, ids left for later). See
+    `_events_reserve` for `wait_for`."""
     now = timezone.now()
     with transaction.atomic():
         pending = (
@@ -300,8 +307,8 @@ def _batch_process(
             pending = pending.exclude(pk__in=skip)
         # Rows, not model instances: building 500 instances was ~7 % of the drain's CPU.
         events = [_Claimed(*row) for row in pending.values_list(*_CLAIMED_FIELDS)[:limit]]
-        left = _events_apply(events) if events else set()
-    return len(events), len(events) - len(left), left
+        left = _events_apply(events, wait_for=wait_for) if events else set()
+    return {event.pk for event in events}, left
 
 
 def inbound_events_reprocess(*, events: Sequence[InboundEvent]) -> int:
@@ -336,7 +343,7 @@ class _Claimed:
 _CLAIMED_FIELDS = tuple(field.name for field in fields(_Claimed))
 
 
-def _events_apply(events: list[_Claimed]) -> set[int]:
+def _events_apply(events: list[_Claimed], *, wait_for: set[int] | None) -> set[int]:
     """Parse, apply and save claimed events; returns the ids of those left for later."""
     started = time.perf_counter()
     endpoint_ids = {event.endpoint_id for event in events}
@@ -349,11 +356,13 @@ def _events_apply(events: list[_Claimed]) -> set[int]:
             _event_finish(event, InboundEvent.Outcome.UNPARSEABLE)
         else:
             parsed.append((event, reports))
-    parsed, deferred = _events_reserve(parsed)
+    parsed, deferred = _events_reserve(parsed, wait_for=wait_for)
     if deferred:
         # Not written at all: the claim's row lock goes at commit and they are pending.
         events = [event for event in events if event.pk not in deferred]
         EVENTS_DEFERRED.inc(len(deferred))
+        if not events:  # every one of them shares a message with another worker's batch
+            return deferred
     before = [_event_state(event) for event, _ in parsed]
     try:
         with transaction.atomic():
@@ -382,21 +391,31 @@ def _events_apply(events: list[_Claimed]) -> set[int]:
 
 
 def _events_reserve(
-    parsed: list[tuple[_Claimed, list[DeliveryReport]]],
+    parsed: list[tuple[_Claimed, list[DeliveryReport]]], *, wait_for: set[int] | None
 ) -> tuple[list[tuple[_Claimed, list[DeliveryReport]]], set[int]]:
     """Reserve the messages of the parsed events; return the events whose messages are all
     reserved, and the ids of those left for a later batch.
 
     Two workers' batches often share a few messages. Waiting for the other's commit idled a
     worker for most of a batch (bench: `Lock:transactionid` on the message upsert), so the
-    events of a message another worker holds are skipped instead. The oldest event of the
-    batch is waited for, never skipped: every batch applies it, so an event is skipped at
-    most until it is the oldest one pending, and a claim takes the oldest first.
+    events of a message another worker holds are left instead. The messages of the events
+    in `wait_for` are waited for (a drain's events it left before); with None, those of the
+    batch's oldest event, so that a one-off call applies at least that one: an event is
+    then left at most until it is the oldest one pending, and a claim takes the oldest
+    first. (Waiting for every batch's oldest event in a drain made the second worker wait
+    for most of the first one's batch: the event after the first's claim often shares a
+    message with it.)
     """
     if not parsed:
         return parsed, set()
     keys = [{(r.provider, r.message_id) for r in reports} for _, reports in parsed]
-    reserved = messages_reserve(keys=set().union(*keys[1:]), wait_for=keys[0])
+    if wait_for is None:
+        waited = keys[0]
+    else:
+        waited = set().union(
+            *(k for (e, _), k in zip(parsed, keys, strict=True) if e.pk in wait_for)
+        )
+    reserved = messages_reserve(keys=set().union(*keys) - waited, wait_for=waited)
     kept = [item for item, wanted in zip(parsed, keys, strict=True) if wanted <= reserved]
     if len(kept) == len(parsed):
         return parsed, set()

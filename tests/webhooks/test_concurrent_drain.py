@@ -172,6 +172,33 @@ def test_a_drain_passes_over_the_events_it_left_once_then_waits_for_them():
     assert set(InboundEvent.objects.values_list("state", flat=True)) == {"done"}
 
 
+def test_a_drain_batch_whose_every_message_is_held_elsewhere_is_all_left_then_applied():
+    endpoints = _endpoints()
+    _store(endpoints, [_delivered("m-1"), _delivered("m-1")])
+    batches = inbox_batches(batch_size=10)
+    last: list[int] = []
+
+    def rest() -> None:
+        try:
+            last.extend(batches)
+        finally:
+            connection.close()
+
+    with _held_elsewhere("m-1"):
+        assert next(batches) == 0  # nothing applied, nothing written
+        assert set(InboundEvent.objects.values_list("state", "attempts")) == {("pending", 0)}
+        worker = threading.Thread(target=rest)
+        worker.start()
+        _until(lambda: _sessions_waiting_on("advisory") == 1)
+    worker.join(timeout=30)
+
+    assert sum(last) == 2
+    assert sorted(InboundEvent.objects.values_list("outcome", flat=True)) == [
+        "applied",
+        "duplicate",
+    ]
+
+
 def test_four_workers_over_shared_messages_apply_every_report_once_as_one_worker_would():
     for name, prefix in CAMPAIGNS:
         Campaign.objects.create(ref_prefix=prefix, name=name)
