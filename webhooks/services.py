@@ -5,11 +5,13 @@ import logging
 import re
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, fields
 from datetime import datetime, timedelta
 from functools import partial
 from itertools import islice
+from operator import attrgetter
 from urllib.parse import parse_qs, urlencode
 
 from django.conf import settings
@@ -385,8 +387,9 @@ def _events_apply(events: list[_Claimed], *, wait_for: set[int] | None) -> set[i
                 _event_fail(item[0], exc)
         _events_save(events, started)
     APPLY_SECONDS.observe(time.perf_counter() - started)
-    for event in events:
-        EVENTS_PROCESSED.labels(event.outcome or "unknown").inc()
+    # Counted per batch: a labels().inc() per event was ~2 % of the drain's CPU.
+    for outcome, count in Counter(event.outcome or "unknown" for event in events).items():
+        EVENTS_PROCESSED.labels(outcome).inc(count)
     return deferred
 
 
@@ -434,8 +437,7 @@ _EVENT_STATE_FIELDS = (
 )
 
 
-def _event_state(event: _Claimed) -> tuple[object, ...]:
-    return tuple(getattr(event, name) for name in _EVENT_STATE_FIELDS)
+_event_state = attrgetter(*_EVENT_STATE_FIELDS)  # event -> the tuple of its state fields
 
 
 def _event_state_restore(event: _Claimed, state: tuple[object, ...]) -> None:
@@ -484,8 +486,8 @@ def _parsed_apply(
 ) -> None:
     items = [(report, event.pk) for event, reports in parsed for report in reports]
     applied = reports_apply(items=items, rollups_into=rollups_into)
-    for outcome in applied:
-        REPORTS.labels(outcome.value).inc()
+    for outcome, count in Counter(applied).items():
+        REPORTS.labels(outcome.value).inc(count)
     outcomes = iter(_outcomes_own(items, applied))
     for event, reports in parsed:
         event_outcomes = [next(outcomes) for _ in reports]
