@@ -102,15 +102,15 @@ def drains_run(
         subprocess.Popen(command, cwd=db.ROOT, env=db.bench_env(config), stdout=subprocess.PIPE)  # noqa: S603
         for _ in range(processes)
     ]
-    # What the draining sessions wait on, sampled while they run: lock waits between
-    # two workers show up here as wait_event_type "Lock".
+    # What the draining sessions wait on, sampled every 0.2 s while they run: lock waits
+    # between two workers show up here as wait_event_type "Lock".
     waits: dict[str, int] = {}
     aux_started, machine_started = _postgres_aux_cpu(), _machine_busy_cpu()
     window_started = time.monotonic()
     while any(child.poll() is None for child in children):
         for key, count in _session_waits():
             waits[key] = waits.get(key, 0) + count
-        time.sleep(0.5)
+        time.sleep(0.2)
     aux_cpu = _postgres_aux_cpu() - aux_started
     machine_cores = (_machine_busy_cpu() - machine_started) / (time.monotonic() - window_started)
     outputs = []
@@ -134,6 +134,8 @@ def drains_run(
         # machine (other people's work included) for comparison.
         "worker_cpu": sum(o["cpu_seconds"] for o in outputs),
         "backend_cpu": sum(o["backend_cpu_seconds"] for o in outputs),
+        # Runnable but not running: how much of the run other work on the machine took.
+        "queued": sum(o["queued_seconds"] for o in outputs),
         "postgres_aux_cpu": aux_cpu,
         "machine_cores": machine_cores,
         "rss_samples": outputs[0]["rss_samples"],
@@ -171,12 +173,20 @@ def _cores(run: dict[str, Any]) -> float:
     return (run["worker_cpu"] + run["backend_cpu"] + run["postgres_aux_cpu"]) / run["seconds"]
 
 
+def _lock_waits(run: dict[str, Any]) -> int:
+    return sum(n for key, n in run["session_waits"].items() if key.startswith("Lock:"))
+
+
 def _session_waits() -> list[tuple[str, int]]:
     from django.db import connection
 
     with connection.cursor() as cursor:
+        # A lock wait is named with the table its statement writes, to tell the workers'
+        # waits on messages from their waits on rollup cells.
         cursor.execute(
-            "SELECT coalesce(wait_event_type || ':' || wait_event, 'on CPU'), count(*) "
+            "SELECT coalesce(wait_event_type || ':' || wait_event, 'on CPU') || CASE "
+            "WHEN wait_event_type = 'Lock' THEN coalesce(' in ' || substring(query FROM "
+            "'(?:INSERT INTO|UPDATE|FROM) \"?([a-z_]+)'), '') ELSE '' END, count(*) "
             "FROM pg_stat_activity WHERE datname = current_database() AND state = 'active' "
             "AND pid <> pg_backend_pid() GROUP BY 1"
         )
@@ -224,7 +234,8 @@ def apply_run(config: Config, results: Results) -> None:
             f"{run['backend_cpu']:.1f}, PostgreSQL background {run['postgres_aux_cpu']:.1f} "
             f"= {_cores(run):.2f} cores busy; whole machine "
             f"{run['machine_cores']:.2f} cores "
-            f"(load {[round(x, 1) for x in os.getloadavg()]})",
+            f"(load {[round(x, 1) for x in os.getloadavg()]}); workers and backends waited "
+            f"{run['queued']:.1f} s for a core",
             flush=True,
         )
     results.extra["apply_runs"] = runs
@@ -269,7 +280,10 @@ def apply_run(config: Config, results: Results) -> None:
                 f"{one['backend_cpu'] / one['seconds']:.2f}, PostgreSQL background "
                 f"{one['postgres_aux_cpu'] / one['seconds']:.2f}), two workers' "
                 f"{_cores(two):.2f}; whole machine (everyone's work) {one['machine_cores']:.2f} / "
-                f"{two['machine_cores']:.2f} cores"
+                f"{two['machine_cores']:.2f} cores; runnable but waiting for a core "
+                f"{one['queued'] / one['seconds']:.2f} / {two['queued'] / two['seconds']:.2f} "
+                "of the run's seconds (workers + backends); lock waits sampled "
+                f"{_lock_waits(one)} / {_lock_waits(two)}"
             ),
         )
     )

@@ -3,7 +3,8 @@
 Run as its own process (as a Celery worker would be) so its peak RSS is its own. Stops at
 an empty inbox or after SECONDS, whichever is first, so the suite stays bounded in time.
 Prints one JSON line: wall-clock start/end (for parallel runs), events, peak RSS, the CPU
-seconds this process and its PostgreSQL backend used, and RSS samples over the run.
+seconds this process and its PostgreSQL backend used, the seconds they waited for a core,
+and RSS samples over the run.
 """
 
 import json
@@ -22,20 +23,18 @@ def main() -> None:
     backend = _backend_pid()
     started = time.time()
     cpu_started, backend_started = _own_cpu(), _process_cpu(backend)
+    queued_started = _queued(os.getpid()) + _queued(backend)
     deadline = time.monotonic() + seconds
     events = 0
     samples: list[tuple[float, int, float]] = [(0.0, 0, _rss_mb())]
     if mode == "project":
-        from django.conf import settings
+        from webhooks.services import inbox_batches
 
-        from webhooks.services import inbox_drain
-
-        # inbox_drain one batch at a time: the same work, with a deadline between batches.
-        while time.monotonic() < deadline:
-            done = inbox_drain(max_batches=1)
+        # inbox_drain's batches, with a deadline between them.
+        for done in inbox_batches():
             events += done
             samples.append((round(time.time() - started, 2), events, _rss_mb()))
-            if done < settings.INBOX_BATCH_SIZE:
+            if time.monotonic() >= deadline:
                 break
     else:
         from .naive import naive_drain
@@ -43,6 +42,7 @@ def main() -> None:
         events = naive_drain(limit=limit, deadline=deadline)
     finished = time.time()
     backend_cpu = _process_cpu(backend) - backend_started
+    queued = _queued(os.getpid()) + _queued(backend) - queued_started
     peak_kb = _peak_kb()
     print(
         json.dumps(
@@ -53,6 +53,7 @@ def main() -> None:
                 "peak_kb": peak_kb,
                 "cpu_seconds": round(_own_cpu() - cpu_started, 2),
                 "backend_cpu_seconds": round(backend_cpu, 2),
+                "queued_seconds": round(queued, 2),
                 "rss_samples": samples,
             }
         )
@@ -80,6 +81,16 @@ def _process_cpu(pid: int) -> float:
     except OSError:
         return 0.0
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _queued(pid: int) -> float:
+    """Seconds a process was runnable but waiting for a core (/proc/PID/schedstat): on a
+    machine that other work keeps busy, this is the time the run lost to it."""
+    try:
+        with open(f"/proc/{pid}/schedstat") as schedstat:
+            return int(schedstat.read().split()[1]) / 1e9
+    except (OSError, IndexError, ValueError):
+        return 0.0
 
 
 def _peak_kb() -> int:

@@ -21,6 +21,10 @@ EVENTS_PROCESSED = Counter(
     "Inbound events processed, by outcome (applied, duplicate, unparseable, error, …).",
     ["outcome"],
 )
+EVENTS_DEFERRED = Counter(
+    "dlrdash_inbound_events_deferred",
+    "Inbound events left pending for a later batch: another worker held one of their messages.",
+)
 APPLY_SECONDS = Histogram(
     "dlrdash_apply_batch_seconds",
     "Time to parse and apply one batch of inbound events.",

@@ -7,10 +7,10 @@ from collections.abc import Callable
 
 import pytest
 from django.conf import settings
-from django.db import connection
+from django.db import DataError, connection
 from django.test import Client
 
-from deliveries.models import Message, StatusEvent
+from deliveries.models import DeliveryRollup, Message, StatusEvent
 from webhooks import tasks
 from webhooks.models import InboundEvent, WebhookEndpoint
 from webhooks.services import inbox_drain
@@ -138,11 +138,14 @@ def test_with_a_broker_the_request_only_kicks_a_drain_on_redis(
     queue.delete("celery")
 
 
-def _pending_smstake(endpoint: WebhookEndpoint, count: int, start: int) -> None:
+def _pending_smstake(
+    endpoint: WebhookEndpoint, count: int, start: int, operator: str = "JIO"
+) -> None:
     for i in range(start, start + count):
         body = (
             b'{"event": "message.dlr", "message_id": "q%d", "status": "delivered", '
-            b'"to": "+919876543210", "timestamp": "2026-11-23T10:15:03+05:30"}' % i
+            b'"to": "+919876543210", "operator": "%s", '
+            b'"timestamp": "2026-11-23T10:15:03+05:30"}' % (i, operator.encode())
         )
         InboundEvent.objects.create(
             endpoint=endpoint,
@@ -172,3 +175,39 @@ def test_a_batch_costs_the_same_number_of_queries_for_5_events_as_for_50(smstake
     # One batch, one processing time for all of its events.
     assert done.count() == 55
     assert len(set(done.values_list("processed_at", flat=True))) == 2
+
+
+@pytest.mark.django_db
+def test_a_batch_whose_rollup_write_fails_is_retried_one_by_one_and_only_the_poison_waits(
+    smstake_endpoint, monkeypatch
+):
+    """The batch writes its rollups last, after its events; if that fails, the whole batch
+    is undone and each event applied on its own, rollups included."""
+    from deliveries import rollups
+
+    real = rollups.rollups_apply
+
+    def poisoned(changes):  # type: ignore[no-untyped-def]
+        changes = list(changes)
+        if any(c.after and c.after.cell.operator == "POISON" for c in changes):
+            raise DataError("value too long for type character varying(16)")
+        real(changes)
+
+    monkeypatch.setattr(rollups, "rollups_apply", poisoned)
+    for i, operator in enumerate(("JIO", "POISON", "AIRTEL")):
+        _pending_smstake(smstake_endpoint, 1, i, operator=operator)
+
+    assert inbox_drain() == 3
+
+    events = list(InboundEvent.objects.order_by("pk"))
+    assert [(e.state, e.outcome) for e in events] == [
+        ("done", "applied"),
+        ("pending", "error"),
+        ("done", "applied"),
+    ]
+    assert events[1].attempts == 1
+    assert sorted(Message.objects.values_list("message_id", flat=True)) == ["q0", "q2"]
+    incremental = sorted(DeliveryRollup.objects.values_list("operator", "messages"))
+    assert incremental == [("AIRTEL", 1), ("JIO", 1)]
+    rollups.rollups_rebuild()
+    assert sorted(DeliveryRollup.objects.values_list("operator", "messages")) == incremental

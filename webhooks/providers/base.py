@@ -156,6 +156,8 @@ def parse_time(value: Any) -> datetime | None:
 
 def text(value: Any) -> str:
     """A payload value as text: None and containers become "", numbers their digits."""
+    if type(value) is str:  # nearly always: one check instead of four (~12 calls a report)
+        return value.strip()
     if value is None or isinstance(value, dict | list | bool):
         return ""
     return str(value).strip()
