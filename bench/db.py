@@ -24,6 +24,9 @@ def bench_env(config: Config, **extra: str) -> dict[str, str]:
         SECRET_KEY="bench-not-secret-" + "x" * 40,
         ALLOWED_HOSTS="127.0.0.1,localhost,testserver",
         LOG_LEVEL="WARNING",
+        # granian's start-up advice (threads per core, tcp_migrate_req) is for operators,
+        # and is answered in dlrdash/serve.py; it would repeat for every server started.
+        WEB_LOG_LEVEL="error",
         PYTHONPATH=str(ROOT),
     )
     env.update(extra)
