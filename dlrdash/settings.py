@@ -286,9 +286,10 @@ ENDPOINT_CACHE_SECONDS = envint("ENDPOINT_CACHE_SECONDS", "5")
 # PostgreSQL: concurrent webhooks of a web process share one INSERT and commit
 # (webhooks/inbox_writer.py); each is still answered only after its row is committed.
 WEBHOOK_GROUP_COMMIT = envbool("WEBHOOK_GROUP_COMMIT", "1")
-# Writer threads (and connections) per web process for group commit: a row arriving while
-# one writer waits for its commit goes out with the next idle one.
-WEBHOOK_GROUP_WRITERS = envint("WEBHOOK_GROUP_WRITERS", "4")
+# Writer threads (and connections) per web process for group commit: with more than one, a
+# row arriving while a writer waits for its commit goes out with the next idle one. One
+# measured best on the quiet 2-core machine (bigger groups, fewer statements; bench/README.md).
+WEBHOOK_GROUP_WRITERS = envint("WEBHOOK_GROUP_WRITERS", "1")
 if WEBHOOK_GROUP_WRITERS < 1:
     raise ImproperlyConfigured("WEBHOOK_GROUP_WRITERS must be at least 1")
 # Retention. Raw bodies go first (they may hold personal data); the log row stays for

@@ -183,12 +183,12 @@ class _Pending:
 class GroupWriter:
     """Per web process and database: writer threads that INSERT queued rows in groups.
 
-    Several writers (`WEBHOOK_GROUP_WRITERS`), each with its own connection, so a row that
+    `WEBHOOK_GROUP_WRITERS` writers, each with its own connection: with several, a row that
     arrives while one writer waits for its commit is taken by another at once instead of
-    queueing behind that commit: PostgreSQL already flushes the WAL of concurrent commits
-    together, and one writer per process serialised them: at 8 connections the webhook ran
-    at 0.27–0.37× the verify+INSERT baseline with one writer, 0.61–0.74× with four (A/B
-    runs on the loaded machine, bench/README.md).
+    queueing behind that commit. One is the default: on the quiet 2-core machine it gave
+    the biggest groups and the best rate at 8, 32 and 64 connections (0.60–0.99× the
+    verify+INSERT baseline, against 0.55–0.74× with four); on a machine loaded by other work
+    four did better at 8 connections (bench/README.md).
     """
 
     def __init__(self, alias: str, writers: int = 1) -> None:
