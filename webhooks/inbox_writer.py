@@ -59,10 +59,11 @@ COLUMNS = (
     "attempts",
 )
 _DEFAULTS = {"outcome": "", "error": "", "report_count": 0, "attempts": 0}
-# A group is one statement: keep it well under PostgreSQL's 65,535 parameters.
+# Rows in one group's statement (one array per column, so this bounds its size, not the
+# number of parameters).
 MAX_GROUP = 500
 # How long a request waits for its group's commit before answering 503: well inside the
-# server's worker timeout (30 s) and the providers' own request timeouts.
+# providers' own request timeouts, so they hear "retry" rather than time out.
 WAIT_SECONDS = 10.0
 
 
@@ -83,22 +84,26 @@ def inbound_event_insert(values: dict[str, Any]) -> int:
 
 
 def _rows_insert(connection: BaseDatabaseWrapper, rows: list[dict[str, Any]]) -> list[int]:
-    """One INSERT of `rows` (autocommit: committed when it returns); their ids, in order."""
+    """One INSERT of `rows` (autocommit: committed when it returns); their ids, in order.
+
+    Several rows only on PostgreSQL (the group writer); elsewhere one at a time.
+    """
     rows = [{**_DEFAULTS, **row} for row in rows]
-    sql = _insert_sql(connection, len(rows))
     if connection.vendor == "postgresql":
         # psycopg adapts these columns' Python values itself; only the JSON needs wrapping
         # (Field.get_db_prep_save on fifteen columns was ~100 µs a row).
-        params = [
-            Jsonb(row[name]) if name == "headers" else row[name] for row in rows for name in COLUMNS
-        ]
-        if len(rows) > 1:
+        def value(row: dict[str, Any], name: str) -> Any:
+            return Jsonb(row[name]) if name == "headers" else row[name]
+
+        if len(rows) == 1:
+            sql, params = _insert_sql(connection), [value(rows[0], n) for n in COLUMNS]
+        else:
             # One array per column: the statement's text is the same for any number of rows,
             # so psycopg converts it once and PostgreSQL plans it once per connection. A
             # VALUES list of 15 placeholders a row made psycopg re-parse a new, long query
             # text for every group: a quarter of a web process's CPU under load (py-spy).
             sql = _unnest_sql(connection)
-            params = [list(column) for column in zip(*_chunks(params, len(COLUMNS)), strict=True)]
+            params = [[value(row, name) for row in rows] for name in COLUMNS]
         connection.ensure_connection()
         # A plain psycopg cursor binds parameters server-side (Django's ClientCursor quotes
         # them into the SQL text); both statements are prepared once per connection.
@@ -107,38 +112,40 @@ def _rows_insert(connection: BaseDatabaseWrapper, rows: list[dict[str, Any]]) ->
             # Rows go in in array order, so their ids ascend in that order whatever else
             # takes ids from the sequence meanwhile.
             return sorted(int(row[0]) for row in cursor.fetchall())
+    if len(rows) != 1:
+        raise ValueError("only PostgreSQL inserts several inbox rows at once")
     fields = _fields()
     params = [
-        f.get_db_prep_save(row[name], connection)
-        for row in rows
+        f.get_db_prep_save(rows[0][name], connection)
         for name, f in zip(COLUMNS, fields, strict=True)
     ]
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+        cursor.execute(_insert_sql(connection), params)
         if connection.features.can_return_columns_from_insert:
-            return [int(row[0]) for row in cursor.fetchall()]
+            return [int(cursor.fetchone()[0])]
         return [int(cursor.lastrowid)]
 
 
-_sql_cache: dict[tuple[str, int], str] = {}
+_sql_cache: dict[tuple[str, str], str] = {}
 
 
-def _insert_sql(connection: BaseDatabaseWrapper, count: int) -> str:
-    sql = _sql_cache.get((connection.vendor, count))
+def _insert_sql(connection: BaseDatabaseWrapper) -> str:
+    """The one-row INSERT."""
+    sql = _sql_cache.get((connection.vendor, "one"))
     if sql is None:
         quote = connection.ops.quote_name
         columns = ", ".join(quote(f.column) for f in _fields())
-        one = "(" + ", ".join(["%s"] * len(COLUMNS)) + ")"
+        placeholders = ", ".join(["%s"] * len(COLUMNS))
         table = quote(InboundEvent._meta.db_table)
-        sql = f"INSERT INTO {table} ({columns}) VALUES {', '.join([one] * count)}"  # noqa: S608
+        sql = f"INSERT INTO {table} ({columns}) VALUES ({placeholders})"  # noqa: S608
         if connection.features.can_return_columns_from_insert:
             sql += f" RETURNING {quote(InboundEvent._meta.pk.column)}"
-        _sql_cache[(connection.vendor, count)] = sql
+        _sql_cache[(connection.vendor, "one")] = sql
     return sql
 
 
 def _unnest_sql(connection: BaseDatabaseWrapper) -> str:
-    sql = _sql_cache.get((connection.vendor, 0))
+    sql = _sql_cache.get((connection.vendor, "unnest"))
     if sql is None:
         quote = connection.ops.quote_name
         fields = _fields()
@@ -152,12 +159,8 @@ def _unnest_sql(connection: BaseDatabaseWrapper) -> str:
             f"WITH ORDINALITY AS v({names}, i) ORDER BY v.i "
             f"RETURNING {quote(InboundEvent._meta.pk.column)}"
         )
-        _sql_cache[(connection.vendor, 0)] = sql
+        _sql_cache[(connection.vendor, "unnest")] = sql
     return sql
-
-
-def _chunks(values: list[Any], size: int) -> list[list[Any]]:
-    return [values[start : start + size] for start in range(0, len(values), size)]
 
 
 _fields_cache: list[Field] = []

@@ -146,7 +146,7 @@ def test_a_hung_database_is_answered_503_once_the_wait_is_over_not_retried(
     release.set()
 
     assert response.status_code == 503
-    # One wait, not a second one on top: the server's worker timeout must never fire.
+    # One wait, not a second one on top: the provider must hear 503 before it times out.
     assert len(waits) == 1
 
 
