@@ -2,10 +2,14 @@
 
 import hashlib
 import hmac
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.db import connection, transaction
 
 FIXTURES = Path(__file__).parent / "fixtures"
 SMSTAKE_SECRET = "whsec_test_smstake_0123456789"
@@ -24,6 +28,34 @@ def fixture_bytes(provider: str, name: str) -> bytes:
 
 def smstake_sign(body: bytes, secret: str = SMSTAKE_SECRET) -> str:
     return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+
+
+@contextmanager
+def held_elsewhere(hold: Callable[[], object]) -> Iterator[None]:
+    """Another session's transaction, open (its locks held) until the block ends.
+
+    `hold` runs inside it on a thread of its own (so a connection of its own), as another
+    worker or a long reader would: the block's code meets its locks.
+    """
+    holding, release = threading.Event(), threading.Event()
+
+    def run() -> None:
+        try:
+            with transaction.atomic():
+                hold()
+                holding.set()
+                release.wait(timeout=30)
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    assert holding.wait(timeout=10)
+    try:
+        yield
+    finally:
+        release.set()
+        thread.join(timeout=30)
 
 
 # Browser tests: Playwright driving Debian's chromium (no browser download here).

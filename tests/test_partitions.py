@@ -1,11 +1,10 @@
 """Monthly partitions of the inbox and the status history (PostgreSQL; no-ops on SQLite)."""
 
-import threading
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.core.management import call_command
-from django.db import connection, transaction
+from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 from django.utils import timezone
 
@@ -16,7 +15,7 @@ from webhooks import tasks
 from webhooks.models import InboundEvent, WebhookEndpoint
 from webhooks.services import inbound_events_process, inbound_events_reprocess, inbox_prune
 
-from .helpers import fixture_bytes, requires_postgres
+from .helpers import fixture_bytes, held_elsewhere, requires_postgres
 
 INBOX = "webhooks_inboundevent"
 HISTORY = "deliveries_statusevent"
@@ -137,26 +136,12 @@ def test_workers_claim_pending_events_across_months_skipping_locked_ones():
         _event(endpoint, now - timedelta(days=40), state="pending"),
         _event(endpoint, now, state="pending"),
     ]
-    held = threading.Event()
-    release = threading.Event()
 
     def hold_the_first() -> None:
-        try:
-            with transaction.atomic():
-                list(InboundEvent.objects.select_for_update().filter(pk=events[0].pk))
-                held.set()
-                release.wait(10)
-        finally:
-            connection.close()
+        list(InboundEvent.objects.select_for_update().filter(pk=events[0].pk))
 
-    holder = threading.Thread(target=hold_the_first)
-    holder.start()
-    held.wait(10)
-    try:
+    with held_elsewhere(hold_the_first):
         assert inbound_events_process(limit=10) == 1
-    finally:
-        release.set()
-        holder.join()
 
     assert InboundEvent.objects.get(pk=events[1].pk).state == "done"
     assert InboundEvent.objects.get(pk=events[0].pk).state == "pending"
@@ -277,26 +262,12 @@ def test_a_month_whose_lock_is_not_granted_in_time_waits_for_the_next_prune(monk
     monkeypatch.setattr(partitions, "LOCK_TIMEOUT", "200ms")
     old = month_add(month_start(timezone.now()), -7)
     partitions.month_partition_create(INBOX, old)
-    locked = threading.Event()
-    release = threading.Event()
 
     def read_the_inbox_for_long() -> None:
-        try:
-            with transaction.atomic():
-                list(InboundEvent.objects.all()[:1])  # holds ACCESS SHARE until commit
-                locked.set()
-                release.wait(10)
-        finally:
-            connection.close()
+        list(InboundEvent.objects.all()[:1])  # holds ACCESS SHARE until commit
 
-    reader = threading.Thread(target=read_the_inbox_for_long)
-    reader.start()
-    locked.wait(10)
-    try:
+    with held_elsewhere(read_the_inbox_for_long):
         assert partitions.partitions_drop(INBOX, before=timezone.now()) == []
-    finally:
-        release.set()
-        reader.join()
 
     # (Other old months that earlier transactional tests left may go too.)
     assert partition_name(INBOX, old) in partitions.partitions_drop(INBOX, before=timezone.now())

@@ -7,12 +7,12 @@ applied twice, rollups exact, and the result the same as one worker draining alo
 
 import threading
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from datetime import UTC, datetime
 
 import pytest
-from django.db import connection, transaction
+from django.db import connection
 from prometheus_client import REGISTRY
 
 from deliveries import rollups
@@ -24,7 +24,7 @@ from webhooks.services import inbound_events_process, inbox_batches, inbox_drain
 from webhooks.simulation import CAMPAIGNS, TrafficGenerator
 
 from ..deliveries.test_rollups import cells
-from ..helpers import SMSTAKE_SECRET, requires_postgres
+from ..helpers import SMSTAKE_SECRET, held_elsewhere, requires_postgres
 
 pytestmark = [requires_postgres, pytest.mark.django_db(transaction=True)]
 
@@ -83,28 +83,9 @@ def _delivered(message_id: str) -> tuple[str, bytes]:
     return "smstake", body
 
 
-@contextmanager
-def _held_elsewhere(message_id: str) -> Iterator[None]:
+def _held_elsewhere(message_id: str) -> AbstractContextManager[None]:
     """Another worker's transaction holding one message until the block ends."""
-    reserved, release = threading.Event(), threading.Event()
-
-    def hold() -> None:
-        try:
-            with transaction.atomic():
-                messages_reserve(keys={("smstake", message_id)})
-                reserved.set()
-                release.wait(timeout=30)
-        finally:
-            connection.close()
-
-    thread = threading.Thread(target=hold)
-    thread.start()
-    assert reserved.wait(timeout=10)
-    try:
-        yield
-    finally:
-        release.set()
-        thread.join(timeout=30)
+    return held_elsewhere(lambda: messages_reserve(keys={("smstake", message_id)}))
 
 
 def test_an_event_whose_message_another_worker_holds_is_left_pending_for_a_later_batch():
