@@ -1,6 +1,6 @@
 """Prometheus metrics for the inbound side (exposed at /metrics by dlrdash.ops).
 
-With several processes (gunicorn workers, Celery), set PROMETHEUS_MULTIPROC_DIR to an empty
+With several processes (web server workers, Celery), set PROMETHEUS_MULTIPROC_DIR to an empty
 directory shared by them, as prometheus-client's multiprocess mode requires.
 """
 

@@ -77,7 +77,7 @@ def body_read(request: HttpRequest) -> bytes | None:
     if declared > cap:
         return None
     if not request.META.get("CONTENT_LENGTH") and _is_chunked(request):
-        # Django reads a body without Content-Length as empty; the WSGI server (gunicorn)
+        # Django reads a body without Content-Length as empty; the WSGI server (granian, gunicorn)
         # de-chunks wsgi.input, so read it directly — still no more than the cap.
         body = request.META["wsgi.input"].read(cap + 1)
     else:

@@ -2,7 +2,7 @@
 
 The connect timeout (DB_CONNECT_TIMEOUT) bounds the answer; the provider retries on 503,
 and after PostgreSQL returns the retry is stored once. Connection health checks replace
-the dead persistent connections, so no gunicorn thread is left answering 500.
+the dead persistent connections, so no web server thread is left answering 500.
 """
 
 import pytest
@@ -19,7 +19,7 @@ from .conftest import (
 
 pytestmark = pytest.mark.faults
 
-WARMUP = 40  # enough to open a persistent connection in every gunicorn thread
+WARMUP = 40  # enough to open a persistent connection in every web server thread
 DURING = 16
 AFTER = 20
 BUDGET_SECONDS = 5.0
