@@ -1,4 +1,4 @@
-"""Delivery-drop alerts (issue 9, part 1).
+"""Delivery-drop alerts.
 
 A rule (`models.AlertRule`) watches a segment — campaign, provider, operator, channel, DLT
 template — for a delivery-rate drop or an error-code spike against the segment's own trailing

@@ -1,8 +1,8 @@
 """Phases 3 (analytics) and 4 (trace) over N messages and their events, loaded with COPY.
 
 Analytics: `/api/v1/stats/` and `/dashboard/` timed server-side (Django test client, in
-process) beside a naive GROUP BY over `Message` computing the same figures. Until the
-rollups land (issue 4) those URLs answer 404 here and are reported as not available.
+process) beside a naive GROUP BY over `Message` computing the same figures. In a tree without
+the rollups those URLs answer 404 and are reported as not available.
 Trace: the lookups `/trace/` makes (message id, phone, client_ref), beside a primary-key
 lookup, the cheapest indexed read there is.
 """
@@ -472,7 +472,7 @@ def _page_figure(
     naive_runs: int,
     n: int,
 ) -> None:
-    # The issue's targets are for 10 M messages: p95 ≤ 50 ms and ≥ 50× the naive GROUP BY
+    # The targets are for 10 M messages: p95 ≤ 50 ms and ≥ 50× the naive GROUP BY
     # (which takes seconds there). Below 10 M the naive query is itself fast, so only the
     # 50 ms holds; the ratio is still printed.
     at_scale = n >= 10_000_000
@@ -489,7 +489,7 @@ def _page_figure(
                 "naive GROUP BY p50",
                 naive_p50,
                 target=target,
-                note=f"not available yet: GET {url} answered {status} in this tree (issue 4)",
+                note=f"not available yet: GET {url} answered {status} in this tree",
             )
         )
         return

@@ -63,7 +63,7 @@ def django_setup(config: Config) -> None:
 
 
 def checkpoint() -> None:
-    """Every database phase starts here: a checkpoint mid-run cost ~40 % (DESIGN.md)."""
+    """Every database phase starts here: a checkpoint that lands mid-run skews that run."""
     from django.db import connection
 
     with connection.cursor() as cursor:

@@ -18,7 +18,7 @@ timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
 # Recycle workers now and then so a slow leak can never grow a worker without bound.
 max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "100000"))
 max_requests_jitter = max_requests // 10
-# gunicorn 27 otherwise opens a control socket under $HOME (DESIGN.md, measured pitfalls).
+# gunicorn 27 otherwise opens a control socket under $HOME.
 control_socket_disable = True
 accesslog = os.environ.get("GUNICORN_ACCESSLOG") or None
 # %(U)s is the path without the query string: a Wavix token in ?token= never reaches a log.

@@ -14,7 +14,7 @@ function init(args)
     local headers = {
       ["Content-Type"] = "application/json",
       ["X-SMSTAKE-Signature"] = line:sub(1, space - 1),
-      -- The TLS-terminating proxy of production sets this (DESIGN.md).
+      -- The TLS-terminating proxy of production sets this (docs/architecture.md).
       ["X-Forwarded-Proto"] = "https",
     }
     requests[#requests + 1] = wrk.format("POST", path, headers, line:sub(space + 1))

@@ -18,7 +18,7 @@ def user_in(group: str, username: str | None = None) -> User:
 
 
 def smstake_report(**fields: Any) -> bytes:
-    """The seed's sample report with some fields changed (None removes a field)."""
+    """SMSTAKE's documented sample report with some fields changed (None removes a field)."""
     data = json.loads(fixture_bytes("smstake", "delivered.json"))
     data.update(fields)
     return json.dumps({k: v for k, v in data.items() if v is not None}).encode()

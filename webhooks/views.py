@@ -1,7 +1,7 @@
 """The receiving view: verify over the raw bytes, store, commit, then answer.
 
 The response never depends on processing: an authentic request is answered 2xx as soon
-as its raw event is committed (DESIGN.md, "the inbox rule").
+as its raw event is committed (docs/architecture.md, "The inbox rule").
 """
 
 import logging

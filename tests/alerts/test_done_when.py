@@ -1,4 +1,4 @@
-"""Issue 9 "done when", part 1: one provider's Airtel deliveries collapse for 30 minutes →
+"""The alerts' acceptance story: one provider's Airtel deliveries collapse for 30 minutes →
 one alert, one signed webhook to a local receiver, one email, the right dashboard link;
 the rate recovers → resolved, notified the same ways."""
 

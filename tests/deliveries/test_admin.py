@@ -139,7 +139,7 @@ def test_the_no_final_report_filter_finds_messages_stuck_in_flight(post_smstake)
 
     response = client.get(CHANGELIST, {"no_final_after": "24"})
 
-    # The seed sample was submitted in June 2026: long enough ago.
+    # SMSTAKE's documented sample was submitted in June 2026: long enough ago.
     assert [m.message_id for m in response.context["cl"].result_list] == ["msg_stuck"]
 
 

@@ -20,7 +20,7 @@ def support(client: Client) -> Client:
 
 @pytest.fixture
 def delivered(post_smstake) -> Message:
-    """The seed's sample: msg_8f3k2j9x1m to +919876543210, client_ref order_ORD2847."""
+    """SMSTAKE's documented sample: msg_8f3k2j9x1m to +919876543210, client_ref order_ORD2847."""
     post_smstake(fixture_bytes("smstake", "delivered.json"))
     return Message.objects.get(message_id="msg_8f3k2j9x1m")
 
@@ -105,7 +105,7 @@ def test_the_message_page_shows_the_timeline_in_arrival_order_with_labels(suppor
     rows = html.split("<h2>Timeline</h2>")[1]
     assert rows.index("ACCEPTD") < rows.index("DELIVRD") < rows.index("ENROUTE")
     assert "background:seagreen" in html  # the Delivered badge, coloured
-    assert "2.0 s" in html  # submit → delivered latency of the seed sample
+    assert "2.0 s" in html  # submit → delivered latency of the documented sample
 
 
 def test_each_report_links_to_its_raw_webhook_log_row(support, delivered):

@@ -1,10 +1,10 @@
 """SMSTAKE DLR webhooks (SMS, RCS, WhatsApp, Voice).
 
-Documentation: SMSTAKE's "DLR webhook" guide, kept in shared/seeds of the project.
+Documentation: SMSTAKE's DLR webhook guide.
 JSON body signed with `X-SMSTAKE-Signature: sha256=<hex HMAC-SHA256 of the raw body>`,
 keyed by the webhook signing secret.
 
-Fixtures (tests/fixtures/smstake/): `delivered.json` is the seed's sample byte for byte;
+Fixtures (tests/fixtures/smstake/): `delivered.json` is the guide's sample byte for byte;
 one file per documented status (queued, submitted, sent, failed, rejected_dlt_template,
 expired, undelivered) and the channel-specific ones (whatsapp_read, rcs_read,
 voice_answered, voice_busy, voice_no_answer).

@@ -1,12 +1,12 @@
 """Wavix SMS/MMS delivery reports.
 
-Documentation: Wavix's "Delivery reports" guide, kept in shared/seeds of the project.
+Documentation: https://docs.wavix.com/messaging/webhooks-delivery-reports
 Wavix does not sign its callbacks: the endpoint secret authenticates them, given as the
 basic-auth password (`https://x:SECRET@host/webhooks/<slug>/`) or as a `token` query
 parameter (`…/webhooks/<slug>/?token=SECRET`). A first report says `sent` (or a failure
 to send), a second one the final status: delivered, undelivered, rejected or expired.
 
-Fixtures (tests/fixtures/wavix/): `sent.json` is the seed's sample; `delivered.json`,
+Fixtures (tests/fixtures/wavix/): `sent.json` is the guide's sample; `delivered.json`,
 `undelivered.json`, `rejected.json`, `expired.json` and `mms_delivered.json`.
 """
 

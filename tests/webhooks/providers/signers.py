@@ -124,8 +124,8 @@ def send_request(client: Client, req: Req) -> HttpResponse:
     )
 
 
-# The Wavix seed's sample (shared/seeds), for as long as tests/fixtures/wavix/ (owned by
-# the spine issue) does not exist in this branch.
+# Wavix's documented sample (tests/fixtures/wavix/sent.json), for a checkout whose fixtures
+# lack it.
 _INLINE = {
     ("wavix", "sent.json"): (
         b'{"delivered": null, "error": null, '
