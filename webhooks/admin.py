@@ -25,6 +25,7 @@ from deliveries.admin import NulRefusingAdmin
 from deliveries.models import StatusEvent
 from deliveries.paginators import EstimatedCountPaginator
 
+from .display import body_rendered
 from .models import InboundEvent, WebhookEndpoint
 from .providers import PROVIDERS, Provider
 from .selectors import endpoint_health
@@ -400,10 +401,15 @@ class InboundEventAdmin(NulRefusingAdmin):
 
     @admin.display(description="body (credentials redacted)")
     def body_display(self, event: InboundEvent) -> SafeString:
-        text = body_pretty(
-            bytes(event.body),
-            content_type=str(event.headers.get("content-type", "")),
-            provider=_provider_for(event.endpoint.provider),
+        body = bytes(event.body)
+        text = body_rendered(
+            lambda: body_pretty(
+                body,
+                content_type=str(event.headers.get("content-type", "")),
+                provider=_provider_for(event.endpoint.provider),
+            ),
+            body,
+            limit=BODY_DISPLAY_LIMIT,
         )
         if not text:
             return format_html('<span class="muted">{}</span>', _empty_body_reason(event))
