@@ -9,8 +9,8 @@ and named, so the rest of what the report says is recorded.
 """
 
 from dataclasses import replace
-from datetime import UTC, datetime
 from functools import cache
+from operator import attrgetter, le
 
 from deliveries.reports import DeliveryReport
 
@@ -21,10 +21,10 @@ _ID_FIELDS = ("channel", "to", "sender", "operator", "client_ref", "tag", "dlt_t
 _WORDS_FIELDS = ("provider_status", "provider_code", "error_code", "error_message")
 _TIME_FIELDS = ("event_time", "submitted_at", "sent_at", "delivered_at", "read_at")
 _COUNT_FIELDS = ("segments", "call_duration")
-# Far outside any real report, well inside what the database and the rollups' local-time
-# buckets can hold (year 1 plus an offset is year 0: Python cannot represent it).
-_EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
-_LATEST = datetime(2100, 1, 1, tzinfo=UTC)
+# Years far outside any real report, well inside what the database and the rollups'
+# local-time buckets can hold (year 1 plus an offset is year 0: Python cannot represent
+# it). The year as reported, whatever its offset: a few hours either way do not matter.
+_YEARS = (2000, 2100)
 _COUNT_LIMIT = 2**31  # PositiveIntegerField
 _SHOWN_ID_LENGTH = 40
 
@@ -36,6 +36,31 @@ class UnusableReport(ValueError):
 def report_storable(report: DeliveryReport) -> tuple[DeliveryReport, list[str]]:
     """The report with every field the database cannot store dropped, and their names
     (each with why). Raises UnusableReport when the message id itself is the problem."""
+    if _plainly_storable(report):
+        return report, []
+    return _report_cleaned(report)
+
+
+_ids = attrgetter("message_id", *_ID_FIELDS)
+_texts = attrgetter("message_id", *_ID_FIELDS, *_WORDS_FIELDS)
+_times = attrgetter(*_TIME_FIELDS)
+_counts = attrgetter(*_COUNT_FIELDS)
+
+
+def _plainly_storable(report: DeliveryReport) -> bool:
+    """The common case, checked in one pass per kind of field (this runs for every report
+    the drain applies)."""
+    text = "".join(_texts(report))
+    if "\x00" in text or not (text.isascii() or _encodes(text)) or not report.message_id:
+        return False
+    if not all(map(le, map(len, _ids(report)), _id_limits())):
+        return False
+    if not all(when is None or _YEARS[0] <= when.year < _YEARS[1] for when in _times(report)):
+        return False
+    return all(count is None or 0 <= count < _COUNT_LIMIT for count in _counts(report))
+
+
+def _report_cleaned(report: DeliveryReport) -> tuple[DeliveryReport, list[str]]:
     limits = _limits()
     problem = _text_problem(report.message_id, limits["message_id"]) or (
         "it is empty" if not report.message_id else None
@@ -51,7 +76,7 @@ def report_storable(report: DeliveryReport) -> tuple[DeliveryReport, list[str]]:
             notes.append(f"{name} ({problem})")
     for name in _TIME_FIELDS:
         when = getattr(report, name)
-        if when is not None and not _EARLIEST <= _aware(when) < _LATEST:
+        if when is not None and not _YEARS[0] <= when.year < _YEARS[1]:
             dropped[name] = None
             notes.append(f"{name} (out of range)")
     for name in _COUNT_FIELDS:
@@ -76,18 +101,20 @@ def text_storable(value: str) -> str:
 def _text_problem(value: str, limit: int | None) -> str | None:
     if "\x00" in value:
         return "it holds a NUL character"
-    if not value.isascii():
-        try:
-            value.encode("utf-8")
-        except UnicodeEncodeError:
-            return "it holds a lone surrogate"
+    if not (value.isascii() or _encodes(value)):
+        return "it holds a lone surrogate"
     if limit and len(value) > limit:
         return f"longer than {limit} characters"
     return None
 
 
-def _aware(when: datetime) -> datetime:
-    return when if when.tzinfo else when.replace(tzinfo=UTC)
+def _encodes(text: str) -> bool:
+    """UTF-8 can encode it: the only str that cannot holds a lone surrogate."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _shown(message_id: str) -> str:
@@ -111,3 +138,10 @@ def _limits() -> dict[str, int]:
         for name, field in fields.items()
         if isinstance(field, CharField) and field.max_length
     }
+
+
+@cache
+def _id_limits() -> tuple[int, ...]:
+    """The limits in `_ids` order."""
+    limits = _limits()
+    return tuple(limits[name] for name in ("message_id", *_ID_FIELDS))
