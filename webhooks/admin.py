@@ -25,10 +25,12 @@ from deliveries.admin import NulRefusingAdmin
 from deliveries.models import StatusEvent
 from deliveries.paginators import EstimatedCountPaginator
 
+from .display import body_rendered
 from .models import InboundEvent, WebhookEndpoint
 from .providers import PROVIDERS, Provider
 from .selectors import endpoint_health
 from .services import REDACTED, inbound_events_reprocess
+from .triage import inbound_events_discard, inbound_events_park
 
 # Payload keys whose values are credentials wherever they appear, whatever the provider.
 SECRET_KEY_WORDS = ("token", "secret", "password", "passwd", "signature", "authorization")
@@ -312,7 +314,7 @@ class InboundEventAdmin(NulRefusingAdmin):
     paginator = EstimatedCountPaginator
     list_select_related = ["endpoint"]
     list_per_page = 50
-    actions = ["reprocess"]
+    actions = ["reprocess", "park", "discard"]
     fieldsets = [
         (
             None,
@@ -361,7 +363,8 @@ class InboundEventAdmin(NulRefusingAdmin):
         return False  # a log: what arrived is what arrived
 
     def has_reprocess_permission(self, request: HttpRequest) -> bool:
-        # Granted to Support (see deliveries/migrations/0002_roles.py).
+        # Granted to Support (see deliveries/migrations/0002_roles.py); it also parks and
+        # discards events, the other ways out of a stuck inbox.
         return request.user.has_perm("webhooks.change_inboundevent")
 
     @admin.action(description="Reprocess selected events", permissions=["reprocess"])
@@ -379,6 +382,41 @@ class InboundEventAdmin(NulRefusingAdmin):
         done = inbound_events_reprocess(events=events)
         note = f"; {skipped} unauthentic events skipped" if skipped else ""
         self.message_user(request, f"Reprocessed {done} events{note}.", messages.SUCCESS)
+
+    @admin.action(
+        description="Park selected pending events (stop retrying)", permissions=["reprocess"]
+    )
+    def park(self, request: HttpRequest, queryset: QuerySet[InboundEvent]) -> None:
+        if (ids := self._ids_within_limit(request, queryset)) is not None:
+            done = inbound_events_park(ids=ids, by=request.user.get_username())
+            self._set_aside_report(request, done, len(ids), "parked", "were not pending")
+
+    @admin.action(
+        description="Discard selected events (never process them)", permissions=["reprocess"]
+    )
+    def discard(self, request: HttpRequest, queryset: QuerySet[InboundEvent]) -> None:
+        if (ids := self._ids_within_limit(request, queryset)) is not None:
+            done = inbound_events_discard(ids=ids, by=request.user.get_username())
+            self._set_aside_report(
+                request, done, len(ids), "discarded", "were not pending or parked"
+            )
+
+    def _ids_within_limit(
+        self, request: HttpRequest, queryset: QuerySet[InboundEvent]
+    ) -> list[int] | None:
+        ids = list(queryset.values_list("pk", flat=True)[: REPROCESS_ACTION_LIMIT + 1])
+        if len(ids) <= REPROCESS_ACTION_LIMIT:
+            return ids
+        self.message_user(
+            request, f"More than {REPROCESS_ACTION_LIMIT} events selected.", messages.ERROR
+        )
+        return None
+
+    def _set_aside_report(
+        self, request: HttpRequest, done: int, selected: int, what: str, why_not: str
+    ) -> None:
+        note = f"; the {selected - done} others {why_not}" if selected > done else ""
+        self.message_user(request, f"{done} events {what}{note}.", messages.SUCCESS)
 
     @admin.display(description="endpoint", ordering="endpoint__slug")
     def endpoint_slug(self, event: InboundEvent) -> str:
@@ -400,10 +438,15 @@ class InboundEventAdmin(NulRefusingAdmin):
 
     @admin.display(description="body (credentials redacted)")
     def body_display(self, event: InboundEvent) -> SafeString:
-        text = body_pretty(
-            bytes(event.body),
-            content_type=str(event.headers.get("content-type", "")),
-            provider=_provider_for(event.endpoint.provider),
+        body = bytes(event.body)
+        text = body_rendered(
+            lambda: body_pretty(
+                body,
+                content_type=str(event.headers.get("content-type", "")),
+                provider=_provider_for(event.endpoint.provider),
+            ),
+            body,
+            limit=BODY_DISPLAY_LIMIT,
         )
         if not text:
             return format_html('<span class="muted">{}</span>', _empty_body_reason(event))

@@ -21,6 +21,7 @@ from deliveries.filters import BOOLEAN_CHOICES, DateTimeFilter, IdFilter
 from deliveries.masking import can_view_full_phone
 from deliveries.phones import phone_mask, phone_to_e164
 
+from .display import body_rendered
 from .models import InboundEvent, WebhookEndpoint
 from .providers import PROVIDERS, provider_choices
 from .services import REDACTED
@@ -127,8 +128,13 @@ class InboundEventSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
     def get_body(self, event: InboundEvent) -> str:
-        return body_redacted(
-            event.body or b"", provider=event.endpoint.provider, mask_phones=self._mask_phones()
+        body = bytes(event.body or b"")
+        return body_rendered(
+            lambda: body_redacted(
+                body, provider=event.endpoint.provider, mask_phones=self._mask_phones()
+            ),
+            body,
+            limit=len(body),
         )
 
     def get_query_string(self, event: InboundEvent) -> str:

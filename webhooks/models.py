@@ -64,7 +64,9 @@ class InboundEvent(models.Model):
     class State(models.TextChoices):
         PENDING = "pending"
         DONE = "done"
-        FAILED = "failed"  # processing raised INBOX_MAX_ATTEMPTS times; parked for a human
+        # Processing raised INBOX_MAX_ATTEMPTS times, or an operator parked it: for a human.
+        FAILED = "failed", "Failed (parked)"
+        DISCARDED = "discarded"  # an operator decided it is never to be processed
         REJECTED = "rejected"  # not authentic: logged, not processed
 
     class Outcome(models.TextChoices):

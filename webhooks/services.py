@@ -25,13 +25,14 @@ from deliveries import status as st
 from deliveries.bulk import rows_set
 from deliveries.models import StatusEvent
 from deliveries.reports import DeliveryReport
-from deliveries.services import messages_reserve, report_dedup_key, reports_apply
+from deliveries.services import MessageKey, messages_reserve, report_dedup_key, reports_apply
 from dlrdash import partitions
 
 from .inbox_writer import inbound_event_insert
 from .metrics import APPLY_SECONDS, EVENTS_DEFERRED, EVENTS_PROCESSED, REPORTS
 from .models import InboundEvent, WebhookEndpoint
 from .providers import InboundRequest, ParseError, Provider
+from .providers.storable import text_storable
 
 logger = logging.getLogger(__name__)
 
@@ -220,11 +221,16 @@ def inbox_kick(event_id: int) -> None:
     publish happens on a background thread: a broker that hangs (accepts connections but
     never answers) would otherwise hold every webhook request for the socket timeout.
     """
-    if settings.CELERY_TASK_ALWAYS_EAGER:
-        inbound_events_process(ids=[event_id])
-        return
-    _kick_wanted.set()
-    _kicker_ensure()
+    try:
+        if settings.CELERY_TASK_ALWAYS_EAGER:
+            inbound_events_process(ids=[event_id])
+            return
+        _kick_wanted.set()
+        _kicker_ensure()
+    except Exception:
+        # The event is committed and acknowledged whatever happens here: a failure is for
+        # the log and the retries, never a 500 that makes the provider send it again.
+        logger.exception("event %s: processing after commit failed; it stays pending", event_id)
 
 
 def _kicker_ensure() -> None:
@@ -352,7 +358,7 @@ def _events_apply(events: list[_Claimed], *, wait_for: set[int] | None) -> set[i
     endpoints = {e.pk: e for e in WebhookEndpoint.objects.filter(pk__in=endpoint_ids)}
     parsed: list[tuple[_Claimed, list[DeliveryReport]]] = []
     for event in events:
-        reports, error = _event_parse(event, endpoints[event.endpoint_id].provider_adapter())
+        reports, error = _event_parse(event, endpoints[event.endpoint_id])
         event.error = error
         if reports is None:
             _event_finish(event, InboundEvent.Outcome.UNPARSEABLE)
@@ -418,11 +424,41 @@ def _events_reserve(
         waited = set().union(
             *(k for (e, _), k in zip(parsed, keys, strict=True) if e.pk in wait_for)
         )
-    reserved = messages_reserve(keys=set().union(*keys) - waited, wait_for=waited)
-    kept = [item for item, wanted in zip(parsed, keys, strict=True) if wanted <= reserved]
+    try:
+        with transaction.atomic():  # a savepoint: a failure must not abort the batch
+            reserved = messages_reserve(keys=set().union(*keys) - waited, wait_for=waited)
+        failed: set[int] = set()
+    except Exception:
+        logger.exception("reserving a batch's messages failed; reserving event by event")
+        reserved, failed = _messages_reserve_each(parsed, keys, waited)
+    kept = [
+        item
+        for item, wanted in zip(parsed, keys, strict=True)
+        if wanted <= reserved and item[0].pk not in failed
+    ]
     if len(kept) == len(parsed):
         return parsed, set()
-    return kept, {event.pk for event, _ in parsed} - {event.pk for event, _ in kept}
+    # Failed ones are neither applied nor left: they are saved as failed, to be retried.
+    return kept, {event.pk for event, _ in parsed} - {event.pk for event, _ in kept} - failed
+
+
+def _messages_reserve_each(
+    parsed: list[tuple[_Claimed, list[DeliveryReport]]],
+    keys: list[set[MessageKey]],
+    waited: set[MessageKey],
+) -> tuple[set[MessageKey], set[int]]:
+    """Reserve event by event, each in a savepoint: (keys reserved, ids of events that
+    failed, marked as such), so one event that cannot be reserved fails alone."""
+    reserved: set[MessageKey] = set()
+    failed: set[int] = set()
+    for (event, _), wanted in zip(parsed, keys, strict=True):
+        try:
+            with transaction.atomic():
+                reserved |= messages_reserve(keys=wanted - waited, wait_for=wanted & waited)
+        except Exception as exc:
+            _event_fail(event, exc)
+            failed.add(event.pk)
+    return reserved, failed
 
 
 _EVENT_STATE_FIELDS = (
@@ -454,6 +490,7 @@ def _events_save(events: list[_Claimed], started: float) -> None:
     groups: dict[tuple[object, ...], list[int]] = {}
     for event in events:
         event.processing_ms = processing_ms
+        event.error = text_storable(event.error)  # it may quote what the provider sent
         if event.state == InboundEvent.State.DONE:
             event.processed_at = finished
         groups.setdefault(_event_state(event), []).append(event.pk)
@@ -461,7 +498,9 @@ def _events_save(events: list[_Claimed], started: float) -> None:
         rows_set(InboundEvent, ids, dict(zip(_EVENT_STATE_FIELDS, values, strict=True)))
 
 
-def _event_parse(event: _Claimed, provider: Provider) -> tuple[list[DeliveryReport] | None, str]:
+def _event_parse(
+    event: _Claimed, endpoint: WebhookEndpoint
+) -> tuple[list[DeliveryReport] | None, str]:
     request = InboundRequest(
         method=event.method,
         url="",
@@ -470,7 +509,8 @@ def _event_parse(event: _Claimed, provider: Provider) -> tuple[list[DeliveryRepo
         body=bytes(event.body),
     )
     try:
-        reports = provider.parse(request)
+        provider = endpoint.provider_adapter()
+        reports = provider.reports(request)
     except ParseError as exc:
         return None, str(exc)
     except Exception as exc:  # a parser bug must not lose the event: keep it, say why

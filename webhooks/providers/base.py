@@ -21,6 +21,8 @@ from django.http import HttpResponse
 
 from deliveries.reports import DeliveryReport
 
+from .storable import UnusableReport, report_storable
+
 
 class AuthError(Exception):
     """The request is not provably from the provider. Answered 401, never processed."""
@@ -99,6 +101,23 @@ class Provider:
 
     def parse(self, request: InboundRequest) -> list[DeliveryReport]:
         raise NotImplementedError
+
+    def reports(self, request: InboundRequest) -> list[DeliveryReport]:
+        """`parse()`, keeping only what the database can store (see `storable`): what
+        was dropped is named in `item_errors`; ParseError if no report was usable."""
+        kept, unusable = [], []
+        for report in self.parse(request):
+            try:
+                report, dropped = report_storable(report)
+            except UnusableReport as exc:
+                unusable.append(str(exc))
+                continue
+            kept.append(report)
+            self.item_errors += dropped
+        self.item_errors += unusable
+        if unusable and not kept:
+            raise ParseError("; ".join(self.item_errors))
+        return kept
 
     def acknowledge(self) -> HttpResponse:
         """What the provider expects back once the report is stored."""
