@@ -200,7 +200,7 @@ class TrafficGenerator:
     def _message(self, plan: _Plan) -> tuple[str | None, list[SimulatedRequest]]:
         rng = self.rng
         finals = {"sms": SMS_FINALS, "voice": VOICE_FINALS}.get(plan.channel, CHAT_FINALS)
-        if self._degraded(plan):
+        if self._degraded(plan):  # only ever true with a degradation set
             finals = [SMS_FINALS[0]] if rng.random() < self.degrade.rate else DEGRADED_FINALS  # type: ignore[union-attr]
         final, code, error_code, error_message, _ = rng.choices(finals, [f[4] for f in finals])[0]
         sent_at = plan.submitted + timedelta(seconds=rng.uniform(0.2, 2))
