@@ -21,10 +21,11 @@ run: $(BIN)/.installed
 test: $(BIN)/.installed
 	$(BIN)/pytest
 
-## check: lint, format check, migrations in sync, Django's system checks
+## check: lint, format check, types (mypy), migrations in sync, Django's system checks
 check: $(BIN)/.installed
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 	$(BIN)/python manage.py makemigrations --check --dry-run
 	$(BIN)/python manage.py check
 
@@ -50,4 +51,4 @@ bench: $(BIN)/.installed
 	$(BIN)/python -m bench
 
 clean:
-	rm -rf $(VENV) db.sqlite3 staticfiles .pytest_cache .ruff_cache
+	rm -rf $(VENV) db.sqlite3 staticfiles .pytest_cache .ruff_cache .mypy_cache

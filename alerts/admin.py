@@ -49,7 +49,7 @@ class AlertNotificationInline(admin.TabularInline):
         "next_attempt_at",
         "sent_at",
     ]
-    fields = readonly_fields
+    fields = tuple(readonly_fields)
 
 
 @admin.register(Alert)

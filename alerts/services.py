@@ -13,7 +13,7 @@ import urllib.request
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import timezone
@@ -103,14 +103,14 @@ def _notifications_record(alert: Alert, event: str, now: datetime) -> None:
         transaction.on_commit(lambda: deliver_notifications.delay(ids))
 
 
-def alert_acknowledge(*, alert: Alert, user: AbstractBaseUser) -> Alert:
+def alert_acknowledge(*, alert: Alert, user: User) -> Alert:
     """Acknowledge an open alert (idempotent; a resolved alert stays resolved)."""
     with transaction.atomic():
         alert = Alert.objects.select_for_update().get(pk=alert.pk)
         if alert.state == Alert.State.FIRED:
             alert.state = Alert.State.ACKNOWLEDGED
             alert.acknowledged_at = timezone.now()
-            alert.acknowledged_by = user  # type: ignore[assignment]
+            alert.acknowledged_by = user
             alert.save(update_fields=["state", "acknowledged_at", "acknowledged_by"])
     return alert
 

@@ -301,7 +301,7 @@ def _in_parallel(db_url: str, sessions: list[list[str]]) -> None:
     def run(statements: list[str]) -> None:
         with psycopg.connect(db_url, autocommit=True) as conn:
             for statement in statements:
-                conn.execute(statement)  # type: ignore[arg-type]
+                conn.execute(statement)
 
     with ThreadPoolExecutor(max_workers=len(sessions)) as pool:
         for future in [pool.submit(run, statements) for statements in sessions if statements]:

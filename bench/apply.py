@@ -170,7 +170,8 @@ def _machine_busy_cpu() -> float:
 
 def _cores(run: dict[str, Any]) -> float:
     """Cores the run kept busy: drain processes + their backends + PostgreSQL's own."""
-    return (run["worker_cpu"] + run["backend_cpu"] + run["postgres_aux_cpu"]) / run["seconds"]
+    busy = run["worker_cpu"] + run["backend_cpu"] + run["postgres_aux_cpu"]
+    return float(busy / run["seconds"])
 
 
 def _lock_waits(run: dict[str, Any]) -> int:

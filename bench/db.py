@@ -52,7 +52,7 @@ def _admin(config: Config, statement: str) -> None:
     # CREATE/DROP DATABASE cannot run inside the database itself: use the maintenance one.
     assert BENCH_DB in statement  # never anything but the suite's own database
     with psycopg.connect(f"{config.pg_url}/postgres", autocommit=True) as conn:
-        conn.execute(sql.SQL(statement))  # type: ignore[arg-type]
+        conn.execute(sql.SQL(statement))
 
 
 def django_setup(config: Config) -> None:

@@ -44,7 +44,7 @@ def _measure() -> None:
     from django.utils import timezone
 
     from deliveries.models import Message
-    from deliveries.services import _UPDATE_FIELDS
+    from deliveries.services import _UPDATE_COLUMNS
     from webhooks.models import InboundEvent
 
     from .apply import events_store
@@ -54,6 +54,7 @@ def _measure() -> None:
         [Message(provider="smstake", message_id=f"m{i}", status="sent") for i in range(500)]
     )
     messages = list(Message.objects.all())
+    update_fields = list(_UPDATE_COLUMNS[1:])  # what reports_apply writes, less the key
     events = list(InboundEvent.objects.all()[:500])
 
     def messages_touch() -> None:
@@ -72,7 +73,7 @@ def _measure() -> None:
     _timed(
         "Message.bulk_update (reports_apply today)",
         messages_touch,
-        lambda: Message.objects.bulk_update(messages, _UPDATE_FIELDS),
+        lambda: Message.objects.bulk_update(messages, update_fields),
         len(messages),
     )
     _timed(
@@ -82,7 +83,7 @@ def _measure() -> None:
             messages,
             update_conflicts=True,
             unique_fields=["provider", "message_id"],
-            update_fields=_UPDATE_FIELDS,
+            update_fields=update_fields,
         ),
         len(messages),
     )

@@ -64,7 +64,7 @@ class StatusEventInline(admin.TabularInline):
     extra = 0
     can_delete = False
     ordering = ["received_at", "id"]
-    fields = [
+    fields = (
         "received",
         "provider_time_display",
         "status_badge",
@@ -73,7 +73,7 @@ class StatusEventInline(admin.TabularInline):
         "error",
         "outcome_text",
         "webhook_log",
-    ]
+    )
     readonly_fields = fields
     verbose_name = "report"
     verbose_name_plural = "timeline"
@@ -308,11 +308,11 @@ class MessageAdmin(NulRefusingAdmin):
 
     @admin.display(description="to")
     def to_display(self, message: Message) -> str:
-        return message.viewer_phone(message.to)  # type: ignore[attr-defined]
+        return message.viewer_phone(message.to)  # type: ignore[attr-defined,no-any-return]
 
     @admin.display(description="to (as reported)")
     def to_raw_display(self, message: Message) -> str:
-        return message.viewer_phone(message.to_raw)  # type: ignore[attr-defined]
+        return message.viewer_phone(message.to_raw)  # type: ignore[attr-defined,no-any-return]
 
     @admin.display(description="error code")
     def error_display(self, message: Message) -> str:

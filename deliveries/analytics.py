@@ -362,7 +362,7 @@ def messages_stuck(
             continue  # the whole range is still inside this channel's window
         rows = pending.filter(channel=name, at__lt=end).select_related("campaign")
         found += rows.order_by("-at", "-id")[:limit]
-    found.sort(key=lambda m: (m.at, m.pk), reverse=True)
+    found.sort(key=lambda m: (m.submitted_at or m.created_at, m.pk), reverse=True)
     return found[:limit]
 
 
@@ -485,11 +485,11 @@ def _rows(
     The histogram comes in rows of its own (`_histogram_rows`), after the count rows of the
     same keys (their histogram NULL, the histogram rows' counts 0).
     """
-    counts = _count_rows(cells, extra, now=now)
+    counts: QuerySet[Any] = _count_rows(cells, extra, now=now)
     if not latency:
         return counts
     none = Value(None, output_field=BigIntegerField())
-    nulls = counts.annotate(**dict.fromkeys(LATENCY_COLUMNS, none))
+    nulls: QuerySet[Any] = counts.annotate(**dict.fromkeys(LATENCY_COLUMNS, none))
     return nulls.union(_histogram_rows(cells, extra), all=True)
 
 

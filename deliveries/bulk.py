@@ -21,20 +21,22 @@ def bulk_update_rows(
     model: type[models.Model], objs: Sequence[models.Model], fields: Sequence[str]
 ) -> None:
     """Write `fields` of model instances, one statement per chunk (see `rows_update`)."""
-    attnames = ["pk", *(model._meta.get_field(name).attname for name in fields)]
+    attnames = ["pk", *(column_field(model, name).attname for name in fields)]
     rows_update(model, attnames, [tuple(getattr(obj, a) for a in attnames) for obj in objs])
 
 
-def rows_update(model: type[models.Model], attnames: Sequence[str], rows: Sequence[tuple]) -> None:
+def rows_update(
+    model: type[models.Model], attnames: Sequence[str], rows: Sequence[tuple[Any, ...]]
+) -> None:
     """`UPDATE model SET attnames[1:] = row[1:] WHERE pk = row[0]` for every row, at once."""
     if not rows:
         return
     connection = connections[router.db_for_write(model)]
     meta = model._meta
-    fields = [meta.pk if a == "pk" else meta.get_field(a) for a in attnames]
+    fields = [meta.pk if a == "pk" else column_field(model, a) for a in attnames]
     qn = connection.ops.quote_name
     table = qn(meta.db_table)
-    names = [qn(field.column) for field in fields]
+    names = [qn(column_name(field)) for field in fields]
     assignments = ", ".join(f"{name} = v.{name}" for name in names[1:])
     if connection.vendor == "postgresql":
         # COPY into a session-local scratch table, then one UPDATE … FROM it. The scratch
@@ -89,30 +91,34 @@ def rows_set(model: type[models.Model], pks: Sequence[Any], values: dict[str, An
         return model._default_manager.filter(pk__in=pks).update(**values)
     meta = model._meta
     qn = connection.ops.quote_name
-    fields = [meta.get_field(name) for name in values]
-    assignments = ", ".join(f"{qn(field.column)} = %s" for field in fields)
+    fields = [column_field(model, name) for name in values]
+    assignments = ", ".join(f"{qn(column_name(field))} = %s" for field in fields)
     params = [
         f.get_db_prep_save(v, connection) for f, v in zip(fields, values.values(), strict=True)
     ]
+    # The stubs declare rel_db_type() on a few Field subclasses only; Django has it on Field.
+    key_type = meta.pk.rel_db_type(connection)  # type: ignore[attr-defined]
     with server_cursor(connection) as cursor:
         cursor.execute(
             f"UPDATE {qn(meta.db_table)} SET {assignments} "  # noqa: S608 (quoted names)
-            f"WHERE {qn(meta.pk.column)} = ANY(%s::{meta.pk.rel_db_type(connection)}[])",
+            f"WHERE {qn(column_name(meta.pk))} = ANY(%s::{key_type}[])",
             [*params, list(pks)],
         )
-        return cursor.rowcount
+        return int(cursor.rowcount)
 
 
-def rows_insert(model: type[models.Model], attnames: Sequence[str], rows: Sequence[tuple]) -> None:
+def rows_insert(
+    model: type[models.Model], attnames: Sequence[str], rows: Sequence[tuple[Any, ...]]
+) -> None:
     """INSERT rows (values in `attnames` order, no primary key): COPY on PostgreSQL."""
     if not rows:
         return
     connection = connections[router.db_for_write(model)]
     meta = model._meta
-    fields = [meta.get_field(a) for a in attnames]
+    fields = [column_field(model, a) for a in attnames]
     qn = connection.ops.quote_name
     table = qn(meta.db_table)
-    names = ", ".join(qn(field.column) for field in fields)
+    names = ", ".join(qn(column_name(field)) for field in fields)
     if connection.vendor == "postgresql":
         with (
             server_cursor(connection) as cursor,
@@ -152,3 +158,19 @@ def server_cursor(connection: Any) -> Iterator[CursorWrapper]:
         yield wrapped
     finally:
         raw.close()
+
+
+def column_field(model: type[models.Model], name: str) -> "models.Field[Any, Any]":
+    """`model._meta.get_field(name)`, which must be a field: these helpers write columns, and
+    a reverse relation has none."""
+    field = model._meta.get_field(name)
+    if not isinstance(field, models.Field):
+        raise TypeError(f"{model.__name__}.{name} is a reverse relation, not a column")
+    return field
+
+
+def column_name(field: "models.Field[Any, Any]") -> str:
+    """`field.column`, which only a composite relation (`ForeignObject`) leaves unset."""
+    if field.column is None:
+        raise TypeError(f"{field} has no column of its own")
+    return field.column

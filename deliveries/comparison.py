@@ -14,6 +14,7 @@ bucket spans at most ±19 % around the target (10 s → the [8 s, 11.3 s) bucket
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import TypedDict
 
 from django.conf import settings
 from django.db.models import Sum
@@ -28,6 +29,16 @@ BUCKETS = ("hour", "day")
 # Ranges up to this long are compared per hour by default, longer ones per day.
 HOURLY_UP_TO = timedelta(hours=48)
 TOP_ERRORS = 3
+
+
+class _Where(TypedDict):
+    """The slice every query of a comparison shares."""
+
+    since: datetime
+    until: datetime
+    campaign: int | None
+    channel: str | None
+    operator: str | None
 
 
 def latency_bucket_bounds(index: int) -> tuple[float, float]:
@@ -139,8 +150,7 @@ def providers_compare(
     if bucket not in BUCKETS:
         raise ValueError(f"bucket must be one of {', '.join(BUCKETS)}")
     now = now or timezone.now()
-    where = {"since": since, "until": until, "campaign": campaign, "channel": channel}
-    where["operator"] = operator
+    where = _Where(since=since, until=until, campaign=campaign, channel=channel, operator=operator)
     by_provider = analytics.delivery_stats(**where, group_by="provider", now=now)
     errors = analytics.delivery_stats(**where, group_by="error_code", now=now).groups
     slo, slo_operator = _slo_shares(**where)

@@ -119,7 +119,7 @@ def dlt_failures(
                 row["provider"], row["error_code"], meaning.category, meaning.meaning, 0,
                 [0] * len(days),
             )  # fmt: skip
-        targets = [
+        targets: list[DltRow | DltCode] = [
             causes[meaning.category],
             codes[code_key],
             _row(templates, row["dlt_template_id"], len(days)),

@@ -1,6 +1,7 @@
 """FilterSets shared by the API and the HTML pages."""
 
 from datetime import UTC, datetime
+from typing import Any
 
 import django_filters
 from django import forms
@@ -23,16 +24,17 @@ BOOLEAN_CHOICES = [("true", "true"), ("false", "false")]
 class IdFilter(django_filters.NumberFilter):
     """A positive integer id; anything else is a 400, never a database error."""
 
-    field_class = forms.IntegerField
+    # The stubs give NumberFilter a DecimalField only; django-filter takes any number field.
+    field_class = forms.IntegerField  # type: ignore[assignment]
 
-    def __init__(self, *args: object, **kwargs: object) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("min_value", 1)
         kwargs.setdefault("max_value", MAX_ID)
-        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        super().__init__(*args, **kwargs)
 
 
 class _BoundedIsoDateTimeField(IsoDateTimeField):
-    def to_python(self, value: object) -> datetime | None:
+    def to_python(self, value: Any) -> datetime | None:
         result = super().to_python(value)
         try:
             # "9999-12-31T23:59:59-14:00" parses, then overflows when the database

@@ -2,6 +2,7 @@
 
 from django.core.paginator import Paginator
 from django.db import connections
+from django.db.models import QuerySet
 from django.utils.functional import cached_property
 
 # Below this many rows an exact count is cheap enough to be worth it.
@@ -17,9 +18,9 @@ class EstimatedCountPaginator(Paginator):
 
     @cached_property
     def count(self) -> int:
-        query = getattr(self.object_list, "query", None)
-        if query is not None and not query.where:
-            estimate = _table_estimate(self.object_list.db, query.model._meta.db_table)
+        objects = self.object_list
+        if isinstance(objects, QuerySet) and not objects.query.where:
+            estimate = _table_estimate(objects.db, objects.model._meta.db_table)
             if estimate > EXACT_COUNT_LIMIT:
                 return estimate
         return super().count

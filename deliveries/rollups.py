@@ -11,11 +11,12 @@ recompute everything from `Message` and must agree exactly with the incremental 
 """
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any, NamedTuple
 
 from django.db import connection, transaction
+from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import (
     Case,
     Count,
@@ -30,9 +31,10 @@ from django.db.models import (
     When,
 )
 from django.db.models.functions import Coalesce, TruncHour
+from django.db.models.sql.compiler import SQLCompiler
 
 from . import status as st
-from .bulk import server_cursor
+from .bulk import column_field, server_cursor
 from .latency import (
     EDGE_MICROSECONDS,
     LATENCY_COLUMNS,
@@ -113,7 +115,9 @@ def hour_of(moment: datetime) -> datetime:
 
 def counted_of(message: Message | Mapping[str, Any]) -> Counted:
     """The cell a message (a model instance or a `.values(*CELL_FIELDS)` row) is counted in."""
-    get = message.get if isinstance(message, Mapping) else message.__dict__.get
+    get: Callable[[str], Any] = (
+        message.get if isinstance(message, Mapping) else message.__dict__.get
+    )
     status = get("status") or st.Status.UNKNOWN.value
     bucket = hour_of(get("submitted_at") or get("created_at"))
     lat = NO_LATENCY
@@ -212,7 +216,7 @@ def rollups_rebuild() -> int:
         )
         with connection.cursor() as cursor:
             cursor.execute(f"INSERT INTO {table} ({columns}) {select}", params)
-            return cursor.rowcount
+            return int(cursor.rowcount)
 
 
 # `_cells_of_messages`' names for the `_KEY_COLUMNS`, in that order.
@@ -260,20 +264,24 @@ class _LatencyBucket(Func):
 
     output_field = SmallIntegerField()
 
-    def as_sql(self, compiler: Any, connection: Any, **extra: Any) -> tuple[str, list[Any]]:
+    def as_sql(
+        self, compiler: SQLCompiler, connection: BaseDatabaseWrapper, *args: Any, **extra: Any
+    ) -> tuple[str, tuple[Any, ...]]:
         # Generic (SQLite): durations are integer microseconds; largest edge first.
         sql, params = compiler.compile(self.source_expressions[0])
         whens = " ".join(
             f"WHEN {sql} >= {edge} THEN {i + 1}"
             for i, edge in reversed(list(enumerate(EDGE_MICROSECONDS)))
         )
-        return f"CASE {whens} ELSE 0 END", list(params) * len(EDGE_MICROSECONDS)
+        return f"CASE {whens} ELSE 0 END", tuple(params) * len(EDGE_MICROSECONDS)
 
-    def as_postgresql(self, compiler: Any, connection: Any, **extra: Any) -> tuple[str, list[Any]]:
+    def as_postgresql(
+        self, compiler: SQLCompiler, connection: BaseDatabaseWrapper, **extra: Any
+    ) -> tuple[str, tuple[Any, ...]]:
         sql, params = compiler.compile(self.source_expressions[0])
         edges = ", ".join(str(e) for e in EDGE_MICROSECONDS)
         micros = f"(EXTRACT(EPOCH FROM {sql}) * 1000000)::bigint"
-        return f"width_bucket({micros}, ARRAY[{edges}]::bigint[])", list(params)
+        return f"width_bucket({micros}, ARRAY[{edges}]::bigint[])", tuple(params)
 
 
 def _rollups_lock() -> None:
@@ -351,7 +359,7 @@ def _cells_upsert_unnest(
     bench messages (6,204 cells) cost 80 ms of Python and 185 ms of PostgreSQL CPU; this
     way 61 + 170 ms, against 60 + 145 ms when latency was in the key (7,404 narrower
     cells): updating a row of 45 columns costs more than one of 11."""
-    types = [DeliveryRollup._meta.get_field(c).db_type(connection) for c in _KEY_COLUMNS]
+    types = [column_field(DeliveryRollup, c).db_type(connection) for c in _KEY_COLUMNS]
     types += ["bigint", "bigint"]
     zero = [0, 0]
     arrays = [list(column) for column in zip(*cells, strict=True)]

@@ -14,7 +14,14 @@ from dlrdash import partitions
 
 from . import rollups
 from . import status as st
-from .bulk import bulk_update_rows, rows_insert, rows_update, server_cursor
+from .bulk import (
+    bulk_update_rows,
+    column_field,
+    column_name,
+    rows_insert,
+    rows_update,
+    server_cursor,
+)
 from .models import Campaign, Message, ReportKey, StatusEvent
 from .phones import phone_to_e164
 from .reports import DeliveryReport
@@ -242,19 +249,19 @@ def _messages_upsert(ordered: list[MessageKey], now: datetime) -> list[dict[str,
     """
     columns = _message_columns()
     # Every other column gets its model default, as Message(provider=…, message_id=…) would.
-    fields = [Message._meta.get_field(name) for name in columns[3:]]
+    fields = [column_field(Message, name) for name in columns[3:]]
     defaults = [now if f.name in ("created_at", "updated_at") else f.get_default() for f in fields]
     qn = connection.ops.quote_name
     table = qn(Message._meta.db_table)
     casts = ", ".join(f"%s::{f.db_type(connection)}" for f in fields)
     sql = (
         f"INSERT INTO {table} ({qn('provider')}, {qn('message_id')}, "  # noqa: S608
-        f"{', '.join(qn(f.column) for f in fields)}) "
+        f"{', '.join(qn(column_name(f)) for f in fields)}) "
         f"SELECT k.p, k.m, {casts} FROM unnest(%s::varchar[], %s::varchar[]) "
         "WITH ORDINALITY AS k(p, m, i) ORDER BY k.i "
         f"ON CONFLICT ({qn('provider')}, {qn('message_id')}) "
         f"DO UPDATE SET {qn('provider')} = EXCLUDED.{qn('provider')} "  # the point is the lock
-        f"RETURNING {', '.join(qn(Message._meta.get_field(c).column) for c in columns)}"
+        f"RETURNING {', '.join(qn(column_name(column_field(Message, c))) for c in columns)}"
     )
     params = [*defaults, [p for p, _ in ordered], [m for _, m in ordered]]
     with server_cursor(connection) as cursor:
@@ -272,7 +279,7 @@ def _message_columns() -> list[str]:
 
 @cache
 def _fill_limits() -> tuple[tuple[str, int], ...]:
-    return tuple((name, Message._meta.get_field(name).max_length or 0) for name in _FILL_FIELDS)
+    return tuple((name, column_field(Message, name).max_length or 0) for name in _FILL_FIELDS)
 
 
 def _message_instance(row: dict[str, Any]) -> Message:

@@ -1,12 +1,12 @@
 """HTML pages. The API lives in deliveries/api/urls.py."""
 
-from django.urls import path
+from django.urls import URLPattern, URLResolver, path
 
 from .views import compare, dashboard, dlt, trace
 
 app_name = "deliveries"
 
-urlpatterns: list = [
+urlpatterns: list[URLPattern | URLResolver] = [
     path("trace/", trace.trace_search, name="trace"),
     path("trace/message/<int:pk>/", trace.trace_message, name="trace-message"),
     path("dashboard/", dashboard.dashboard, name="dashboard"),

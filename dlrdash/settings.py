@@ -87,7 +87,7 @@ MIDDLEWARE = [
 # Webhooks are served by a handler with only these (dlrdash/wsgi.py): a provider's POST needs
 # no session, login, CSRF (exempt), messages, CSP or lockout, and they cost ~60 % of the CPU
 # of a bare request.
-LEAN_PATH_PREFIXES = ("/webhooks/",)
+LEAN_PATH_PREFIXES: tuple[str, ...] = ("/webhooks/",)
 LEAN_MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "django.middleware.common.CommonMiddleware",

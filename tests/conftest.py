@@ -1,6 +1,7 @@
 """Shared fixtures. Payload files live under tests/fixtures/<provider>/."""
 
 from collections.abc import Callable, Iterator
+from typing import Any
 
 import pytest
 from django.conf import settings
@@ -16,7 +17,7 @@ from .helpers import SMSTAKE_SECRET, WAVIX_SECRET, smstake_sign
 
 
 @pytest.fixture(autouse=True)
-def _login_lockout_only_where_tested(request: pytest.FixtureRequest, settings) -> None:  # type: ignore[no-untyped-def]
+def _login_lockout_only_where_tested(request: pytest.FixtureRequest, settings) -> None:
     """django-axes wants a request on every authenticate(); the test client's login() has
     none. Lockout is tested on its own (marker `axes`); elsewhere it is out of the way."""
     if request.node.get_closest_marker("axes") is None:
@@ -45,7 +46,7 @@ def _inbox_writer_connections_closed() -> Iterator[None]:
 
 
 @pytest.fixture
-def campaign_manager(transactional_db: None):  # type: ignore[no-untyped-def]
+def campaign_manager(transactional_db: None):
     """A staff user in the Campaign manager role (the admin login admits staff only)."""
     from django.contrib.auth.models import Group, User
 
@@ -87,7 +88,7 @@ def post_smstake(
     transaction that never commits, so the callbacks are run explicitly).
     """
 
-    def post(body: bytes, signature: str | None = None, **environ: str):  # type: ignore[no-untyped-def]
+    def post(body: bytes, signature: str | None = None, **environ: Any):
         sig = smstake_sign(body) if signature is None else signature
         with django_capture_on_commit_callbacks(execute=True):
             response = client.post(
@@ -107,7 +108,7 @@ def post_smstake(
 def post_wavix(
     client: Client, wavix_endpoint: WebhookEndpoint, django_capture_on_commit_callbacks
 ) -> Callable[..., object]:
-    def post(body: bytes, token: str = WAVIX_SECRET):  # type: ignore[no-untyped-def]
+    def post(body: bytes, token: str = WAVIX_SECRET):
         with django_capture_on_commit_callbacks(execute=True):
             response = client.post(
                 f"/webhooks/wavix/?token={token}", data=body, content_type="application/json"

@@ -8,7 +8,7 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def staff_user():  # type: ignore[no-untyped-def]
+def staff_user():
     return get_user_model().objects.create_user("ravi", password="correct-horse-1", is_staff=True)
 
 

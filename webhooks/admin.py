@@ -8,7 +8,7 @@ import hashlib
 import ipaddress
 import json
 from datetime import timedelta
-from typing import Any
+from typing import Any, cast
 from urllib.parse import parse_qsl
 
 from django import forms
@@ -125,7 +125,7 @@ class WebhookEndpointForm(forms.ModelForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["retire_secrets"].choices = [
+        cast(forms.MultipleChoiceField, self.fields["retire_secrets"]).choices = [
             (_secret_id(secret), secret_fingerprint(secret)) for secret in self.instance.secrets
         ]
 
@@ -154,7 +154,8 @@ class WebhookEndpointForm(forms.ModelForm):
 
     def save(self, commit: bool = True) -> WebhookEndpoint:
         self.instance.secrets = self.secrets_after
-        return super().save(commit=commit)
+        endpoint: WebhookEndpoint = super().save(commit=commit)
+        return endpoint
 
 
 @admin.register(WebhookEndpoint)

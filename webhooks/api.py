@@ -34,7 +34,7 @@ _PHONE_KEYS = frozenset({"to", "msisdn", "destination", "recipient", "phone", "p
 Redactor = Callable[[str, Any], Any]
 
 
-def body_redacted(body: bytes, *, provider: str, mask_phones: bool) -> str:
+def body_redacted(body: bytes | memoryview, *, provider: str, mask_phones: bool) -> str:
     """The body as text, with the values of secret-looking keys replaced (and the
     recipients' numbers masked when `mask_phones`)."""
     text = bytes(body).decode("utf-8", errors="replace")
@@ -188,7 +188,7 @@ class InboundEventViewSet(viewsets.ReadOnlyModelViewSet):
     pagination_class = LimitOffsetPagination400
 
 
-class WebhookEndpointSerializer(serializers.ModelSerializer):
+class WebhookEndpointSerializer(serializers.ModelSerializer[WebhookEndpoint]):
     new_secret = serializers.CharField(
         write_only=True,
         required=False,

@@ -36,6 +36,8 @@ from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import Field
 from psycopg.types.json import Jsonb
 
+from deliveries.bulk import column_field, column_name
+
 from .models import InboundEvent
 
 logger = logging.getLogger(__name__)
@@ -107,11 +109,11 @@ def _rows_insert(connection: BaseDatabaseWrapper, rows: list[dict[str, Any]]) ->
         connection.ensure_connection()
         # A plain psycopg cursor binds parameters server-side (Django's ClientCursor quotes
         # them into the SQL text); both statements are prepared once per connection.
-        with connection.wrap_database_errors, psycopg.Cursor(connection.connection) as cursor:
-            cursor.execute(sql, params, prepare=True)
+        with connection.wrap_database_errors, psycopg.Cursor(connection.connection) as pg_cursor:
+            pg_cursor.execute(sql, params, prepare=True)
             # Rows go in in array order, so their ids ascend in that order whatever else
             # takes ids from the sequence meanwhile.
-            return sorted(int(row[0]) for row in cursor.fetchall())
+            return sorted(int(row[0]) for row in pg_cursor.fetchall())
     if len(rows) != 1:
         raise ValueError("only PostgreSQL inserts several inbox rows at once")
     fields = _fields()
@@ -134,12 +136,12 @@ def _insert_sql(connection: BaseDatabaseWrapper) -> str:
     sql = _sql_cache.get((connection.vendor, "one"))
     if sql is None:
         quote = connection.ops.quote_name
-        columns = ", ".join(quote(f.column) for f in _fields())
+        columns = ", ".join(quote(column_name(f)) for f in _fields())
         placeholders = ", ".join(["%s"] * len(COLUMNS))
         table = quote(InboundEvent._meta.db_table)
         sql = f"INSERT INTO {table} ({columns}) VALUES ({placeholders})"  # noqa: S608
         if connection.features.can_return_columns_from_insert:
-            sql += f" RETURNING {quote(InboundEvent._meta.pk.column)}"
+            sql += f" RETURNING {quote(column_name(InboundEvent._meta.pk))}"
         _sql_cache[(connection.vendor, "one")] = sql
     return sql
 
@@ -149,7 +151,7 @@ def _unnest_sql(connection: BaseDatabaseWrapper) -> str:
     if sql is None:
         quote = connection.ops.quote_name
         fields = _fields()
-        columns = ", ".join(quote(f.column) for f in fields)
+        columns = ", ".join(quote(column_name(f)) for f in fields)
         names = ", ".join(f"c{i}" for i in range(len(fields)))
         # Binary: psycopg escapes every element of a text-format array with a regex.
         arrays = ", ".join(f"%b::{f.db_type(connection)}[]" for f in fields)
@@ -157,20 +159,20 @@ def _unnest_sql(connection: BaseDatabaseWrapper) -> str:
         sql = (
             f"INSERT INTO {table} ({columns}) SELECT {names} FROM unnest({arrays}) "  # noqa: S608
             f"WITH ORDINALITY AS v({names}, i) ORDER BY v.i "
-            f"RETURNING {quote(InboundEvent._meta.pk.column)}"
+            f"RETURNING {quote(column_name(InboundEvent._meta.pk))}"
         )
         _sql_cache[(connection.vendor, "unnest")] = sql
     return sql
 
 
-_fields_cache: list[Field] = []
+_fields_cache: "list[Field[Any, Any]]" = []
 
 
-def _fields() -> list[Field]:
+def _fields() -> "list[Field[Any, Any]]":
     if not _fields_cache:
         # "endpoint_id" is the foreign key's column: its field is "endpoint".
         _fields_cache.extend(
-            InboundEvent._meta.get_field(name.removesuffix("_id")) for name in COLUMNS
+            column_field(InboundEvent, name.removesuffix("_id")) for name in COLUMNS
         )
     return _fields_cache
 

@@ -92,8 +92,8 @@ def _is_chunked(request: HttpRequest) -> bool:
 
 def client_address(request: HttpRequest) -> str:
     """The caller's address: X-Forwarded-For is believed only from a trusted proxy."""
-    remote = request.META.get("REMOTE_ADDR", "")
-    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+    remote: str = request.META.get("REMOTE_ADDR", "")
+    forwarded: str = request.META.get("HTTP_X_FORWARDED_FOR", "")
     if not forwarded or not _in_networks(remote, settings.TRUSTED_PROXIES):
         return remote
     # Walk from the nearest hop back; the first address that is not one of our proxies
@@ -634,7 +634,9 @@ def inbox_prune(
     return cleared, deleted, dropped
 
 
-def _in_batches(queryset: QuerySet, action: Callable[[list[int]], int], size: int) -> int:
+def _in_batches(
+    queryset: QuerySet[InboundEvent], action: Callable[[list[int]], int], size: int
+) -> int:
     total = 0
     while ids := list(queryset.values_list("pk", flat=True)[:size]):
         total += action(ids)

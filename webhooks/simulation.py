@@ -35,7 +35,8 @@ IST = timezone(timedelta(hours=5, minutes=30))
 DLT_TEMPLATES = ["1207165123456789012", "1207161987654321098", "1207168800112233445"]
 
 # (canonical status, SMPP stat code, error code, error message, weight) per channel.
-SMS_FINALS = [
+FinalRow = tuple[str | None, str | None, str | None, str | None, int]
+SMS_FINALS: list[FinalRow] = [
     ("delivered", "DELIVRD", None, None, 860),
     ("undelivered", "UNDELIV", "001", "Absent subscriber: handset off or out of coverage", 30),
     ("expired", "EXPIRED", "EXPIRED", "Not delivered within the validity period", 20),
@@ -46,13 +47,13 @@ SMS_FINALS = [
     ("rejected", "REJECTD", "DLT_CONSENT_NOT_FOUND", "No consent registered for promotional", 7),
     (None, None, None, None, 25),  # no final report ever arrives
 ]
-CHAT_FINALS = [
+CHAT_FINALS: list[FinalRow] = [
     ("delivered", "DELIVERED", None, None, 900),
     ("failed", "FAILED", "131026", "Recipient is not a WhatsApp/RCS user", 60),
     ("failed", "FAILED", "131047", "Re-engagement window closed (24 h)", 20),
     (None, None, None, None, 20),
 ]
-VOICE_FINALS = [
+VOICE_FINALS: list[FinalRow] = [
     ("answered", "ANSWERED", None, None, 700),
     ("no-answer", "NOANSWER", "NO_ANSWER", "Call not answered", 180),
     ("busy", "BUSY", "USER_BUSY", "Callee busy", 90),
@@ -72,7 +73,7 @@ INFOBIP_STATUS = {
     "rejected": ("REJECTED", "REJECTED_NETWORK", 6),
 }
 # What a degraded segment's failures look like: mostly DLT scrubbing rejects.
-DEGRADED_FINALS = [
+DEGRADED_FINALS: list[FinalRow] = [
     ("rejected", "REJECTD", "DLT_TEMPLATE_MISMATCH", "Content does not match the DLT template", 8),
     ("undelivered", "UNDELIV", "001", "Absent subscriber: handset off or out of coverage", 2),
 ]
@@ -199,7 +200,7 @@ class TrafficGenerator:
     def _message(self, plan: _Plan) -> tuple[str | None, list[SimulatedRequest]]:
         rng = self.rng
         finals = {"sms": SMS_FINALS, "voice": VOICE_FINALS}.get(plan.channel, CHAT_FINALS)
-        if self._degraded(plan):
+        if self._degraded(plan):  # only ever true with a degradation set
             finals = [SMS_FINALS[0]] if rng.random() < self.degrade.rate else DEGRADED_FINALS  # type: ignore[union-attr]
         final, code, error_code, error_message, _ = rng.choices(finals, [f[4] for f in finals])[0]
         sent_at = plan.submitted + timedelta(seconds=rng.uniform(0.2, 2))

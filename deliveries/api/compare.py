@@ -159,7 +159,8 @@ class DltQuerySerializer(SliceQuerySerializer):
 
 class DltRowSerializer(serializers.Serializer):
     key = serializers.CharField(allow_blank=True, help_text="Empty: not reported.")
-    label = serializers.CharField()
+    # Shadows Field.label in the stubs; the serializer's metaclass takes it off the class.
+    label = serializers.CharField()  # type: ignore[assignment]
     messages = serializers.IntegerField()
     trend = serializers.ListField(child=serializers.IntegerField(), help_text="Per day.")
     codes = serializers.DictField(

@@ -5,7 +5,8 @@ Superusers may do everything. Anonymous requests never reach these: IsAuthentica
 answers them 401 first.
 """
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.auth.models import AnonymousUser
+from django.contrib.auth.models import User as AuthUser
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 from rest_framework.request import Request
 from rest_framework.views import APIView
@@ -15,15 +16,15 @@ CAMPAIGN_MANAGER = "Campaign manager"
 ADMINISTRATOR = "Administrator"
 ROLES = (SUPPORT, CAMPAIGN_MANAGER, ADMINISTRATOR)
 
-User = AbstractBaseUser | AnonymousUser
+User = AuthUser | AnonymousUser
 
 
 def user_has_role(user: User, *roles: str) -> bool:
     if not user.is_authenticated:
         return False
-    if user.is_superuser:  # type: ignore[union-attr]
+    if user.is_superuser:
         return True
-    return user.groups.filter(name__in=roles).exists()  # type: ignore[union-attr]
+    return user.groups.filter(name__in=roles).exists()
 
 
 class RolePermission(BasePermission):

@@ -22,7 +22,9 @@ class ErrorMeaningSerializer(serializers.Serializer):
 
 
 class MessageSerializer(serializers.ModelSerializer):
-    campaign = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
+    campaign: serializers.PrimaryKeyRelatedField[Campaign] = serializers.PrimaryKeyRelatedField(
+        read_only=True, allow_null=True
+    )
     to = serializers.SerializerMethodField(
         help_text="E.164; masked (+91 98••••3210) without the view-full-phone permission."
     )
@@ -140,8 +142,8 @@ class MessageRegistrationSerializer(serializers.Serializer):
 def registration_serializer(data: object) -> serializers.BaseSerializer:
     """One message for a JSON object, a bounded list for an array."""
     if isinstance(data, list):
-        return MessageRegistrationSerializer(
-            data=data, many=True, max_length=MAX_REGISTRATION_BATCH, allow_empty=False
+        return MessageRegistrationSerializer.many_init(
+            data=data, max_length=MAX_REGISTRATION_BATCH, allow_empty=False
         )
     return MessageRegistrationSerializer(data=data)
 

@@ -91,7 +91,8 @@ class FiguresSerializer(serializers.Serializer):
 
 class GroupSerializer(serializers.Serializer):
     key = serializers.CharField()
-    label = serializers.CharField()
+    # Shadows Field.label in the stubs; the serializer's metaclass takes it off the class.
+    label = serializers.CharField()  # type: ignore[assignment]
     figures = FiguresSerializer()
 
 

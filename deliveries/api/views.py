@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.db.models import QuerySet
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import (
@@ -46,7 +48,8 @@ REGISTRATION_BODY = PolymorphicProxySerializer(
     component_name="MessageRegistrationBody",
     serializers=[
         MessageRegistrationSerializer,
-        MessageRegistrationSerializer(many=True, max_length=MAX_REGISTRATION_BATCH),
+        # The stubs omit the list arguments that many=True passes on to ListSerializer.
+        MessageRegistrationSerializer(many=True, max_length=MAX_REGISTRATION_BATCH),  # type: ignore[call-arg]
     ],
     resource_type_field_name=None,
     many=False,
@@ -122,7 +125,7 @@ class MessageViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         return Response(StatusEventSerializer(events, many=True).data)
 
 
-def _errors_by_index(errors: object) -> object:
+def _errors_by_index(errors: object) -> Any:
     """DRF lists one (mostly empty) error dict per row; keep only the rows in error."""
     if isinstance(errors, list):
         return {str(index): error for index, error in enumerate(errors) if error}

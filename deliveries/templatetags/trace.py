@@ -9,7 +9,7 @@ from ..phones import phone_mask
 
 register = template.Library()
 
-OUTCOME_LABELS = {
+OUTCOME_LABELS: dict[str, str] = {
     st.Outcome.APPLIED: "applied",
     st.Outcome.RECORDED: "recorded",
     st.Outcome.OUT_OF_ORDER: "out of order",
@@ -51,4 +51,4 @@ def duration(seconds: float | None) -> str:
 
 @register.filter
 def outcome_label(outcome: str) -> str:
-    return OUTCOME_LABELS.get(outcome, outcome)  # type: ignore[call-overload]
+    return OUTCOME_LABELS.get(outcome, outcome)

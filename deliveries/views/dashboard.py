@@ -10,13 +10,14 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import wraps
-from typing import Any
+from typing import Any, cast
 from urllib.parse import urlencode
 
 from django import forms
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 
@@ -53,14 +54,14 @@ BREAKDOWNS = [
 TOP_ERRORS = 10
 CSV_CHUNK = 2000
 
-View = Callable[..., HttpResponse]
+View = Callable[..., HttpResponseBase]
 
 
 def campaign_manager_required(view: View) -> View:
     """Logged in (else the admin login), and a campaign manager or administrator (else 403)."""
 
     @wraps(view)
-    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         user = request.user
         if not (user.is_superuser or user.groups.filter(name__in=ROLES).exists()):
             raise PermissionDenied
@@ -88,15 +89,17 @@ class SliceForm(forms.Form):
         super().__init__(data)
         self.default_range = default_range
         self.now = now
-        self.fields["campaign"].choices = [("", "All campaigns")] + [
+        cast(forms.ChoiceField, self.fields["campaign"]).choices = [("", "All campaigns")] + [
             (c.pk, c.name) for c in Campaign.objects.order_by("name")
         ]
         # Values seen in the last 90 days of rollups are offered.
         pairs = analytics.rollup_providers_operators(since=now - timedelta(days=90))
         providers = sorted({p for p, _ in pairs})
         operators = sorted({o for _, o in pairs if o})
-        self.fields["provider"].choices = [("", "All providers")] + [(p, p) for p in providers]
-        self.fields["operator"].choices = [("", "All operators")] + [(o, o) for o in operators]
+        choices = [("", "All providers")] + [(p, p) for p in providers]
+        cast(forms.ChoiceField, self.fields["provider"]).choices = choices
+        choices = [("", "All operators")] + [(o, o) for o in operators]
+        cast(forms.ChoiceField, self.fields["operator"]).choices = choices
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -320,7 +323,7 @@ def _figure_row(label: str, key: str, f: analytics.Figures) -> list[Any]:
 
 
 @campaign_manager_required
-def breakdown_csv(request: HttpRequest, group_by: str) -> HttpResponse:
+def breakdown_csv(request: HttpRequest, group_by: str) -> StreamingHttpResponse:
     if group_by not in analytics.GROUP_BY_CHOICES:
         raise Http404("No such breakdown")
     _, chosen = slice_of(request)
@@ -366,7 +369,7 @@ def _phone_formatter(user: Any) -> Callable[[str], str]:
 
 
 @campaign_manager_required
-def messages_csv(request: HttpRequest) -> HttpResponse:
+def messages_csv(request: HttpRequest) -> HttpResponse | StreamingHttpResponse:
     """The messages MessageFilter selects from the query string, streamed in chunks."""
     filterset = MessageFilter(request.GET, queryset=Message.objects.order_by("-created_at", "-id"))
     if not filterset.is_valid():

@@ -20,7 +20,7 @@ sync_api = pytest.importorskip("playwright.sync_api")
 
 def test_a_campaign_manager_acknowledges_an_alert_and_opens_its_dashboard(
     live_server, transactional_db
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     user = User.objects.create_user("meera", password="campaigns-2026", is_staff=True)
     user.groups.add(Group.objects.get_or_create(name="Campaign manager")[0])
     now = timezone.now()

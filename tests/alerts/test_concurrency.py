@@ -47,7 +47,7 @@ def test_two_evaluators_at_once_fire_one_alert() -> None:
 @pytest.mark.django_db
 def test_evaluating_a_rule_costs_the_same_few_queries_whatever_the_volume(
     django_assert_max_num_queries,
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     now = timezone.now().replace(minute=50)
     for hours_ago in range(2, 26, 2):
         messages_make(100, at=now - timedelta(hours=hours_ago), delivered_share=0.96)

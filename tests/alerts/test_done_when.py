@@ -22,7 +22,7 @@ from .conftest import Receiver, messages_make
 pytestmark = pytest.mark.django_db
 
 
-def traffic(*, since_minutes: int, until_minutes: int, now, infobip_airtel: float) -> None:  # type: ignore[no-untyped-def]
+def traffic(*, since_minutes: int, until_minutes: int, now, infobip_airtel: float) -> None:
     """Every 10 minutes: infobip and sinch on Airtel and Jio, 40 messages each."""
     for minutes_ago in range(since_minutes, until_minutes, -10):
         at = now - timedelta(minutes=minutes_ago)
@@ -37,7 +37,7 @@ def test_an_airtel_collapse_on_one_provider_alerts_once_everywhere_then_resolves
     mailoutbox,
     django_capture_on_commit_callbacks,
     monkeypatch: pytest.MonkeyPatch,
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     hook = receiver([200])
     now = timezone.now().replace(minute=55, second=0, microsecond=0)
     # Two healthy days, then the last 30 minutes collapse to 70 % for infobip on Airtel only.

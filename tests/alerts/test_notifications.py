@@ -112,7 +112,7 @@ def test_a_failed_webhook_is_retried_with_backoff_until_it_succeeds(
 
 def test_a_webhook_that_keeps_failing_is_given_up_after_the_last_attempt(
     receiver: Callable[[list[int]], Receiver], settings
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     settings.ALERTS_MAX_ATTEMPTS = 3
     hook = receiver([503])
     notification = webhook_notification(AlertRule.objects.create(name="r", webhook_url=hook.url))
@@ -137,7 +137,7 @@ def test_an_unreachable_receiver_is_recorded_not_raised() -> None:
     assert notification.attempts == 1 and notification.last_error
 
 
-def test_email_goes_to_each_recipient_with_the_dashboard_link(mailoutbox) -> None:  # type: ignore[no-untyped-def]
+def test_email_goes_to_each_recipient_with_the_dashboard_link(mailoutbox) -> None:
     rule = AlertRule.objects.create(
         name="infobip Airtel", email_recipients="ops@example.com,\nnoc@example.com"
     )
@@ -200,7 +200,7 @@ def test_the_dashboard_accepts_the_link_and_shows_that_segment() -> None:
 
 def test_evaluation_records_notifications_and_delivers_them_after_commit(
     receiver: Callable[[list[int]], Receiver], mailoutbox, django_capture_on_commit_callbacks
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     hook = receiver([200])
     now = timezone.now().replace(minute=50)
     for hours_ago in range(2, 26, 2):

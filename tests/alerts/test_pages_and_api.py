@@ -118,7 +118,7 @@ def test_a_campaign_manager_creates_a_rule_over_the_api() -> None:
         ({"name": "x", "email_recipients": "ops@example.com, not-an-address"}, "email_recipients"),
     ],
 )
-def test_an_invalid_rule_is_a_400_naming_the_field(body: dict, field: str) -> None:
+def test_an_invalid_rule_is_a_400_naming_the_field(body: dict[str, str], field: str) -> None:
     response = api_as("Administrator").post("/api/v1/alert-rules/", body, format="json")
 
     assert response.status_code == 400
@@ -161,7 +161,7 @@ def test_the_admin_lists_rules_and_alerts(admin_client: Client, alert: Alert) ->
     assert admin_client.get(f"/admin/alerts/alert/{alert.pk}/change/").status_code == 200
 
 
-def test_the_beat_schedule_evaluates_every_minute(settings) -> None:  # type: ignore[no-untyped-def]
+def test_the_beat_schedule_evaluates_every_minute(settings) -> None:
     entry = settings.CELERY_BEAT_SCHEDULE["alerts-evaluate"]
     assert entry == {"task": "alerts.tasks.evaluate", "schedule": 60.0}
 

@@ -1,6 +1,7 @@
 """Users per role and API clients that authenticate as them with a token."""
 
 from collections.abc import Callable, Iterator
+from typing import Any
 
 import pytest
 from django.contrib.auth.models import Group, Permission, User
@@ -22,7 +23,7 @@ def _throttle_history_cleared() -> Iterator[None]:
 @pytest.fixture
 def make_user(db: None) -> Callable[..., User]:
     def make(
-        username: str, *, role: str | None = None, perms: tuple[str, ...] = (), **extra: object
+        username: str, *, role: str | None = None, perms: tuple[str, ...] = (), **extra: Any
     ) -> User:
         user = User.objects.create_user(username=username, password="pw-not-used", **extra)
         if role:

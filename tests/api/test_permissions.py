@@ -21,7 +21,7 @@ READS = [
 
 
 @pytest.fixture
-def role_api(make_user, token_client):  # type: ignore[no-untyped-def]
+def role_api(make_user, token_client):
     def client_for(role: str | None, **extra: object) -> APIClient:
         return token_client(make_user(f"user-{role}", role=role, **extra))
 

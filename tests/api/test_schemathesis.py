@@ -54,7 +54,7 @@ def superuser_token(db: None) -> str:
 )
 def test_the_api_answers_every_generated_request_as_documented(
     case, superuser_token, _connections_kept_open
-):  # type: ignore[no-untyped-def]
+):
     case.call_and_validate(
         headers={"Authorization": f"Token {superuser_token}"},
         checks=[

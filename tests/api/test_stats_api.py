@@ -72,7 +72,8 @@ def test_error_code_groups_are_labelled_with_the_catalog_meaning(admin_client, t
     body = admin_client.get("/api/v1/stats/", {**RANGE, "group_by": "error_code"}).json()
 
     dnd = next(g for g in body["groups"] if g["key"] == "smstake:DND")
-    assert dnd["label"] == error_code_meaning(provider="smstake", code="DND").meaning
+    meaning = error_code_meaning(provider="smstake", code="DND")
+    assert meaning and dnd["label"] == meaning.meaning
     assert dnd["figures"]["failed"] == Message.objects.filter(in_range(), error_code="DND").count()
 
 

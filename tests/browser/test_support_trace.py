@@ -40,7 +40,7 @@ def page() -> Iterator[object]:
     os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
 
 
-def _journey(post_smstake) -> None:  # type: ignore[no-untyped-def]
+def _journey(post_smstake) -> None:
     """An OTP to +91 98765 43210 that failed on SMS and was delivered on WhatsApp."""
     ref = {"client_ref": "otp_7h2k9q", "delivered_at": None}
     post_smstake(
@@ -111,12 +111,12 @@ def test_support_traces_an_otp_by_a_local_phone_number(live_server, page, post_s
 
 
 @pytest.fixture
-def post_smstake(client: Client, smstake_endpoint):  # type: ignore[no-untyped-def]
+def post_smstake(client: Client, smstake_endpoint):
     """Posts signed reports; the transactional database runs after-commit work for real."""
     from ..conftest import run_worker
     from ..helpers import smstake_sign
 
-    def post(body: bytes):  # type: ignore[no-untyped-def]
+    def post(body: bytes):
         response = client.post(
             "/webhooks/smstake/",
             data=body,

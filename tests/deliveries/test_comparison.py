@@ -1,4 +1,5 @@
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 from django.db.models import Count
@@ -15,7 +16,7 @@ from .traffic import traffic_apply
 pytestmark = pytest.mark.django_db
 
 NOW = datetime(2026, 11, 20, 12, 30, tzinfo=UTC)
-EVERYTHING = {"since": NOW - timedelta(days=5), "until": NOW + timedelta(hours=1)}
+EVERYTHING: dict[str, Any] = {"since": NOW - timedelta(days=5), "until": NOW + timedelta(hours=1)}
 
 
 def _direct(**filters: str) -> dict[str, dict[str, int]]:
@@ -211,7 +212,7 @@ def test_degrade_option_reads_provider_operator_minutes_and_rate():
 
 
 @pytest.fixture
-def manager_client():  # type: ignore[no-untyped-def]
+def manager_client():
     from django.contrib.auth.models import Group, User
     from django.test import Client
 

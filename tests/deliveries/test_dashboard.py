@@ -49,7 +49,7 @@ def traffic() -> None:
     traffic_apply(messages=200, seed=11, now=timezone.now())
 
 
-def csv_rows(response) -> list[list[str]]:  # type: ignore[no-untyped-def]
+def csv_rows(response) -> list[list[str]]:
     return list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
 
 

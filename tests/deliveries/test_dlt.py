@@ -1,4 +1,5 @@
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 from django.utils import timezone
@@ -12,7 +13,7 @@ from .traffic import traffic_apply
 pytestmark = pytest.mark.django_db
 
 NOW = datetime(2026, 11, 20, 12, 30, tzinfo=UTC)
-WEEK = {"since": NOW - timedelta(days=7), "until": NOW}
+WEEK: dict[str, Any] = {"since": NOW - timedelta(days=7), "until": NOW}
 
 
 def _failed(code: str, *, template: str = "", sender: str = "", days_ago: float = 1, **kw):
@@ -65,7 +66,7 @@ def test_each_code_carries_its_meaning_from_the_catalog():
 
     assert code.cause == "consent"
     expected = error_code_meaning(provider="smstake", code="DLT_CONSENT_NOT_FOUND")
-    assert code.meaning == expected.meaning
+    assert expected and code.meaning == expected.meaning
 
 
 def test_non_dlt_failures_deliveries_and_other_windows_are_left_out():

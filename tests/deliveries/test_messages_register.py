@@ -44,7 +44,7 @@ def test_a_registration_and_a_report_racing_end_as_one_complete_message():
     barrier = threading.Barrier(2)
     errors: list[BaseException] = []
 
-    def run(work) -> None:  # type: ignore[no-untyped-def]
+    def run(work) -> None:
         try:
             barrier.wait()
             work()

@@ -1,6 +1,7 @@
 """Migration 0007 folds the old per-latency rollup rows into one cell with a histogram."""
 
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 from django.db import connection
@@ -43,7 +44,7 @@ def _old_rows_insert() -> None:
             )
 
 
-def _old_rows_read() -> list[tuple]:
+def _old_rows_read() -> list[tuple[Any, ...]]:
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT campaign_id, channel, status, latency_bucket, messages, call_seconds "
@@ -52,7 +53,7 @@ def _old_rows_read() -> list[tuple]:
         return sorted(cursor.fetchall())
 
 
-def _cells() -> dict[tuple, tuple[int, int, dict[int, int]]]:
+def _cells() -> dict[tuple[Any, ...], tuple[int, int, dict[int, int]]]:
     found = {}
     for row in DeliveryRollup.objects.all():
         counts = {i: getattr(row, c) for i, c in enumerate(rollups.LATENCY_COLUMNS)}

@@ -2,6 +2,7 @@
 
 import threading
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 from django.core.management import call_command
@@ -36,7 +37,7 @@ def report(message_id: str, status: str, **fields: object) -> DeliveryReport:
     return DeliveryReport(**{**defaults, **fields})  # type: ignore[arg-type]
 
 
-def cells() -> dict[tuple, tuple[int, int, dict[int, int]]]:
+def cells() -> dict[tuple[Any, ...], tuple[int, int, dict[int, int]]]:
     """Non-empty rollup cells: key → (messages, call seconds, non-zero latency counts)."""
     rows = DeliveryRollup.objects.exclude(messages=0, call_seconds=0)
     return {

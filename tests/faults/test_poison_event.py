@@ -26,7 +26,7 @@ POISON_ID = "msg_poison_0001"
 HEALTHY_IDS = [f"msg_healthy_{n:04d}" for n in range(4)]
 
 
-def _reports_apply_poisoned(*, items, **kwargs):  # type: ignore[no-untyped-def]
+def _reports_apply_poisoned(*, items, **kwargs):
     if any(report.message_id == POISON_ID for report, _ in items):
         raise DataError("value too long for type character varying(64)")
     return reports_apply(items=items, **kwargs)

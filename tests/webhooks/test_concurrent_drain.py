@@ -21,7 +21,7 @@ from deliveries.services import messages_reserve, report_dedup_key
 from webhooks.models import InboundEvent, WebhookEndpoint
 from webhooks.providers import InboundRequest, get_provider
 from webhooks.services import inbound_events_process, inbox_batches, inbox_drain
-from webhooks.simulation import CAMPAIGNS, TrafficGenerator
+from webhooks.simulation import CAMPAIGNS, SimulatedRequest, TrafficGenerator
 
 from ..deliveries.test_rollups import cells
 from ..helpers import SMSTAKE_SECRET, held_elsewhere, requires_postgres
@@ -229,7 +229,7 @@ def test_four_workers_over_shared_messages_apply_every_report_once_as_one_worker
     assert cells() == incremental
 
 
-def _distinct_reports(traffic: list) -> set[str]:
+def _distinct_reports(traffic: list[SimulatedRequest]) -> set[str]:
     keys = set()
     for simulated in traffic:
         request = InboundRequest(method="POST", url="", headers={}, query={}, body=simulated.body)

@@ -187,7 +187,7 @@ def test_a_batch_whose_rollup_write_fails_is_retried_one_by_one_and_only_the_poi
 
     real = rollups.rollups_apply
 
-    def poisoned(changes):  # type: ignore[no-untyped-def]
+    def poisoned(changes):
         changes = list(changes)
         if any(c.after and c.after.cell.operator == "POISON" for c in changes):
             raise DataError("value too long for type character varying(16)")

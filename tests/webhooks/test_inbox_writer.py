@@ -2,9 +2,10 @@
 
 import threading
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
-from django.db import DatabaseError, connections
+from django.db import DatabaseError, OperationalError, connections
 from django.test import Client
 
 from webhooks import inbox_writer
@@ -32,7 +33,7 @@ def _row(endpoint_id: int, body: bytes, **changes: object) -> dict[str, object]:
     }
 
 
-def _post_signed(body: bytes):  # type: ignore[no-untyped-def]
+def _post_signed(body: bytes):
     """A signed SMSTAKE webhook from a client of its own (one per thread)."""
     return Client().post(
         "/webhooks/smstake/",
@@ -110,7 +111,7 @@ def test_a_row_the_database_refuses_fails_alone_not_its_group(smstake_endpoint):
 
 def test_a_database_outage_fails_every_waiting_webhook_with_503(smstake_endpoint, monkeypatch):
     def down(connection, rows):
-        raise inbox_writer.OperationalError("connection refused")
+        raise OperationalError("connection refused")
 
     monkeypatch.setattr(inbox_writer, "_rows_insert", down)
     body = fixture_bytes("smstake", "delivered.json")
@@ -129,9 +130,9 @@ def test_a_hung_database_is_answered_503_once_the_wait_is_over_not_retried(
 
     def hung(connection, rows):
         release.wait(5)  # PostgreSQL accepts the statement and never answers
-        raise inbox_writer.OperationalError("server closed the connection")
+        raise OperationalError("server closed the connection")
 
-    waits: list[dict] = []
+    waits: list[dict[str, Any]] = []
 
     def counted(values):
         waits.append(values)

@@ -37,7 +37,7 @@ def _endpoint(provider: str, *labels: str) -> WebhookEndpoint:
     )
 
 
-def _assert_refused(response) -> None:  # type: ignore[no-untyped-def]
+def _assert_refused(response) -> None:
     assert response.status_code == 401
     assert not Message.objects.exists()
     event = InboundEvent.objects.get()

@@ -64,7 +64,7 @@ def test_delivered_arriving_before_sent_stays_delivered(post_smstake):
     assert message.status == "delivered"
     outcomes = list(message.events.order_by("id").values_list("status", "outcome"))
     assert outcomes == [("delivered", "applied"), ("sent", "out_of_order")]
-    assert InboundEvent.objects.order_by("id").last().outcome == "out_of_order"
+    assert InboundEvent.objects.latest("id").outcome == "out_of_order"
 
 
 def test_the_same_report_twenty_times_is_recorded_once(post_smstake):

@@ -19,7 +19,7 @@ from ..support import smstake_report
 pytestmark = pytest.mark.django_db
 
 header_text = s.text(
-    alphabet=s.characters(min_codepoint=32, max_codepoint=0x2FFF, blacklist_categories=("Cs",)),
+    alphabet=s.characters(min_codepoint=32, max_codepoint=0x2FFF, blacklist_categories=["Cs"]),
     max_size=300,
 )
 

@@ -88,6 +88,7 @@ def test_whatsapp_read_receipts_keep_delivered_and_read_times(post_smstake):
     post_smstake(fixture_bytes("smstake", "whatsapp_read.json"))
 
     message = Message.objects.get(message_id="msg_wa77k2p0qd")
+    assert message.delivered_at and message.read_at
     assert message.delivered_at.isoformat() == "2026-06-30T04:45:04+00:00"
     assert message.read_at.isoformat() == "2026-06-30T04:46:40+00:00"
 

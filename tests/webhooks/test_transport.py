@@ -15,7 +15,7 @@ from ..helpers import fixture_bytes, smstake_sign
 pytestmark = pytest.mark.django_db
 
 
-def chunked_request(body: bytes):  # type: ignore[no-untyped-def]
+def chunked_request(body: bytes):
     """A POST as gunicorn hands it over for Transfer-Encoding: chunked: no Content-Length."""
     request = RequestFactory().post(
         "/webhooks/smstake/",

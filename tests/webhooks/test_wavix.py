@@ -38,7 +38,8 @@ def test_the_interim_then_final_report_ends_delivered_with_both_in_the_history(p
 
     message = Message.objects.get()
     assert message.status == "delivered"
-    assert message.sent_at.isoformat() == "2025-03-21T08:09:02+00:00"
+    assert message.sent_at and message.sent_at.isoformat() == "2025-03-21T08:09:02+00:00"
+    assert message.delivered_at
     assert message.delivered_at.isoformat() == "2025-03-21T08:09:05+00:00"
     assert list(message.events.values_list("status", "outcome")) == [
         ("sent", "applied"),

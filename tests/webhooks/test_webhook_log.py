@@ -37,7 +37,7 @@ def administrator() -> Client:
     return client
 
 
-def _reprocess(client: Client, *events: InboundEvent):  # type: ignore[no-untyped-def]
+def _reprocess(client: Client, *events: InboundEvent):
     return client.post(
         LOG, {"action": "reprocess", "_selected_action": [e.pk for e in events]}, follow=True
     )
@@ -140,7 +140,7 @@ def test_a_provider_retry_stays_a_duplicate_when_reprocessed(post_smstake, suppo
 def test_unparseable_then_parser_fix_then_reprocess_applies_exactly_once(
     post_smstake, support, monkeypatch
 ):
-    def broken(self, request):  # type: ignore[no-untyped-def]
+    def broken(self, request):
         raise ParseError("unexpected field layout")
 
     with monkeypatch.context() as patch:
@@ -259,7 +259,7 @@ def test_the_endpoint_list_shows_auth_failures_and_unparseable_events(post_smsta
     post_smstake(smstake_report(), signature="sha256=bad")
     post_smstake(b"not json")
     post_smstake(b"[]")
-    old = InboundEvent.objects.order_by("pk").last()
+    old = InboundEvent.objects.latest("pk")
     InboundEvent.objects.filter(pk=old.pk).update(received_at=timezone.now() - timedelta(hours=3))
 
     response = administrator.get(ENDPOINTS)

@@ -241,3 +241,8 @@ def validity_check(not_before: Any, expires: Any, *, leeway: int) -> None:
 def as_list(value: Any) -> list[Any]:
     """A payload value that should be a list; anything else counts as empty."""
     return value if isinstance(value, list) else []
+
+
+def as_dict(value: Any) -> dict[str, Any]:
+    """A payload value that should be an object; anything else counts as empty."""
+    return value if isinstance(value, dict) else {}

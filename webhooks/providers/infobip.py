@@ -28,6 +28,7 @@ from .base import (
     InboundRequest,
     ParseError,
     Provider,
+    as_dict,
     parse_time,
     positive_int,
     text,
@@ -186,8 +187,8 @@ class InfobipProvider(Provider):
     def _report(self, item: Any) -> DeliveryReport:
         if not isinstance(item, dict) or not text(item.get("messageId")):
             raise ParseError("missing messageId")
-        status = item.get("status") if isinstance(item.get("status"), dict) else {}
-        error = item.get("error") if isinstance(item.get("error"), dict) else {}
+        status = as_dict(item.get("status"))
+        error = as_dict(item.get("error"))
         group = text(status.get("groupName")).upper()
         canonical = GROUP_MAP.get(group, Status.UNKNOWN)
         done = parse_time(item.get("doneAt"))

@@ -24,6 +24,7 @@ from .base import (
     InboundRequest,
     ParseError,
     Provider,
+    as_dict,
     parse_time,
     sha256_hex,
     text,
@@ -70,7 +71,7 @@ class VonageMessagesProvider(Provider):
             raise ParseError("missing message_uuid")
         raw_status = text(data.get("status"))
         status = STATUS_MAP.get(raw_status.lower(), Status.UNKNOWN)
-        error = data.get("error") if isinstance(data.get("error"), dict) else {}
+        error = as_dict(data.get("error"))
         channel = text(data.get("channel")).lower()
         timestamp = parse_time(data.get("timestamp"))
         return [

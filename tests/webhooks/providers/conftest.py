@@ -23,10 +23,10 @@ def endpoint_for(db: None) -> Callable[..., WebhookEndpoint]:
 
 
 @pytest.fixture
-def deliver(send, endpoint_for) -> Callable[..., object]:  # type: ignore[no-untyped-def]
+def deliver(send, endpoint_for) -> Callable[..., object]:
     """Create the provider's endpoint, sign `req` with its key and send it."""
 
-    def deliver(provider: str, req: Req):  # type: ignore[no-untyped-def]
+    def deliver(provider: str, req: Req):
         endpoint_for(provider)
         return send(sign(provider, req, key_for(provider)))
 

@@ -18,7 +18,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit
 import jwt
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
-from django.http import HttpResponse
+from django.http.response import HttpResponseBase
 from django.test import Client
 
 from webhooks.providers.plivo import v3_base
@@ -116,7 +116,7 @@ def tampered(req: Req, value: str) -> Req:
     return replace(req, headers=headers, path=f"{path}?{urlencode(pairs)}" if pairs else path)
 
 
-def send_request(client: Client, req: Req) -> HttpResponse:
+def send_request(client: Client, req: Req) -> HttpResponseBase:
     if req.method == "GET":
         return client.get(req.path, headers=req.headers)
     return client.generic(

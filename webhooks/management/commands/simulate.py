@@ -141,7 +141,7 @@ def _http_sender(base_url: str) -> Sender:
         )
         try:
             with urllib.request.urlopen(http_request, timeout=10) as response:  # noqa: S310
-                return response.status
+                return int(response.status)
         except urllib.error.HTTPError as exc:
             return exc.code
 
