@@ -34,10 +34,10 @@ def support() -> Client:
 
 
 @pytest.fixture
-def post_infobip(client, db, django_capture_on_commit_callbacks):  # type: ignore[no-untyped-def]
+def post_infobip(client, db, django_capture_on_commit_callbacks):
     WebhookEndpoint.objects.create(provider="infobip", slug="infobip", secrets=[INFOBIP_TOKEN])
 
-    def post(body: bytes):  # type: ignore[no-untyped-def]
+    def post(body: bytes):
         with django_capture_on_commit_callbacks(execute=True):
             response = client.post(
                 f"/webhooks/infobip/?token={INFOBIP_TOKEN}",
@@ -82,7 +82,7 @@ def test_a_message_id_the_database_cannot_store_never_holds_up_the_reports_behin
     assert sorted(Message.objects.values_list("message_id", "status")) == [
         (f"good-{i}", "delivered") for i in range(3)
     ]
-    event = InboundEvent.objects.order_by("pk").first()
+    event = InboundEvent.objects.order_by("pk")[0]
     assert (event.state, event.outcome) == ("done", "unparseable")
     assert event.error == "message_id 'x\\ud800' is unusable (it holds a lone surrogate)"
     assert not InboundEvent.objects.filter(state="pending").exists()
@@ -114,7 +114,7 @@ def test_one_infobip_result_with_an_unusable_message_id_is_dropped_and_the_other
         "good-2",
         "good-3",
     ]
-    event = InboundEvent.objects.order_by("pk").first()
+    event = InboundEvent.objects.order_by("pk")[0]
     assert (event.state, event.outcome, event.report_count) == ("done", "applied", 2)
     assert event.error == "message_id 'x\\ud800' is unusable (it holds a lone surrogate)"
     assert_renders_everywhere(support, event)
@@ -241,9 +241,9 @@ def test_an_event_whose_messages_cannot_be_reserved_is_retried_then_parked_alone
 ):
     from webhooks import services
 
-    real = services.messages_reserve
+    real = services.messages_reserve  # type: ignore[attr-defined]
 
-    def reserve(*, keys, wait_for=()):  # type: ignore[no-untyped-def]
+    def reserve(*, keys, wait_for=()):
         if ("smstake", "poison") in {*keys, *wait_for}:
             raise ValueError("cannot reserve this one")
         return real(keys=keys, wait_for=wait_for)
@@ -256,6 +256,7 @@ def test_an_event_whose_messages_cannot_be_reserved_is_retried_then_parked_alone
     poison.refresh_from_db()
     assert (poison.state, poison.outcome, poison.attempts) == ("pending", "error", 1)
     assert poison.error == "ValueError: cannot reserve this one"
+    assert poison.next_attempt_at is not None
     assert poison.next_attempt_at > timezone.now()  # backoff
     assert sorted(Message.objects.values_list("message_id", flat=True)) == ["good", "other"]
     drain_until_settled()
@@ -270,7 +271,7 @@ def test_processing_after_commit_that_raises_still_answers_the_provider_200(
 
     settings.CELERY_TASK_ALWAYS_EAGER = True  # processed inline, in the request
 
-    def broken(**kwargs):  # type: ignore[no-untyped-def]
+    def broken(**kwargs):
         raise RuntimeError("processing is broken")
 
     monkeypatch.setattr(services, "_batch_process", broken)
