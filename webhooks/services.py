@@ -543,7 +543,8 @@ def _backoff(attempts: int) -> timedelta:
 def inbox_prune(
     *, now: datetime | None = None, batch_size: int = 5000
 ) -> tuple[int, int, list[str]]:
-    """Retention: drop raw bodies after RETENTION_RAW_BODY_DAYS and log rows after
+    """Retention: drop raw bodies and query strings (a GET report's fields, numbers
+    included) after RETENTION_RAW_BODY_DAYS and log rows after
     RETENTION_INBOUND_EVENT_DAYS. Pending events are never touched.
 
     On PostgreSQL whole months past the window are dropped as partitions, except a month
@@ -560,8 +561,10 @@ def inbox_prune(
     )
     done = ~Q(state=InboundEvent.State.PENDING)
     cleared = _in_batches(
-        InboundEvent.objects.filter(done, received_at__lt=body_cutoff).exclude(body=b""),
-        lambda ids: InboundEvent.objects.filter(pk__in=ids).update(body=b""),
+        InboundEvent.objects.filter(done, received_at__lt=body_cutoff).exclude(
+            body=b"", query_string=""
+        ),
+        lambda ids: InboundEvent.objects.filter(pk__in=ids).update(body=b"", query_string=""),
         batch_size,
     )
     deleted = _in_batches(
