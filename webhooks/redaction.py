@@ -16,6 +16,7 @@ byte, and a rewritten one still parses into the same reports.
 """
 
 import json
+import logging
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -27,6 +28,8 @@ from deliveries.phones import phone_mask, phone_to_e164
 
 from .providers import PROVIDERS
 from .providers.smpp import receipt_text_span
+
+logger = logging.getLogger(__name__)
 
 REDACTED = "[redacted]"
 # Never kept, whatever the provider: they identify our users' sessions, not reports.
@@ -172,11 +175,23 @@ def headers_redacted(headers: Mapping[str, Any], *, provider: str) -> dict[str, 
 
 
 def query_to_store(query_string: str, *, provider: str) -> str:
-    return _pairs_cleaned(query_string, _rules(provider, mask_phones=False))
+    try:
+        return _pairs_cleaned(query_string, _rules(provider, mask_phones=False))
+    except Exception:  # a bug here must not refuse a report: the provider would retry for days
+        logger.exception("could not redact a %s query string; stored as received", provider)
+        return query_string
 
 
 def body_to_store(body: bytes, *, provider: str) -> bytes:
     """The body without credentials or message text; the same bytes if it has neither."""
+    try:
+        return _body_cleaned(body, provider)
+    except Exception:  # as above
+        logger.exception("could not redact a %s body; stored as received", provider)
+        return body
+
+
+def _body_cleaned(body: bytes, provider: str) -> bytes:
     try:
         text = body.decode("utf-8")
     except UnicodeDecodeError:
