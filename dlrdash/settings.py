@@ -292,7 +292,7 @@ WEBHOOK_GROUP_COMMIT = envbool("WEBHOOK_GROUP_COMMIT", "1")
 WEBHOOK_GROUP_WRITERS = envint("WEBHOOK_GROUP_WRITERS", "1")
 if WEBHOOK_GROUP_WRITERS < 1:
     raise ImproperlyConfigured("WEBHOOK_GROUP_WRITERS must be at least 1")
-# Retention. Raw bodies go first (they may hold personal data); the log row stays for
+# Retention. Raw bodies and query strings go first (they hold numbers); the log row stays for
 # support; status history goes last. Rollups are never pruned.
 RETENTION_RAW_BODY_DAYS = envint("RETENTION_RAW_BODY_DAYS", "30")
 RETENTION_INBOUND_EVENT_DAYS = envint("RETENTION_INBOUND_EVENT_DAYS", "90")

@@ -1,15 +1,14 @@
 """Webhook logs and endpoints in the admin: what arrived, whether it counted, and why not.
 
 Stored secrets are never shown again: an endpoint's secrets appear as fingerprints only,
-and the raw bodies in the log are redacted before they are displayed.
+and the requests in the log are shown through `webhooks.redaction` (credentials and
+message text redacted, numbers masked without the view-full-phone permission).
 """
 
 import hashlib
 import ipaddress
-import json
 from datetime import timedelta
 from typing import Any, cast
-from urllib.parse import parse_qsl
 
 from django import forms
 from django.contrib import admin, messages
@@ -22,18 +21,16 @@ from django.utils.safestring import SafeString
 from django.utils.timezone import localtime
 
 from deliveries.admin import NulRefusingAdmin
+from deliveries.masking import can_view_full_phone
 from deliveries.models import StatusEvent
 from deliveries.paginators import EstimatedCountPaginator
 
-from .display import body_rendered
 from .models import InboundEvent, WebhookEndpoint
-from .providers import PROVIDERS, Provider
+from .redaction import body_to_show, headers_redacted, query_to_show
 from .selectors import endpoint_health
-from .services import REDACTED, inbound_events_reprocess
+from .services import inbound_events_reprocess
 from .triage import inbound_events_discard, inbound_events_park
 
-# Payload keys whose values are credentials wherever they appear, whatever the provider.
-SECRET_KEY_WORDS = ("token", "secret", "password", "passwd", "signature", "authorization")
 # Beyond this, selecting "all" in the changelist should be a management command.
 REPROCESS_ACTION_LIMIT = 5000
 BODY_DISPLAY_LIMIT = 64 * 1024
@@ -47,59 +44,6 @@ def secret_fingerprint(secret: str) -> str:
 def _secret_id(secret: str) -> str:
     # The form refers to a stored secret by a hash, so no secret travels to the browser.
     return hashlib.sha256(secret.encode()).hexdigest()[:16]
-
-
-def _is_secret_key(key: str, provider: Provider | None) -> bool:
-    name = key.lower()
-    if provider:
-        declared = (*provider.secret_params, *provider.secret_headers)
-        if name in {p.lower() for p in declared}:
-            return True
-    return any(word in name for word in SECRET_KEY_WORDS)
-
-
-def _redact(value: Any, provider: Provider | None) -> Any:
-    if isinstance(value, dict):
-        return {
-            k: REDACTED if _is_secret_key(str(k), provider) else _redact(v, provider)
-            for k, v in value.items()
-        }
-    if isinstance(value, list):
-        return [_redact(item, provider) for item in value]
-    return value
-
-
-def _pairs_redacted(text: str, provider: Provider | None) -> str:
-    pairs = parse_qsl(text, keep_blank_values=True)
-    return "\n".join(
-        f"{key} = {REDACTED if _is_secret_key(key, provider) else value}" for key, value in pairs
-    )
-
-
-def body_pretty(body: bytes, *, content_type: str, provider: Provider | None) -> str:
-    """The raw body for people: JSON indented, forms decoded, credentials redacted."""
-    if not body:
-        return ""
-    try:
-        text = body[:BODY_DISPLAY_LIMIT].decode("utf-8")
-    except UnicodeDecodeError:
-        return f"({len(body)} bytes, not UTF-8: not shown)"
-    try:
-        data = json.loads(text)
-    except (json.JSONDecodeError, RecursionError):
-        data = None
-    else:
-        return json.dumps(_redact(data, provider), indent=2, ensure_ascii=False)
-    if "x-www-form-urlencoded" in content_type or (
-        "=" in text and not any(c.isspace() for c in text.strip())
-    ):
-        return _pairs_redacted(text, provider)
-    return text
-
-
-def _provider_for(name: str) -> Provider | None:
-    cls = PROVIDERS.get(name)
-    return cls() if cls else None
 
 
 # --- Endpoints ---------------------------------------------------------------------
@@ -363,6 +307,13 @@ class InboundEventAdmin(NulRefusingAdmin):
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False  # a log: what arrived is what arrived
 
+    def get_object(self, request: HttpRequest, object_id: str, from_field: Any = None) -> Any:
+        event = super().get_object(request, object_id, from_field)
+        if event is not None:
+            # The change form's read-only fields see only the object: tell it who looks.
+            event.mask_phones = not can_view_full_phone(request.user)
+        return event
+
     def has_reprocess_permission(self, request: HttpRequest) -> bool:
         # Granted to Support (see deliveries/migrations/0002_roles.py); it also parks and
         # discards events, the other ways out of a stuck inbox.
@@ -437,18 +388,16 @@ class InboundEventAdmin(NulRefusingAdmin):
     def error_short(self, event: InboundEvent) -> str:
         return event.error if len(event.error) <= 80 else event.error[:79] + "…"
 
-    @admin.display(description="body (credentials redacted)")
+    @admin.display(description="body (credentials and message text redacted)")
     def body_display(self, event: InboundEvent) -> SafeString:
-        body = bytes(event.body)
-        text = body_rendered(
-            lambda: body_pretty(
-                body,
-                content_type=str(event.headers.get("content-type", "")),
-                provider=_provider_for(event.endpoint.provider),
-            ),
-            body,
-            limit=BODY_DISPLAY_LIMIT,
+        text = body_to_show(
+            bytes(event.body),
+            provider=event.endpoint.provider,
+            mask_phones=getattr(event, "mask_phones", True),
+            pretty=True,
         )
+        if len(text) > BODY_DISPLAY_LIMIT:
+            text = text[:BODY_DISPLAY_LIMIT] + "\n… (truncated)"
         if not text:
             return format_html('<span class="muted">{}</span>', _empty_body_reason(event))
         return format_html('<pre class="raw-body">{}</pre>', text)
@@ -457,12 +406,17 @@ class InboundEventAdmin(NulRefusingAdmin):
     def query_display(self, event: InboundEvent) -> SafeString:
         if not event.query_string:
             return format_html("{}", "—")
-        text = _pairs_redacted(event.query_string, _provider_for(event.endpoint.provider))
+        text = query_to_show(
+            event.query_string,
+            provider=event.endpoint.provider,
+            mask_phones=getattr(event, "mask_phones", True),
+            pretty=True,
+        )
         return format_html('<pre class="raw-body">{}</pre>', text)
 
     @admin.display(description="headers (credentials redacted)")
     def headers_display(self, event: InboundEvent) -> SafeString:
-        headers = _redact(dict(event.headers), _provider_for(event.endpoint.provider))
+        headers = headers_redacted(event.headers, provider=event.endpoint.provider)
         text = "\n".join(f"{name}: {value}" for name, value in sorted(headers.items()))
         return format_html('<pre class="raw-body">{}</pre>', text)
 

@@ -4,14 +4,11 @@ Here rather than in `deliveries.api` because `deliveries` never depends on `webh
 `deliveries/api/urls.py` only routes to these viewsets.
 """
 
-import json
-from collections.abc import Callable
 from typing import Any
-from urllib.parse import parse_qsl, urlencode
 
 import django_filters
 from django.db.models import QuerySet
-from drf_spectacular.utils import extend_schema, extend_schema_view
+from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_view
 from rest_framework import serializers, viewsets
 
 from deliveries.api.common import LOOKUP_ANY, LimitOffsetPagination400
@@ -19,87 +16,23 @@ from deliveries.api.permissions import EndpointPermission, WebhookEventPermissio
 from deliveries.api.schema import ENDPOINT_EXAMPLES, ERRORS_READ, ERRORS_WRITE
 from deliveries.filters import BOOLEAN_CHOICES, DateTimeFilter, IdFilter
 from deliveries.masking import can_view_full_phone
-from deliveries.phones import phone_mask, phone_to_e164
 
-from .display import body_rendered
 from .models import InboundEvent, WebhookEndpoint
-from .providers import PROVIDERS, provider_choices
-from .services import REDACTED
-
-# Keys whose values never leave the server, in any body, whatever the provider.
-_SECRET_KEY_PARTS = ("token", "secret", "password", "passwd", "signature", "api_key", "apikey")
-# Keys that carry the recipient's number: masked for users who may not see full numbers.
-_PHONE_KEYS = frozenset({"to", "msisdn", "destination", "recipient", "phone", "phone_number"})
-
-Redactor = Callable[[str, Any], Any]
-
-
-def body_redacted(body: bytes | memoryview, *, provider: str, mask_phones: bool) -> str:
-    """The body as text, with the values of secret-looking keys replaced (and the
-    recipients' numbers masked when `mask_phones`)."""
-    text = bytes(body).decode("utf-8", errors="replace")
-    redact = _redactor(provider, mask_phones=mask_phones)
-    try:
-        data = json.loads(text)
-    except (ValueError, RecursionError):
-        pass
-    else:
-        try:
-            return json.dumps(_json_redacted(data, redact), ensure_ascii=False)
-        except RecursionError:  # parseable, but too deep to walk: show nothing rather than secrets
-            return "[body nested too deeply to display]"
-    pairs = parse_qsl(text, keep_blank_values=True)
-    if pairs and "=" in text and not text.lstrip().startswith(("<", "{", "[")):
-        return urlencode([(k, redact(k, v)) for k, v in pairs])
-    return text
-
-
-def query_masked(query_string: str, *, provider: str) -> str:
-    """Stored query strings have their secrets redacted already; numbers are not."""
-    redact = _redactor(provider, mask_phones=True)
-    pairs = parse_qsl(query_string, keep_blank_values=True)
-    return urlencode([(k, redact(k, v)) for k, v in pairs])
-
-
-def _redactor(provider: str, *, mask_phones: bool) -> Redactor:
-    cls = PROVIDERS.get(provider)
-    extra = {name.lower() for name in cls.secret_params} if cls else set()
-
-    def redact(key: str, value: Any) -> Any:
-        lowered = key.lower()
-        if lowered in extra or any(part in lowered for part in _SECRET_KEY_PARTS):
-            return REDACTED
-        if mask_phones and lowered in _PHONE_KEYS and isinstance(value, str | int):
-            return phone_mask(phone_to_e164(str(value)) or str(value))
-        return value
-
-    return redact
-
-
-def _json_redacted(data: Any, redact: Redactor) -> Any:
-    if isinstance(data, dict):
-        return {
-            key: _json_redacted(value, redact)
-            if isinstance(value, dict | list) and redact(str(key), "") != REDACTED
-            else redact(str(key), value)
-            for key, value in data.items()
-        }
-    if isinstance(data, list):
-        return [_json_redacted(item, redact) for item in data]
-    return data
+from .providers import provider_choices
+from .redaction import body_to_show, headers_redacted, query_to_show
 
 
 class InboundEventSerializer(serializers.ModelSerializer):
     provider = serializers.CharField(source="endpoint.provider", read_only=True)
     endpoint_slug = serializers.CharField(source="endpoint.slug", read_only=True)
     body = serializers.SerializerMethodField(
-        help_text="As received, secrets redacted; recipients' numbers masked without the "
-        "view-full-phone permission."
+        help_text="As received, credentials and message text redacted; numbers masked "
+        "without the view-full-phone permission."
     )
-    query_string = serializers.SerializerMethodField(help_text="Secrets redacted.")
-    headers = serializers.DictField(
-        child=serializers.CharField(), read_only=True, help_text="Secrets redacted when stored."
+    query_string = serializers.SerializerMethodField(
+        help_text="As body: credentials and message text redacted, numbers masked."
     )
+    headers = serializers.SerializerMethodField(help_text="Credentials redacted.")
 
     class Meta:
         model = InboundEvent
@@ -128,19 +61,18 @@ class InboundEventSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
     def get_body(self, event: InboundEvent) -> str:
-        body = bytes(event.body or b"")
-        return body_rendered(
-            lambda: body_redacted(
-                body, provider=event.endpoint.provider, mask_phones=self._mask_phones()
-            ),
-            body,
-            limit=len(body),
+        return body_to_show(
+            event.body or b"", provider=event.endpoint.provider, mask_phones=self._mask_phones()
         )
 
     def get_query_string(self, event: InboundEvent) -> str:
-        if not event.query_string or not self._mask_phones():
-            return event.query_string
-        return query_masked(event.query_string, provider=event.endpoint.provider)
+        return query_to_show(
+            event.query_string, provider=event.endpoint.provider, mask_phones=self._mask_phones()
+        )
+
+    @extend_schema_field(serializers.DictField(child=serializers.CharField()))
+    def get_headers(self, event: InboundEvent) -> dict[str, str]:
+        return headers_redacted(event.headers, provider=event.endpoint.provider)
 
     def _mask_phones(self) -> bool:
         request = self.context.get("request")

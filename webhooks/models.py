@@ -84,7 +84,7 @@ class InboundEvent(models.Model):
     )
     received_at = models.DateTimeField(db_index=True)
     method = models.CharField(max_length=8)
-    # Headers and query string with secrets, tokens and signature values redacted.
+    # As `webhooks.redaction` stores them: no credentials, no message text.
     headers = models.JSONField(default=dict)
     query_string = models.TextField(blank=True)
     body = models.BinaryField(blank=True)

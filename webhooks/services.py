@@ -2,7 +2,6 @@
 
 import ipaddress
 import logging
-import re
 import threading
 import time
 from collections import Counter
@@ -12,7 +11,7 @@ from datetime import datetime, timedelta
 from functools import partial
 from itertools import islice
 from operator import attrgetter
-from urllib.parse import parse_qs, urlencode
+from urllib.parse import parse_qs
 
 from django.conf import settings
 from django.db import DatabaseError, transaction
@@ -31,16 +30,12 @@ from dlrdash import partitions
 from .inbox_writer import inbound_event_insert
 from .metrics import APPLY_SECONDS, EVENTS_DEFERRED, EVENTS_PROCESSED, REPORTS
 from .models import InboundEvent, WebhookEndpoint
-from .providers import InboundRequest, ParseError, Provider
+from .providers import InboundRequest, ParseError
 from .providers.storable import text_storable
+from .redaction import body_to_store, headers_redacted, query_to_store
 
 logger = logging.getLogger(__name__)
 
-REDACTED = "[redacted]"
-# Never stored, whatever the provider: they identify our users' sessions, not reports.
-_DROPPED_HEADERS = frozenset({"cookie"})
-# Whatever the provider declares, a header named like a credential is never stored.
-_SECRET_HEADER_WORDS = re.compile(r"signature|token|secret|authorization|api-?key|password")
 # last_received_at is a hint for people, not a counter: refresh it at most this often so
 # a burst of reports does not turn into a burst of UPDATEs on one hot row.
 _LAST_RECEIVED_RESOLUTION = timedelta(seconds=30)
@@ -134,25 +129,6 @@ def inbound_request(request: HttpRequest, body: bytes) -> InboundRequest:
     )
 
 
-def headers_redacted(provider: Provider, headers: dict[str, str]) -> dict[str, str]:
-    secret = {name.lower() for name in provider.secret_headers}
-    return {
-        name: (REDACTED if name in secret or _SECRET_HEADER_WORDS.search(name) else value)
-        for name, value in headers.items()
-        if name not in _DROPPED_HEADERS
-    }
-
-
-def query_redacted(provider: Provider, query_string: str) -> str:
-    if not query_string:
-        return ""
-    pairs = parse_qs(query_string, keep_blank_values=True)
-    secret = set(provider.secret_params)
-    return urlencode(
-        [(k, REDACTED if k in secret else v) for k, values in pairs.items() for v in values]
-    )
-
-
 def inbound_event_store(
     *,
     endpoint: WebhookEndpoint,
@@ -163,7 +139,6 @@ def inbound_event_store(
 ) -> int:
     """Commit the raw event and return its id; authentic ones are processed once the
     commit is done."""
-    provider = endpoint.provider_adapter()
     now = timezone.now()
     # One INSERT in autocommit is durable when it returns: no BEGIN/COMMIT round trips.
     # on_commit then runs the kick at once (or after the enclosing transaction, if any).
@@ -171,11 +146,14 @@ def inbound_event_store(
         "endpoint_id": endpoint.pk,
         "received_at": now,
         "method": inbound.method,
-        "headers": headers_redacted(provider, dict(inbound.headers)),
-        "query_string": query_redacted(provider, request.META.get("QUERY_STRING", "")),
+        # Credentials and message text are not kept; reports still parse from what is.
+        "headers": headers_redacted(inbound.headers, provider=endpoint.provider),
+        "query_string": query_to_store(
+            request.META.get("QUERY_STRING", ""), provider=endpoint.provider
+        ),
         # An unauthentic body is not worth keeping: it may be hostile and it is never
         # processed. The log row (time, address, reason) is what support needs.
-        "body": b"" if auth_error else inbound.body,
+        "body": b"" if auth_error else body_to_store(inbound.body, provider=endpoint.provider),
         "remote_addr": _valid_ip(client_address(request)),
         "auth_ok": not auth_error,
         "auth_error": auth_error[:200],
@@ -605,7 +583,8 @@ def _backoff(attempts: int) -> timedelta:
 def inbox_prune(
     *, now: datetime | None = None, batch_size: int = 5000
 ) -> tuple[int, int, list[str]]:
-    """Retention: drop raw bodies after RETENTION_RAW_BODY_DAYS and log rows after
+    """Retention: drop raw bodies and query strings (a GET report's fields, numbers
+    included) after RETENTION_RAW_BODY_DAYS and log rows after
     RETENTION_INBOUND_EVENT_DAYS. Pending events are never touched.
 
     On PostgreSQL whole months past the window are dropped as partitions, except a month
@@ -622,8 +601,10 @@ def inbox_prune(
     )
     done = ~Q(state=InboundEvent.State.PENDING)
     cleared = _in_batches(
-        InboundEvent.objects.filter(done, received_at__lt=body_cutoff).exclude(body=b""),
-        lambda ids: InboundEvent.objects.filter(pk__in=ids).update(body=b""),
+        InboundEvent.objects.filter(done, received_at__lt=body_cutoff).exclude(
+            body=b"", query_string=""
+        ),
+        lambda ids: InboundEvent.objects.filter(pk__in=ids).update(body=b"", query_string=""),
         batch_size,
     )
     deleted = _in_batches(

@@ -5,9 +5,10 @@ from django.utils import timezone
 
 from deliveries.models import Message, StatusEvent
 from webhooks import tasks
-from webhooks.models import InboundEvent
+from webhooks.models import InboundEvent, WebhookEndpoint
 
 from ..helpers import fixture_bytes
+from .providers.signers import key_for, request, sign
 
 pytestmark = pytest.mark.django_db
 
@@ -51,3 +52,19 @@ def test_pending_events_are_never_pruned(client, smstake_endpoint):
     tasks.prune()
 
     assert InboundEvent.objects.count() == 1
+
+
+def test_retention_clears_the_query_string_with_the_body(send, settings):
+    # A GET report's fields are its query string: the recipient's number, the receipt.
+    settings.RETENTION_RAW_BODY_DAYS = 30
+    WebhookEndpoint.objects.create(provider="kannel", slug="kannel", secrets=[key_for("kannel")])
+    send(sign("kannel", request("kannel", "delivered.txt"), key_for("kannel")))
+    event = InboundEvent.objects.get()
+    assert event.outcome == "applied" and "919876543210" in event.query_string
+    InboundEvent.objects.update(received_at=timezone.now() - timedelta(days=31))
+
+    assert tasks.prune()["bodies_cleared"] == 1
+
+    event.refresh_from_db()
+    assert (bytes(event.body), event.query_string) == (b"", "")
+    assert tasks.prune()["bodies_cleared"] == 0

@@ -65,18 +65,8 @@ class SmppReceipt:
 
 def receipt_parse(raw: str) -> SmppReceipt | None:
     """The fields of a receipt text, or None when it has neither an id nor a stat."""
-    text_part = ""
-    head = raw
-    text_match = _TEXT.search(raw)
-    if text_match:
-        head = raw[: text_match.start()]
-        rest = text_match.group(1)
-        # `text` is usually last; when an SMSC puts fields after it, they are fields.
-        next_key = _NEXT_KEY.search(rest)
-        if next_key:
-            head += " " + rest[next_key.start() :]
-            rest = rest[: next_key.start()]
-        text_part = rest.strip()
+    head, start, end = _receipt_split(raw)
+    text_part = raw[start:end].strip()
     values = {key: _field(head, key) for key in _KEYS}
     if not values["id"] and not values["stat"]:
         return None
@@ -90,6 +80,21 @@ def receipt_parse(raw: str) -> SmppReceipt | None:
         err=values["err"],
         text=text_part,
     )
+
+
+def receipt_text_span(raw: str) -> tuple[int, int] | None:
+    """Where the message text of a receipt is, as (start, end), or None when it has none.
+
+    The same text `receipt_parse` reads, so that it can be cut out (it is often an OTP)
+    and the rest of the receipt still reads the same.
+    """
+    head, start, end = _receipt_split(raw)
+    if start == end or not (_field(head, "id") or _field(head, "stat")):
+        return None
+    segment = raw[start:end]
+    start += len(segment) - len(segment.lstrip())
+    end -= len(segment) - len(segment.rstrip())
+    return (start, end) if start < end else None
 
 
 def receipt_date(value: str) -> datetime | None:
@@ -117,6 +122,19 @@ def id_variants(message_id: str) -> list[str]:
     elif value and len(value) < 40 and re.fullmatch(r"[0-9a-fA-F]+", value):
         variants.append(str(int(value, 16)))
     return variants
+
+
+def _receipt_split(raw: str) -> tuple[str, int, int]:
+    """(the receipt's fields without its text, where the text starts, where it ends)."""
+    text_match = _TEXT.search(raw)
+    if not text_match:
+        return raw, len(raw), len(raw)
+    start, end = text_match.span(1)
+    # `text` is usually last; when an SMSC puts fields after it, they are fields.
+    next_key = _NEXT_KEY.search(raw, start)
+    if next_key:
+        end = next_key.start()
+    return raw[: text_match.start()] + (" " + raw[end:] if next_key else ""), start, end
 
 
 def _field(head: str, key: str) -> str:

@@ -1,0 +1,343 @@
+"""What of a webhook request is kept and shown: one set of rules for storage, admin and API.
+
+- Credentials — the provider's declared secret parameters and headers, and any key named
+  like one (token, secret, password, signature, authorization, API key, …) — become
+  `[redacted]`: in headers, query strings and bodies (JSON at any depth, forms).
+- Message text — the fields providers echo a message's body in (`text`, `body`,
+  `message`, `content`, …) and the `text:` of SMPP receipts — becomes its length
+  (`[redacted: 19 chars]`) before the event is stored: an OTP is never kept.
+- Phone numbers are stored in full, since reports are parsed from the stored request (a
+  GET report's fields are its query string), and shown masked to users without the
+  view-full-phone permission: the values of recipient and sender keys, and any number
+  written with a leading `+` elsewhere.
+
+Storage changes only what it must: a request with nothing to redact is stored byte for
+byte, and a rewritten one still parses into the same reports.
+"""
+
+import json
+import logging
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import cache, lru_cache
+from typing import Any
+from urllib.parse import parse_qsl, quote_plus, unquote_plus
+
+from deliveries.phones import phone_mask, phone_to_e164
+
+from .providers import PROVIDERS
+from .providers.smpp import receipt_text_span
+
+logger = logging.getLogger(__name__)
+
+REDACTED = "[redacted]"
+# Never kept, whatever the provider: they identify our users' sessions, not reports.
+_DROPPED_HEADERS = frozenset({"cookie"})
+# Keys (lower-cased, "-" read as "_") that hold credentials, whatever the provider.
+_SECRET_WORDS = re.compile(
+    r"token|secret|passw|signature|authori[sz]ation|api_?key|credential|private_?key|cookie"
+)
+_SECRET_NAMES = frozenset({"sig", "pwd", "key", "auth"})
+# Keys whose values are the text of a message, as providers echo it (Twilio's `Body`,
+# Plivo's `Text`, Jasmin's `text`, WhatsApp's `text.body`, Telnyx's `payload.text`, …).
+_TEXT_KEYS = frozenset(
+    {"text", "body", "message", "content", "msg", "message_text", "sms_text", "caption"}
+)
+# Keys whose values are a recipient's or a sender's number.
+_PHONE_KEYS = frozenset(
+    {
+        "to",
+        "from",
+        "msisdn",
+        "msisdns",
+        "recipient",
+        "recipients",
+        "destination",
+        "destination_addr",
+        "dest_addr",
+        "source_addr",
+        "phone",
+        "phone_number",
+        "phonenumber",
+        "mobile",
+        "mobile_number",
+        "number",
+        "numbers",
+        "sender",
+        "originator",
+        "channeltoaddress",
+        "wa_id",
+        "recipient_id",
+        "to_number",
+        "from_number",
+    }
+)
+_ANY_NUMBER = re.compile(r"\+?\d[\d \-().]*\d")
+# Elsewhere only a leading "+" says "phone number": bare digits are ids and timestamps.
+_PLUS_NUMBER = re.compile(r"\+\d[\d \-().]*\d")
+_MIN_DIGITS = 7
+_MARKER = re.compile(r"\[redacted: \d+ chars?\]")
+# A "key": value pair in text that is not valid JSON (truncated, or nested too deeply).
+_LOOSE_PAIR = re.compile(
+    r'"((?:[^"\\]|\\.){1,100})"\s*:\s*("(?:[^"\\]|\\.)*(?:"|$)|-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?)'
+)
+TOO_DEEP = "[body nested too deeply to display]"
+# What a key says its value is.
+SECRET, TEXT, PHONE, OTHER = "secret", "text", "phone", "other"
+
+
+def text_marker(length: int) -> str:
+    """What stands for a message text of `length` characters."""
+    return f"[redacted: {length} char{'' if length == 1 else 's'}]"
+
+
+@dataclass(frozen=True, slots=True)
+class _Rules:
+    secrets: frozenset[str]
+    mask_phones: bool
+
+    def kind(self, key: object) -> str:
+        return _key_kind(key, self.secrets)
+
+    def value(self, kind: str, value: Any, *, in_error: bool) -> Any:
+        """A scalar `value` of a key of `kind` as it may be kept or shown."""
+        if kind == OTHER and not self.mask_phones and type(value) is not str:
+            return value  # most values, when storing: the walk over every body stays cheap
+        if value is None or value == "" or isinstance(value, bool):
+            return value
+        if kind == SECRET:
+            return REDACTED
+        if kind == TEXT and not in_error:
+            # An error object's `message` is the provider's diagnosis, not the message.
+            text = str(value)
+            return value if _MARKER.fullmatch(text) else text_marker(len(text))
+        if isinstance(value, str):
+            value = _receipt_text_redacted(value)
+        if not self.mask_phones or not isinstance(value, str | int | float):
+            return value
+        text = str(value)
+        masked = _numbers_masked(text, _ANY_NUMBER if kind == PHONE else _PLUS_NUMBER)
+        return value if masked == text else masked
+
+
+@cache
+def _rules(provider: str, *, mask_phones: bool) -> _Rules:
+    cls = PROVIDERS.get(provider)
+    declared = (*cls.secret_params, *cls.secret_headers) if cls else ()
+    return _Rules(frozenset(map(_key, declared)) | _SECRET_NAMES, mask_phones)
+
+
+# Every value asks what its key is; providers use the same few dozen keys.
+@lru_cache(maxsize=4096)
+def _key_kind(name: object, secrets: frozenset[str]) -> str:
+    key = _key(name)
+    if key in secrets or _SECRET_WORDS.search(key):
+        return SECRET
+    if key in _TEXT_KEYS:
+        return TEXT
+    return PHONE if key in _PHONE_KEYS else OTHER
+
+
+def _key(name: object) -> str:
+    return str(name).lower().replace("-", "_")
+
+
+def _receipt_text_redacted(value: str) -> str:
+    span = receipt_text_span(value) if ":" in value and "text" in value.lower() else None
+    if span is None or _MARKER.fullmatch(value[span[0] : span[1]]):
+        return value
+    start, end = span
+    return value[:start] + text_marker(end - start) + value[end:]
+
+
+def _numbers_masked(text: str, pattern: re.Pattern[str]) -> str:
+    def mask(match: re.Match[str]) -> str:
+        run = match.group()
+        if sum(c.isdigit() for c in run) < _MIN_DIGITS:
+            return run
+        return phone_mask(phone_to_e164(run) or run)
+
+    return pattern.sub(mask, text)
+
+
+# --- Storage ---------------------------------------------------------------------------
+
+
+def headers_redacted(headers: Mapping[str, Any], *, provider: str) -> dict[str, str]:
+    """Headers as they are stored and shown: credentials redacted, cookies dropped."""
+    rules = _rules(provider, mask_phones=False)
+    return {
+        name: REDACTED if rules.kind(name) == SECRET else str(value)
+        for name, value in headers.items()
+        if name.lower() not in _DROPPED_HEADERS
+    }
+
+
+def query_to_store(query_string: str, *, provider: str) -> str:
+    try:
+        return _pairs_cleaned(query_string, _rules(provider, mask_phones=False))
+    except Exception:  # a bug here must not refuse a report: the provider would retry for days
+        logger.exception("could not redact a %s query string; stored as received", provider)
+        return query_string
+
+
+def body_to_store(body: bytes, *, provider: str) -> bytes:
+    """The body without credentials or message text; the same bytes if it has neither."""
+    try:
+        return _body_cleaned(body, provider)
+    except Exception:  # as above
+        logger.exception("could not redact a %s body; stored as received", provider)
+        return body
+
+
+def _body_cleaned(body: bytes, provider: str) -> bytes:
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError:
+        return body  # no provider reads it (bodies are UTF-8): kept as evidence
+    rules = _rules(provider, mask_phones=False)
+    form, data = _parsed(text)
+    if form == "json":
+        if not _json_cleaned(data, rules):
+            return body
+        try:
+            return _json_text(data, separators=(",", ":")).encode("utf-8")
+        except RecursionError:
+            return body
+    cleaned = _FORMATS[form](text, rules)
+    return body if cleaned == text else cleaned.encode("utf-8")
+
+
+# --- Display ---------------------------------------------------------------------------
+
+
+def body_to_show(body: bytes, *, provider: str, mask_phones: bool, pretty: bool = False) -> str:
+    """The body for people: credentials and message text redacted, numbers masked when
+    `mask_phones`. `pretty`: JSON indented, forms one `name = value` per line."""
+    if not body:
+        return ""
+    try:
+        text = bytes(body).decode("utf-8")
+    except UnicodeDecodeError:
+        return f"({len(body)} bytes, not UTF-8: not shown)"
+    rules = _rules(provider, mask_phones=mask_phones)
+    form, data = _parsed(text)
+    if form == "json":
+        _json_cleaned(data, rules)
+        try:
+            return _json_text(data, indent=2 if pretty else None)
+        except RecursionError:
+            return TOO_DEEP
+    cleaned = _FORMATS[form](text, rules)
+    return _pairs_lines(cleaned) if pretty and form == "pairs" else cleaned
+
+
+def query_to_show(
+    query_string: str, *, provider: str, mask_phones: bool, pretty: bool = False
+) -> str:
+    cleaned = _pairs_cleaned(query_string, _rules(provider, mask_phones=mask_phones))
+    return _pairs_lines(cleaned) if pretty else cleaned
+
+
+# --- Formats ---------------------------------------------------------------------------
+
+
+def _parsed(text: str) -> tuple[str, Any]:
+    """("json", the document), or the form of text that is not JSON: "broken" (it looks
+    like JSON but does not parse), "pairs" (a form) or "text"."""
+    # As the providers read JSON: one leading byte order mark is allowed.
+    unmarked = text.removeprefix("\ufeff")
+    if unmarked.lstrip()[:1] in ("{", "["):
+        try:
+            return "json", json.loads(unmarked)
+        except (ValueError, RecursionError):
+            return "broken", None
+    return ("pairs" if "=" in text else "text"), None
+
+
+def _json_cleaned(data: Any, rules: _Rules) -> bool:
+    """Apply `rules` to a parsed document in place; True if anything changed.
+
+    A loop rather than recursion: whatever depth the JSON parser accepted is walked.
+    """
+    changed = False
+    # (container, the key it is the value of, whether it is inside an error object)
+    stack: list[tuple[Any, Any, bool]] = [(data, "", False)]
+    while stack:
+        node, parent, in_error = stack.pop()
+        if isinstance(node, dict):
+            slots = [(key, key, value) for key, value in node.items()]
+        elif isinstance(node, list):
+            slots = [(index, parent, value) for index, value in enumerate(node)]
+        else:
+            continue
+        for slot, key, value in slots:
+            kind = rules.kind(key)
+            if isinstance(value, dict | list):
+                if value and kind == SECRET:
+                    node[slot], changed = REDACTED, True
+                else:
+                    stack.append((value, key, in_error or "error" in str(key).lower()))
+                continue
+            new = rules.value(kind, value, in_error=in_error)
+            if new is not value:
+                node[slot], changed = new, True
+    return changed
+
+
+def _json_text(data: Any, **options: Any) -> str:
+    text = json.dumps(data, ensure_ascii=False, **options)
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate: keep it escaped, as it arrived
+        text = json.dumps(data, **options)
+    return text
+
+
+def _pairs_cleaned(text: str, rules: _Rules) -> str:
+    """A form body or query string with `rules` applied to each value; pairs that need
+    no change are kept as they were, byte for byte."""
+    if not text:
+        return text
+    pieces = text.split("&")
+    for index, piece in enumerate(pieces):
+        raw_key, _, raw_value = piece.partition("=")
+        value = unquote_plus(raw_value)
+        new = rules.value(rules.kind(unquote_plus(raw_key)), value, in_error=False)
+        if new != value:
+            pieces[index] = f"{raw_key}={quote_plus(str(new))}"
+    return "&".join(pieces)
+
+
+def _pairs_lines(text: str) -> str:
+    return "\n".join(f"{k} = {v}" for k, v in parse_qsl(text, keep_blank_values=True))
+
+
+def _broken_cleaned(text: str, rules: _Rules) -> str:
+    """JSON that does not parse (cut short, or nested too deeply): `rules` go over the
+    values of its "key": value pairs, found by pattern."""
+
+    def pair(match: re.Match[str]) -> str:
+        literal = match.group(2)
+        if literal.startswith('"') and (len(literal) == 1 or not literal.endswith('"')):
+            literal += '"'  # the body ends inside this string
+        try:
+            key, value = json.loads(f'"{match.group(1)}"'), json.loads(literal)
+        except (ValueError, RecursionError):
+            return match.group()
+        new = rules.value(rules.kind(key), value, in_error=False)
+        if new is value:
+            return match.group()
+        return match.group()[: match.start(2) - match.start()] + json.dumps(new)
+
+    return _LOOSE_PAIR.sub(pair, text)
+
+
+def _text_cleaned(text: str, rules: _Rules) -> str:
+    """Text in no known format (an SMPP receipt on its own, say) is one value."""
+    cleaned = rules.value(OTHER, text, in_error=False)
+    return cleaned if isinstance(cleaned, str) else text
+
+
+_FORMATS = {"broken": _broken_cleaned, "pairs": _pairs_cleaned, "text": _text_cleaned}
