@@ -275,6 +275,13 @@ SPECTACULAR_SETTINGS = {
 # --- dlrdash --------------------------------------------------------------------------
 # Largest webhook body accepted; larger answers 413 without being read further.
 WEBHOOK_MAX_BODY_BYTES = envint("WEBHOOK_MAX_BODY_BYTES", str(256 * 1024))
+# Threads of a web process that may be reading request bodies at once; a body arriving when
+# all are busy is answered 503 (dlrdash/request_bodies.py). Bodies arrive whole in
+# microseconds, so only slow senders ever keep these busy; keep it under WEB_THREADS so they
+# can never take every thread.
+REQUEST_BODY_READERS = envint("REQUEST_BODY_READERS", "8")
+if REQUEST_BODY_READERS < 1:
+    raise ImproperlyConfigured("REQUEST_BODY_READERS must be at least 1")
 # Region used to read phone numbers written without a country code ("098765 43210").
 PHONE_DEFAULT_REGION = envstr("PHONE_DEFAULT_REGION", "IN")
 # Events that fail processing are retried this many times (with backoff) before they
