@@ -282,6 +282,10 @@ WEBHOOK_MAX_BODY_BYTES = envint("WEBHOOK_MAX_BODY_BYTES", str(256 * 1024))
 REQUEST_BODY_READERS = envint("REQUEST_BODY_READERS", "8")
 if REQUEST_BODY_READERS < 1:
     raise ImproperlyConfigured("REQUEST_BODY_READERS must be at least 1")
+# Requests that fail authentication are logged (headers in brief, never the body) up to this
+# many per endpoint and minute in each web process; beyond, they are only counted
+# (webhooks/rejections.py), so a flood of forged requests cannot fill the log.
+WEBHOOK_REJECTED_LOG_PER_MINUTE = envint("WEBHOOK_REJECTED_LOG_PER_MINUTE", "60")
 # Region used to read phone numbers written without a country code ("098765 43210").
 PHONE_DEFAULT_REGION = envstr("PHONE_DEFAULT_REGION", "IN")
 # Events that fail processing are retried this many times (with backoff) before they

@@ -32,6 +32,7 @@ from .inbox_writer import inbound_event_insert
 from .metrics import APPLY_SECONDS, EVENTS_DEFERRED, EVENTS_PROCESSED, REPORTS
 from .models import InboundEvent, WebhookEndpoint
 from .providers import InboundRequest, ParseError, Provider
+from .rejections import rejected_extract
 
 logger = logging.getLogger(__name__)
 
@@ -181,6 +182,10 @@ def inbound_event_store(
         "response_code": response_code,
         "state": InboundEvent.State.REJECTED if auth_error else InboundEvent.State.PENDING,
     }
+    if auth_error:  # not the provider: a bounded extract of whatever was sent
+        values["headers"], values["query_string"] = rejected_extract(
+            provider, values["headers"], values["query_string"]
+        )
     event_id = inbound_event_insert(values)
     if not auth_error:
         transaction.on_commit(partial(inbox_kick, event_id), robust=True)
