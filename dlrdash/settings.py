@@ -208,6 +208,10 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "max_retries": 0,
 }
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Requests to destinations users configure (alert webhooks) wait on hosts we do not run:
+# their own queue, consumed by its own worker (`make outbound-worker`), so a slow receiver
+# never delays the worker that applies reports (`make worker` takes the default queue only).
+CELERY_TASK_ROUTES = {"alerts.tasks.deliver_notifications": {"queue": "outbound"}}
 CELERY_BEAT_SCHEDULE = {
     "drain-inbox": {
         "task": "webhooks.tasks.drain_inbox",
@@ -233,9 +237,12 @@ EMAIL_USE_TLS = envbool("EMAIL_USE_TLS", "1")
 EMAIL_TIMEOUT = 10
 ALERTS_BASE_URL = envstr("ALERTS_BASE_URL", "http://localhost:8000").rstrip("/")
 ALERTS_FROM_EMAIL = envstr("ALERTS_FROM_EMAIL", "dlrdash alerts <alerts@localhost>")
-# Outgoing alert webhooks: seconds per attempt, and attempts before a notification is failed.
-ALERTS_WEBHOOK_TIMEOUT = envint("ALERTS_WEBHOOK_TIMEOUT", "5")
+# Attempts before an alert notification is given up as failed.
 ALERTS_MAX_ATTEMPTS = envint("ALERTS_MAX_ATTEMPTS", "8")
+# Destinations users configure (alert webhooks) are refused when they resolve to loopback,
+# private, link-local or metadata addresses (dlrdash/outbound.py), unless listed here: host
+# names, addresses or networks, e.g. "alerts.internal,10.1.2.0/24".
+OUTBOUND_ALLOWED_HOSTS = envlist("OUTBOUND_ALLOWED_HOSTS", "")
 
 # --- REST framework -------------------------------------------------------------------
 REST_FRAMEWORK = {
