@@ -8,17 +8,21 @@ as long as they cared to. (Reading on another thread and answering 408 when it i
 not work either: granian holds the interpreter lock while that read is pending.)
 
 So every body is read here, before the application sees the request, by at most
-REQUEST_BODY_READERS threads of a process at once; a request with a body that finds them
-all busy is answered 503 with Retry-After at once, unread, and its connection is let go.
-Slow senders can then hold those few threads and no more: health checks, pages and every
-request without a body keep their threads, and providers retry the 503s. What bounds the
-time a body may take is the proxy in front, which buffers whole bodies before passing them
-on (docs/reliability.md, "Slow clients").
+REQUEST_BODY_READERS threads of a process at once. A body arriving when they are all busy
+waits a moment for one (under load, readers are only waiting for the interpreter lock and
+are done within milliseconds), but is answered 503 with Retry-After, unread, as soon as every
+reader has been at it for over a second — slow senders — or after WAIT_SECONDS. Slow senders
+can then hold those few threads and no more: health checks, pages and every request without
+a body keep their threads, and providers retry the 503s. What bounds the time a body may
+take is the proxy in front, which buffers whole bodies before passing them on
+(docs/reliability.md, "Slow clients").
 """
 
 import io
+import itertools
 import json
 import threading
+import time
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -33,15 +37,32 @@ BODIES_REFUSED = Counter(
     ["reason"],
 )
 _CHUNK = 64 * 1024
+# A reader at it for longer than this is waiting for a slow sender.
+SLOW_SECONDS = 1.0
+# How long a body may wait for a reader while some are still quick.
+WAIT_SECONDS = 0.25
 
 
 class RequestBodyLimit:
-    """WSGI middleware: read each request body with one of `readers` slots, or answer 503."""
+    """WSGI middleware: read each request body with one of `readers` readers, or answer 503."""
 
-    def __init__(self, app: WSGIApp, *, readers: int, max_bytes: int) -> None:
+    def __init__(
+        self,
+        app: WSGIApp,
+        *,
+        readers: int,
+        max_bytes: int,
+        slow_seconds: float = SLOW_SECONDS,
+        wait_seconds: float = WAIT_SECONDS,
+    ) -> None:
         self.app = app
+        self.readers = readers
         self.max_bytes = max_bytes
-        self._slots = threading.BoundedSemaphore(readers)
+        self.slow_seconds = slow_seconds
+        self.wait_seconds = wait_seconds
+        self._reading: dict[int, float] = {}  # reader -> when it started
+        self._changed = threading.Condition()
+        self._tokens = itertools.count()
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
         length = _declared_length(environ)
@@ -51,7 +72,8 @@ class RequestBodyLimit:
         if length > self.max_bytes:
             # Larger than anything a view accepts: refused unread.
             return _refuse(start_response, "too_large", "413 Content Too Large")
-        if not self._slots.acquire(blocking=False):
+        reader = self._reader_take()
+        if reader is None:
             return _refuse(
                 start_response, "busy", "503 Service Unavailable", [("Retry-After", "5")]
             )
@@ -60,13 +82,33 @@ class RequestBodyLimit:
         except OSError:
             body = None
         finally:
-            self._slots.release()
+            self._reader_return(reader)
         if body is None or len(body) < length:
             return _refuse(start_response, "incomplete", "400 Bad Request")
         if len(body) > self.max_bytes:  # chunked, no declared length
             return _refuse(start_response, "too_large", "413 Content Too Large")
         environ["wsgi.input"] = io.BytesIO(body)
         return self.app(environ, start_response)
+
+    def _reader_take(self) -> int | None:
+        """A reader, or None when slow senders hold them all (or none came free in time)."""
+        deadline = time.monotonic() + self.wait_seconds
+        with self._changed:
+            while len(self._reading) >= self.readers:
+                now = time.monotonic()
+                youngest = max(self._reading.values())
+                if now - youngest > self.slow_seconds or now >= deadline:
+                    return None
+                # Until one comes free, the deadline, or the youngest turns slow too.
+                self._changed.wait(min(deadline, youngest + self.slow_seconds) - now + 0.001)
+            reader = next(self._tokens)
+            self._reading[reader] = time.monotonic()
+            return reader
+
+    def _reader_return(self, reader: int) -> None:
+        with self._changed:
+            del self._reading[reader]
+            self._changed.notify()
 
 
 def _declared_length(environ: dict[str, Any]) -> int:

@@ -283,9 +283,8 @@ SPECTACULAR_SETTINGS = {
 # Largest webhook body accepted; larger answers 413 without being read further.
 WEBHOOK_MAX_BODY_BYTES = envint("WEBHOOK_MAX_BODY_BYTES", str(256 * 1024))
 # Threads of a web process that may be reading request bodies at once; a body arriving when
-# all are busy is answered 503 (dlrdash/request_bodies.py). Bodies arrive whole in
-# microseconds, so only slow senders ever keep these busy; keep it under WEB_THREADS so they
-# can never take every thread.
+# slow senders hold them all is answered 503 (dlrdash/request_bodies.py). Keep it under
+# WEB_THREADS, so that slow senders can never take every thread.
 REQUEST_BODY_READERS = envint("REQUEST_BODY_READERS", "8")
 if REQUEST_BODY_READERS < 1:
     raise ImproperlyConfigured("REQUEST_BODY_READERS must be at least 1")

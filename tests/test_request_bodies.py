@@ -101,9 +101,10 @@ def test_a_body_that_ends_early_never_reaches_the_application() -> None:
     assert inner.bodies == []
 
 
-def test_when_every_reader_waits_on_a_slow_sender_the_next_body_is_a_503_unread() -> None:
+def test_when_slow_senders_hold_every_reader_the_next_body_is_a_503_unread() -> None:
     inner = App()
-    limit = RequestBodyLimit(inner, readers=2, max_bytes=1000)
+    # Every reader counts as held by a slow sender at once.
+    limit = RequestBodyLimit(inner, readers=2, max_bytes=1000, slow_seconds=0)
     slow = [Trickle(), Trickle()]
     held = [
         threading.Thread(target=call, args=(limit, stream), kwargs={"CONTENT_LENGTH": "10"})
@@ -127,3 +128,22 @@ def test_when_every_reader_waits_on_a_slow_sender_the_next_body_is_a_503_unread(
     assert bodyless == "200 OK"
     # The readers are free again once the slow senders are gone.
     assert call(limit, b"{}")[0] == "200 OK"
+
+
+def test_a_body_waits_for_a_reader_that_is_busy_only_for_a_moment() -> None:
+    inner = App()
+    limit = RequestBodyLimit(inner, readers=1, max_bytes=1000, slow_seconds=30, wait_seconds=30)
+    busy = Trickle()
+    holder = threading.Thread(target=call, args=(limit, busy), kwargs={"CONTENT_LENGTH": "10"})
+    holder.start()
+    assert busy.reading.wait(timeout=10)
+    answers: list[str] = []
+    waiter = threading.Thread(target=lambda: answers.append(call(limit, b"{}")[0]))
+    waiter.start()
+
+    busy.release.set()  # the reader comes free (its client went away)
+    holder.join(timeout=10)
+    waiter.join(timeout=10)
+
+    assert answers == ["200 OK"]
+    assert inner.bodies == [b"{}"]
