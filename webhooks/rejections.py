@@ -60,15 +60,15 @@ def rejected_extract(
     provider: Provider, headers: dict[str, str], query_string: str
 ) -> tuple[dict[str, str], str]:
     """What is kept of a rejected request's (already redacted) headers and query string."""
-    named = {name.lower() for name in provider.secret_headers}
-    kept: dict[str, str] = {}
-    for name, value in headers.items():
-        if len(kept) == MAX_HEADERS:
-            break
-        if len(name) <= MAX_NAME and (
-            name in _KEPT_HEADERS or name in named or _KEPT_WORDS.search(name)
-        ):
-            kept[name] = _truncated(value, MAX_VALUE)
+    named = _KEPT_HEADERS | {name.lower() for name in provider.secret_headers}
+    # Named ones first: a pile of made-up "x-timestamp-…" headers cannot push them out.
+    chosen = [name for name in headers if name in named]
+    chosen += [
+        name
+        for name in headers
+        if name not in named and len(name) <= MAX_NAME and _KEPT_WORDS.search(name)
+    ]
+    kept = {name: _truncated(headers[name], MAX_VALUE) for name in chosen[:MAX_HEADERS]}
     return kept, _truncated(query_string, MAX_QUERY)
 
 

@@ -72,11 +72,14 @@ def test_the_extract_keeps_only_a_few_short_named_headers() -> None:
     headers = {f"x-timestamp-{i}": "1" for i in range(40)}
     headers["x-" + "signature" * 10] = "[redacted]"  # named like one, but absurdly long
     headers["cookie-ish"] = "c"
+    headers["user-agent"] = "SMSTAKE-Webhooks/2.1"  # sent last, still kept
+    headers["x-smstake-signature"] = "[redacted]"
 
     kept, _ = rejections.rejected_extract(SmstakeProvider(), headers, "")
 
     assert len(kept) == rejections.MAX_HEADERS
-    assert all(name.startswith("x-timestamp-") for name in kept)
+    assert list(kept)[:2] == ["user-agent", "x-smstake-signature"]
+    assert all(name.startswith("x-timestamp-") for name in list(kept)[2:])
 
 
 def test_a_flood_of_forged_requests_is_counted_not_logged_row_by_row(
