@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test check lint format worker beat serve bench clean
+.PHONY: run test check lint format worker outbound-worker beat serve bench clean
 
 $(BIN)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -37,9 +37,14 @@ format: $(BIN)/.installed
 serve: $(BIN)/.installed
 	$(BIN)/python -m dlrdash.serve
 
-## worker / beat: Celery worker and scheduler (the periodic inbox sweep)
+## worker / outbound-worker / beat: Celery workers (reports; requests to users' destinations
+## such as alert webhooks, on a queue of their own) and the scheduler (the periodic sweeps)
 worker: $(BIN)/.installed
-	$(BIN)/celery -A dlrdash worker --loglevel INFO --concurrency 2
+	$(BIN)/celery -A dlrdash worker --loglevel INFO --concurrency 2 --queues celery
+
+outbound-worker: $(BIN)/.installed
+	$(BIN)/celery -A dlrdash worker --loglevel INFO --concurrency 2 --queues outbound \
+		--hostname outbound@%h
 
 beat: $(BIN)/.installed
 	$(BIN)/celery -A dlrdash beat --loglevel INFO

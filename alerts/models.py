@@ -16,6 +16,7 @@ from django.db.models import Q
 
 from deliveries.models import Campaign
 from deliveries.reports import CHANNEL_CHOICES
+from dlrdash.outbound import validate_destination
 from webhooks.models import WebhookEndpoint
 
 # The Message query behind a window is bounded by this (the created_at index serves it).
@@ -105,9 +106,12 @@ class AlertRule(models.Model):
         validators=[validate_email_list],
         help_text="Addresses, separated by commas or new lines.",
     )
-    # Only http(s): the sender opens these URLs with urllib, which would also read file: URLs.
+    # Only http(s), and never an address inside our network (dlrdash/outbound.py; checked
+    # again on every send).
     webhook_url = models.URLField(
-        blank=True, max_length=500, validators=[URLValidator(schemes=["http", "https"])]
+        blank=True,
+        max_length=500,
+        validators=[URLValidator(schemes=["http", "https"]), validate_destination],
     )
     webhook_secret = models.CharField(
         max_length=200, blank=True, default=webhook_secret_generate, help_text="whsec_…"

@@ -2,14 +2,13 @@
 
 Evaluation never sends anything itself: it records `AlertNotification` rows in the same
 transaction as the alert and enqueues their delivery after commit, so a slow mail server or
-webhook receiver never holds up the next rule.
+webhook receiver never holds up the next rule. Delivery runs on the Celery queue `outbound`,
+never in the worker that applies reports, and webhooks go out through `dlrdash.outbound`.
 """
 
 import json
 import logging
 import time
-import urllib.error
-import urllib.request
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -17,6 +16,8 @@ from django.contrib.auth.models import User
 from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import timezone
+
+from dlrdash import outbound
 
 from .evaluation import Measurement, rule_measure
 from .links import dashboard_link
@@ -143,19 +144,25 @@ def notification_deliver(*, notification_id: int, now: datetime) -> bool:
         notification.attempts += 1
         try:
             _send(notification, now)
-        except Exception as exc:
-            notification.last_error = f"{type(exc).__name__}: {exc}"[:500]
-            if notification.attempts >= settings.ALERTS_MAX_ATTEMPTS:
-                notification.status = AlertNotification.Status.FAILED
-            else:
-                delay = BACKOFF[min(notification.attempts, len(BACKOFF)) - 1]
-                notification.next_attempt_at = now + delay
+        except outbound.OutboundError as exc:
+            _attempt_failed(notification, str(exc), now)
+        except Exception as exc:  # mail: the operator's own SMTP server, errors shown as is
+            _attempt_failed(notification, f"{type(exc).__name__}: {exc}", now)
         else:
             notification.status = AlertNotification.Status.SENT
             notification.sent_at = now
             notification.last_error = ""
         notification.save()
     return notification.status == AlertNotification.Status.SENT
+
+
+def _attempt_failed(notification: AlertNotification, error: str, now: datetime) -> None:
+    notification.last_error = error[:500]
+    if notification.attempts >= settings.ALERTS_MAX_ATTEMPTS:
+        notification.status = AlertNotification.Status.FAILED
+    else:
+        delay = BACKOFF[min(notification.attempts, len(BACKOFF)) - 1]
+        notification.next_attempt_at = now + delay
 
 
 def alert_payload(alert: Alert, event: str) -> dict[str, object]:
@@ -189,17 +196,6 @@ def alert_payload(alert: Alert, event: str) -> dict[str, object]:
     }
 
 
-class _NoRedirect(urllib.request.HTTPRedirectHandler):
-    """urllib would follow a 302 by re-sending the POST as a bodyless GET and count its 200
-    as delivered; a redirect is a misconfigured receiver, so it fails the attempt instead."""
-
-    def redirect_request(self, *args: object, **kwargs: object) -> None:
-        return None
-
-
-_OPENER = urllib.request.build_opener(_NoRedirect)
-
-
 def _send(notification: AlertNotification, now: datetime) -> None:
     alert = notification.alert
     payload = alert_payload(alert, notification.event)
@@ -219,11 +215,6 @@ def _send(notification: AlertNotification, now: datetime) -> None:
         timestamp=int(time.time()),  # the receiver's clock checks this, not `now`
         body=body,
     )
-    if not notification.destination.lower().startswith(("http://", "https://")):
-        raise ValueError("only http(s) webhook URLs are called")
-    request = urllib.request.Request(notification.destination, data=body, headers=headers)  # noqa: S310
-    # HTTPError for 3xx (not followed, see _NoRedirect), 4xx and 5xx; URLError or
-    # TimeoutError when unreachable: all recorded by the caller and retried.
-    timeout = settings.ALERTS_WEBHOOK_TIMEOUT
-    with _OPENER.open(request, timeout=timeout) as response:
-        response.read(1024)
+    # Refused destinations, timeouts, redirects and non-2xx answers raise OutboundError,
+    # whose message is safe to show the rule's owner; recorded by the caller and retried.
+    outbound.post(notification.destination, body=body, headers=headers)

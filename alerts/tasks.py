@@ -13,5 +13,7 @@ def evaluate() -> int:
 
 @shared_task(acks_late=True)
 def deliver_notifications(ids: list[int] | None) -> int:
-    """Send the given notifications, or (None) every pending one whose retry is due."""
+    """Send the given notifications, or (None) every pending one whose retry is due.
+
+    Routed to the `outbound` queue (CELERY_TASK_ROUTES): never run by the report worker."""
     return services.notifications_deliver(ids=ids)

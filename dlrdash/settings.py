@@ -208,6 +208,10 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "max_retries": 0,
 }
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Requests to destinations users configure (alert webhooks) wait on hosts we do not run:
+# their own queue, consumed by its own worker (`make outbound-worker`), so a slow receiver
+# never delays the worker that applies reports (`make worker` takes the default queue only).
+CELERY_TASK_ROUTES = {"alerts.tasks.deliver_notifications": {"queue": "outbound"}}
 CELERY_BEAT_SCHEDULE = {
     "drain-inbox": {
         "task": "webhooks.tasks.drain_inbox",
@@ -233,9 +237,12 @@ EMAIL_USE_TLS = envbool("EMAIL_USE_TLS", "1")
 EMAIL_TIMEOUT = 10
 ALERTS_BASE_URL = envstr("ALERTS_BASE_URL", "http://localhost:8000").rstrip("/")
 ALERTS_FROM_EMAIL = envstr("ALERTS_FROM_EMAIL", "dlrdash alerts <alerts@localhost>")
-# Outgoing alert webhooks: seconds per attempt, and attempts before a notification is failed.
-ALERTS_WEBHOOK_TIMEOUT = envint("ALERTS_WEBHOOK_TIMEOUT", "5")
+# Attempts before an alert notification is given up as failed.
 ALERTS_MAX_ATTEMPTS = envint("ALERTS_MAX_ATTEMPTS", "8")
+# Destinations users configure (alert webhooks) are refused when they resolve to loopback,
+# private, link-local or metadata addresses (dlrdash/outbound.py), unless listed here: host
+# names, addresses or networks, e.g. "alerts.internal,10.1.2.0/24".
+OUTBOUND_ALLOWED_HOSTS = envlist("OUTBOUND_ALLOWED_HOSTS", "")
 
 # --- REST framework -------------------------------------------------------------------
 REST_FRAMEWORK = {
@@ -275,6 +282,16 @@ SPECTACULAR_SETTINGS = {
 # --- dlrdash --------------------------------------------------------------------------
 # Largest webhook body accepted; larger answers 413 without being read further.
 WEBHOOK_MAX_BODY_BYTES = envint("WEBHOOK_MAX_BODY_BYTES", str(256 * 1024))
+# Threads of a web process that may be reading request bodies at once; a body arriving when
+# slow senders hold them all is answered 503 (dlrdash/request_bodies.py). Keep it under
+# WEB_THREADS, so that slow senders can never take every thread.
+REQUEST_BODY_READERS = envint("REQUEST_BODY_READERS", "8")
+if REQUEST_BODY_READERS < 1:
+    raise ImproperlyConfigured("REQUEST_BODY_READERS must be at least 1")
+# Requests that fail authentication are logged (headers in brief, never the body) up to this
+# many per endpoint and minute in each web process; beyond, they are only counted
+# (webhooks/rejections.py), so a flood of forged requests cannot fill the log.
+WEBHOOK_REJECTED_LOG_PER_MINUTE = envint("WEBHOOK_REJECTED_LOG_PER_MINUTE", "60")
 # Region used to read phone numbers written without a country code ("098765 43210").
 PHONE_DEFAULT_REGION = envstr("PHONE_DEFAULT_REGION", "IN")
 # Events that fail processing are retried this many times (with backoff) before they

@@ -8,6 +8,9 @@ calling both handlers in-process; bench/README.md). Requests under
 `settings.LEAN_PATH_PREFIXES` (`/webhooks/`) are served by a second Django handler whose
 middleware is `settings.LEAN_MIDDLEWARE` (security: HTTPS redirect and HSTS; common: host
 validation). Same URLconf, same views, same settings otherwise.
+
+Both sit behind `RequestBodyLimit` (dlrdash/request_bodies.py): request bodies are read by a
+few threads at most, so clients trickling their bodies cannot hold every request thread.
 """
 
 import os
@@ -19,6 +22,8 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "dlrdash.settings")
 import django
 from django.conf import settings
 from django.core.handlers.wsgi import WSGIHandler
+
+from dlrdash.request_bodies import RequestBodyLimit
 
 django.setup(set_prefix=False)
 
@@ -48,4 +53,9 @@ class PathDispatcher:
         return (handler or self.default)(environ, start_response)
 
 
-application = PathDispatcher(WSGIHandler(), LeanWSGIHandler(), settings.LEAN_PATH_PREFIXES)
+application = RequestBodyLimit(
+    PathDispatcher(WSGIHandler(), LeanWSGIHandler(), settings.LEAN_PATH_PREFIXES),
+    readers=settings.REQUEST_BODY_READERS,
+    # The largest body any view reads: webhooks, or Django's cap for everything else.
+    max_bytes=max(settings.WEBHOOK_MAX_BODY_BYTES, settings.DATA_UPLOAD_MAX_MEMORY_SIZE or 0),
+)

@@ -9,7 +9,7 @@ from django.test import Client
 
 from alerts.services import notifications_deliver
 from deliveries.roles import roles_sync
-from webhooks import inbox_writer
+from webhooks import inbox_writer, rejections
 from webhooks.models import WebhookEndpoint
 from webhooks.services import inbox_drain
 
@@ -43,6 +43,16 @@ def _inbox_writer_connections_closed() -> Iterator[None]:
     transaction): closed after each test so the test database can be dropped."""
     yield
     inbox_writer.writers_close()
+
+
+@pytest.fixture(autouse=True)
+def _rejections_counted_inline(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Rejected requests are counted per process and minute: each test starts afresh, and
+    counts are written at once by the request (no timer thread touching the database)."""
+    monkeypatch.setattr(rejections, "FLUSH_SECONDS", 0)
+    rejections.rejections_reset()
+    yield
+    rejections.rejections_reset()
 
 
 @pytest.fixture

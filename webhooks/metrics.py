@@ -11,6 +11,11 @@ WEBHOOK_REQUESTS = Counter(
     "Webhook requests by provider and answer.",
     ["provider", "result"],  # accepted, unauthorized, forbidden, too_large, unavailable
 )
+WEBHOOK_REJECTIONS_UNLOGGED = Counter(
+    "dlrdash_webhook_rejections_unlogged",
+    "Webhook requests refused (401/403) past the per-endpoint log rate: counted, not logged.",
+    ["provider"],
+)
 REPORTS = Counter(
     "dlrdash_reports",
     "Delivery reports applied, by outcome (applied, recorded, out_of_order, duplicate).",

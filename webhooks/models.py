@@ -116,3 +116,23 @@ class InboundEvent(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.pk} {self.endpoint_id} {self.received_at:%Y-%m-%d %H:%M:%S}"
+
+
+class RejectionCount(models.Model):
+    """Requests to an endpoint that failed authentication in one minute and were counted
+    instead of logged, past the flood threshold (`webhooks.rejections`)."""
+
+    endpoint = models.ForeignKey(
+        WebhookEndpoint, on_delete=models.CASCADE, related_name="rejection_counts"
+    )
+    minute = models.DateTimeField()
+    count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            # Also the index the endpoint health's per-endpoint sums read through.
+            models.UniqueConstraint(fields=["endpoint", "minute"], name="rejectioncount_minute")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.endpoint_id} {self.minute:%Y-%m-%d %H:%M}: {self.count}"

@@ -2,10 +2,10 @@
 
 from datetime import datetime, timedelta
 
-from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 
-from .models import InboundEvent, WebhookEndpoint
+from .models import InboundEvent, RejectionCount, WebhookEndpoint
 
 
 def _events_since(since: datetime, condition: Q) -> Coalesce:
@@ -21,11 +21,23 @@ def _events_since(since: datetime, condition: Q) -> Coalesce:
     return Coalesce(Subquery(rows, output_field=IntegerField()), Value(0))
 
 
+def _unlogged_since(since: datetime) -> Coalesce:
+    # Rejections counted but not logged in a flood (webhooks/rejections.py).
+    rows = (
+        RejectionCount.objects.filter(endpoint=OuterRef("pk"), minute__gte=since)
+        .order_by()
+        .values("endpoint")
+        .annotate(n=Sum("count"))
+        .values("n")
+    )
+    return Coalesce(Subquery(rows, output_field=IntegerField()), Value(0))
+
+
 def endpoint_health(
     *, queryset: QuerySet[WebhookEndpoint], now: datetime
 ) -> QuerySet[WebhookEndpoint]:
     """Endpoints with their last authentic event and received / auth-failed / unparseable counts
-    over the last hour and day."""
+    over the last hour and day; requests counted but not logged in a flood included."""
     hour, day = now - timedelta(hours=1), now - timedelta(days=1)
     rejected = Q(auth_ok=False)
     unparseable = Q(outcome=InboundEvent.Outcome.UNPARSEABLE)
@@ -37,10 +49,10 @@ def endpoint_health(
     )
     return queryset.annotate(
         last_report_at=Subquery(last_authentic),
-        received_hour=_events_since(hour, Q()),
-        received_day=_events_since(day, Q()),
-        auth_failures_hour=_events_since(hour, rejected),
-        auth_failures_day=_events_since(day, rejected),
+        received_hour=_events_since(hour, Q()) + _unlogged_since(hour),
+        received_day=_events_since(day, Q()) + _unlogged_since(day),
+        auth_failures_hour=_events_since(hour, rejected) + _unlogged_since(hour),
+        auth_failures_day=_events_since(day, rejected) + _unlogged_since(day),
         unparseable_hour=_events_since(hour, unparseable),
         unparseable_day=_events_since(day, unparseable),
     )

@@ -33,6 +33,7 @@ from .models import InboundEvent, WebhookEndpoint
 from .providers import InboundRequest, ParseError
 from .providers.storable import text_storable
 from .redaction import body_to_store, headers_redacted, query_to_store
+from .rejections import rejected_extract
 
 logger = logging.getLogger(__name__)
 
@@ -160,6 +161,10 @@ def inbound_event_store(
         "response_code": response_code,
         "state": InboundEvent.State.REJECTED if auth_error else InboundEvent.State.PENDING,
     }
+    if auth_error:  # not the provider: a bounded extract of whatever was sent
+        values["headers"], values["query_string"] = rejected_extract(
+            endpoint.provider_adapter(), values["headers"], values["query_string"]
+        )
     event_id = inbound_event_insert(values)
     if not auth_error:
         transaction.on_commit(partial(inbox_kick, event_id), robust=True)

@@ -1,9 +1,13 @@
+from datetime import timedelta
+
 from celery import shared_task
+from django.conf import settings
+from django.utils import timezone
 
 from deliveries.services import report_keys_prune, status_events_prune
 from dlrdash.partitions import partitions_ensure
 
-from . import services
+from . import rejections, services
 
 
 @shared_task(acks_late=True)
@@ -27,4 +31,7 @@ def prune() -> dict[str, int]:
         "status_events_deleted": history_deleted,
         "status_event_partitions_dropped": len(history_dropped),
         "report_keys_deleted": report_keys_prune(),
+        "rejection_counts_deleted": rejections.rejection_counts_prune(
+            before=timezone.now() - timedelta(days=settings.RETENTION_INBOUND_EVENT_DAYS)
+        ),
     }

@@ -12,8 +12,9 @@ from django.db import DatabaseError, InterfaceError, OperationalError, connectio
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 
-from . import services
+from . import rejections, services
 from .metrics import WEBHOOK_REQUESTS
+from .models import WebhookEndpoint
 from .providers import AuthError
 
 logger = logging.getLogger(__name__)
@@ -69,6 +70,8 @@ def receive(request: HttpRequest, slug: str) -> HttpResponse:
             provider.verify(inbound, endpoint.secrets)
         except AuthError as exc:
             auth_error = str(exc)
+    if auth_error and not rejections.rejection_log_admit(endpoint=endpoint):
+        return _refused(endpoint, refusal)  # a flood: counted, not logged row by row
     try:
         event_id = _reconnecting(
             services.inbound_event_store,
@@ -90,8 +93,12 @@ def receive(request: HttpRequest, slug: str) -> HttpResponse:
             auth_error,
             extra={"inbound_event": event_id, "endpoint": slug, "provider": endpoint.provider},
         )
-        result = "unauthorized" if refusal == 401 else "forbidden"
-        WEBHOOK_REQUESTS.labels(endpoint.provider, result).inc()
-        return _error(refusal, "authentication failed" if refusal == 401 else "forbidden")
+        return _refused(endpoint, refusal)
     WEBHOOK_REQUESTS.labels(endpoint.provider, "accepted").inc()
     return provider.acknowledge()
+
+
+def _refused(endpoint: WebhookEndpoint, refusal: int) -> JsonResponse:
+    result = "unauthorized" if refusal == 401 else "forbidden"
+    WEBHOOK_REQUESTS.labels(endpoint.provider, result).inc()
+    return _error(refusal, "authentication failed" if refusal == 401 else "forbidden")

@@ -59,7 +59,9 @@ class Receiver:
 
 
 @pytest.fixture
-def receiver() -> Iterator[Callable[[list[int]], Receiver]]:
+def receiver(settings) -> Iterator[Callable[[list[int]], Receiver]]:  # type: ignore[no-untyped-def]
+    """Local receivers on 127.0.0.1, which outgoing requests may reach only when listed."""
+    settings.OUTBOUND_ALLOWED_HOSTS = ["127.0.0.1"]
     servers: list[ThreadingHTTPServer] = []
 
     def start(statuses: list[int]) -> Receiver:

@@ -128,13 +128,30 @@ def test_a_webhook_that_keeps_failing_is_given_up_after_the_last_attempt(
     assert len(hook.requests) == 3
 
 
-def test_an_unreachable_receiver_is_recorded_not_raised() -> None:
+def test_an_unreachable_receiver_is_recorded_not_raised(settings) -> None:  # type: ignore[no-untyped-def]
+    settings.OUTBOUND_ALLOWED_HOSTS = ["127.0.0.1"]
     rule = AlertRule.objects.create(name="r", webhook_url="http://127.0.0.1:9/nothing")
     notification = webhook_notification(rule)
 
     assert notifications_deliver() == 0
     notification.refresh_from_db()
-    assert notification.attempts == 1 and notification.last_error
+    # What happened, never where: the address and port are not repeated to the rule's owner.
+    assert (notification.attempts, notification.last_error) == (1, "connection refused")
+
+
+def test_a_receiver_inside_our_network_is_never_called(
+    receiver: Callable[[list[int]], Receiver], settings
+) -> None:  # type: ignore[no-untyped-def]
+    hook = receiver([200])
+    settings.OUTBOUND_ALLOWED_HOSTS = []
+    notification = webhook_notification(AlertRule.objects.create(name="r", webhook_url=hook.url))
+
+    assert notifications_deliver() == 0
+    notification.refresh_from_db()
+    assert hook.requests == []
+    assert notification.last_error == (
+        "127.0.0.1 is a loopback address, which is not allowed (OUTBOUND_ALLOWED_HOSTS)"
+    )
 
 
 def test_email_goes_to_each_recipient_with_the_dashboard_link(mailoutbox) -> None:
