@@ -25,6 +25,9 @@ from .models import Campaign, Message, StatusEvent
 from .paginators import EstimatedCountPaginator
 from .phones import phone_to_e164
 from .templatetags.trace import duration, outcome_label, status_badge
+from .user_admin import user_admin_register
+
+user_admin_register()
 
 
 class NulRefusingAdmin(admin.ModelAdmin):
