@@ -29,7 +29,6 @@ class AlertRulePermission(RolePermission):
     model = "alerts.alertrule"
     read_roles = (CAMPAIGN_MANAGER, ADMINISTRATOR)
     write_roles = (CAMPAIGN_MANAGER, ADMINISTRATOR)
-    staff_may_read = False
 
 
 class AlertPermission(RolePermission):
@@ -37,7 +36,6 @@ class AlertPermission(RolePermission):
     read_roles = (CAMPAIGN_MANAGER, ADMINISTRATOR)
     # Acknowledging is a POST: the same people who see alerts may acknowledge them.
     write_roles = (CAMPAIGN_MANAGER, ADMINISTRATOR)
-    staff_may_read = False
 
 
 class AlertRuleSerializer(serializers.ModelSerializer):

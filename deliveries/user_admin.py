@@ -97,4 +97,3 @@ def user_admin_register(site: admin.AdminSite = admin.site) -> None:
     if site.is_registered(User):
         site.unregister(User)
     site.register(User, UserAdmin)
-

@@ -14,6 +14,8 @@ from django.test import Client
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from deliveries.models import Campaign
+
 from .support import user_in
 
 pytestmark = pytest.mark.django_db
@@ -214,3 +216,65 @@ def test_permissions_beyond_the_editor_are_kept_when_an_administrator_saves_a_us
 
     assert response.status_code == 302
     assert colleague.user_permissions.filter(pk=granted_by_root.pk).exists()
+
+
+# --- The API asks for what the admin and the pages ask for ----------------------------
+
+# (who, method, url, expected status). `{campaign}` is a campaign's id.
+API_TABLE = [
+    # Statistics, comparison and DLT are the dashboard's figures: Campaign manager and
+    # Administrator, as the pages.
+    ("no role", "GET", "/api/v1/stats/", 403),
+    ("no role", "GET", "/api/v1/compare/", 403),
+    ("no role", "GET", "/api/v1/dlt/", 403),
+    ("no role", "GET", "/api/v1/campaigns/{campaign}/stats/", 403),
+    ("staff, no role", "GET", "/api/v1/stats/", 403),
+    ("Support", "GET", "/api/v1/stats/", 403),
+    ("Support", "GET", "/api/v1/compare/", 403),
+    ("Support", "GET", "/api/v1/dlt/", 403),
+    ("Support", "GET", "/api/v1/campaigns/{campaign}/stats/", 403),
+    ("Campaign manager", "GET", "/api/v1/stats/", 200),
+    ("Campaign manager", "GET", "/api/v1/compare/", 200),
+    ("Campaign manager", "GET", "/api/v1/dlt/", 200),
+    ("Campaign manager", "GET", "/api/v1/campaigns/{campaign}/stats/", 200),
+    ("Administrator", "GET", "/api/v1/stats/", 200),
+    ("Administrator", "GET", "/api/v1/campaigns/{campaign}/stats/", 200),
+    ("superuser", "GET", "/api/v1/dlt/", 200),
+    # Being staff grants nothing by itself: the admin shows such a user nothing either.
+    ("staff, no role", "GET", "/api/v1/messages/", 403),
+    ("staff, no role", "GET", "/api/v1/campaigns/", 403),
+    ("no role", "GET", "/api/v1/messages/", 403),
+    ("Support", "GET", "/api/v1/messages/", 200),
+    ("Campaign manager", "GET", "/api/v1/messages/", 200),
+    # Deleting a campaign takes deliveries.delete_campaign, in the API as in the admin.
+    ("Campaign manager", "DELETE", "/api/v1/campaigns/{campaign}/", 403),
+    ("Administrator", "DELETE", "/api/v1/campaigns/{campaign}/", 403),
+    ("Support", "DELETE", "/api/v1/campaigns/{campaign}/", 403),
+    ("superuser", "DELETE", "/api/v1/campaigns/{campaign}/", 204),
+    ("Campaign manager", "PATCH", "/api/v1/campaigns/{campaign}/", 200),
+]
+
+
+@pytest.mark.parametrize(("who", "method", "url", "expected"), API_TABLE)
+def test_the_api_applies_the_roles_of_the_admin_and_the_pages(who, method, url, expected):
+    campaign = Campaign.objects.create(name="Diwali", ref_prefix="diwali_")
+    client = api_as(person(who))
+
+    response = client.generic(
+        method,
+        url.format(campaign=campaign.pk),
+        '{"name": "Diwali 2026"}' if method == "PATCH" else "",
+        content_type="application/json",
+    )
+
+    assert response.status_code == expected, response.content
+
+
+def test_the_admin_refuses_a_campaign_manager_the_delete_the_api_refuses():
+    campaign = Campaign.objects.create(name="Diwali", ref_prefix="diwali_")
+    client = admin_as(user_in("Campaign manager"))
+
+    response = client.post(f"/admin/deliveries/campaign/{campaign.pk}/delete/", {"post": "yes"})
+
+    assert response.status_code == 403
+    assert Campaign.objects.filter(pk=campaign.pk).exists()
