@@ -10,12 +10,14 @@ from typing import Any
 
 import pytest
 from django.contrib.auth.models import Group, Permission, User
+from django.core.management import call_command
 from django.test import Client
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from deliveries.models import Campaign
+from deliveries.models import Campaign, DeliveryRollup
 
+from .deliveries.traffic import traffic_apply
 from .support import user_in
 
 pytestmark = pytest.mark.django_db
@@ -278,3 +280,47 @@ def test_the_admin_refuses_a_campaign_manager_the_delete_the_api_refuses():
 
     assert response.status_code == 403
     assert Campaign.objects.filter(pk=campaign.pk).exists()
+
+
+def _rollup_cells() -> list[tuple]:
+    """Every non-empty rollup cell with its sums, in a stable order."""
+    columns = [f.column for f in DeliveryRollup._meta.fields if f.column != "id"]
+    rows = DeliveryRollup.objects.exclude(messages=0, call_seconds=0).values_list(*columns)
+    return sorted(rows, key=repr)
+
+
+def _delete_over_the_api(campaign: Campaign) -> None:
+    response = api_as(person("superuser")).delete(f"/api/v1/campaigns/{campaign.pk}/")
+    assert response.status_code == 204
+
+
+def _delete_in_the_admin(campaign: Campaign) -> None:
+    client = admin_as(person("superuser"))
+    response = client.post(f"/admin/deliveries/campaign/{campaign.pk}/delete/", {"post": "yes"})
+    assert response.status_code == 302
+
+
+def _delete_with_the_admin_action(campaign: Campaign) -> None:
+    client = admin_as(person("superuser"))
+    response = client.post(
+        "/admin/deliveries/campaign/",
+        {"action": "delete_selected", "_selected_action": [campaign.pk], "post": "yes"},
+    )
+    assert response.status_code == 302
+
+
+@pytest.mark.parametrize(
+    "delete", [_delete_over_the_api, _delete_in_the_admin, _delete_with_the_admin_action]
+)
+def test_deleting_a_campaign_leaves_the_rollups_a_rebuild_would_write(delete):
+    traffic_apply(messages=80, seed=11, now=NOW)
+    campaign = Campaign.objects.get(ref_prefix="otp_")
+    assert campaign.messages.exists()
+
+    delete(campaign)
+    after_delete = _rollup_cells()
+    call_command("rebuild_rollups", stdout=None)
+
+    assert not Campaign.objects.filter(pk=campaign.pk).exists()
+    assert after_delete == _rollup_cells()
+    assert not DeliveryRollup.objects.filter(campaign_id=campaign.pk).exists()
