@@ -16,8 +16,10 @@ from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from deliveries.models import Campaign, DeliveryRollup
+from webhooks.models import InboundEvent, WebhookEndpoint
 
 from .deliveries.traffic import traffic_apply
+from .helpers import WAVIX_SECRET
 from .support import user_in
 
 pytestmark = pytest.mark.django_db
@@ -324,3 +326,81 @@ def test_deleting_a_campaign_leaves_the_rollups_a_rebuild_would_write(delete):
     assert not Campaign.objects.filter(pk=campaign.pk).exists()
     assert after_delete == _rollup_cells()
     assert not DeliveryRollup.objects.filter(campaign_id=campaign.pk).exists()
+
+
+# --- Endpoints with reports still pending are deactivated, not deleted -----------------
+
+
+@pytest.fixture
+def busy_endpoint() -> WebhookEndpoint:
+    """An endpoint with a report acknowledged to the provider but not yet applied."""
+    endpoint = WebhookEndpoint.objects.create(
+        provider="wavix", slug="wavix", secrets=[WAVIX_SECRET]
+    )
+    InboundEvent.objects.create(
+        endpoint=endpoint,
+        received_at=NOW,
+        method="POST",
+        body=b'{"message_id": "x", "status": "delivered"}',
+        auth_ok=True,
+        response_code=200,
+        state=InboundEvent.State.PENDING,
+    )
+    return endpoint
+
+
+def test_deleting_an_endpoint_with_pending_reports_over_the_api_is_a_409(busy_endpoint):
+    client = api_as(person("Administrator"))
+
+    response = client.delete(f"/api/v1/endpoints/{busy_endpoint.pk}/")
+
+    assert response.status_code == 409
+    assert "deactivate" in response.json()["detail"].lower()
+    assert InboundEvent.objects.filter(endpoint=busy_endpoint).count() == 1
+
+
+@pytest.mark.parametrize("via", ["delete view", "delete action"])
+def test_the_admin_refuses_to_delete_an_endpoint_with_pending_reports(busy_endpoint, via):
+    # A superuser: an Administrator may not delete the log at all (no delete_inboundevent).
+    client = admin_as(person("superuser"))
+
+    if via == "delete view":
+        url = f"/admin/webhooks/webhookendpoint/{busy_endpoint.pk}/delete/"
+        page = client.get(url).content.decode()
+        client.post(url, {"post": "yes"})
+    else:
+        page = client.post(
+            "/admin/webhooks/webhookendpoint/",
+            {"action": "delete_selected", "_selected_action": [busy_endpoint.pk], "post": "yes"},
+        ).content.decode()
+
+    assert WebhookEndpoint.objects.filter(pk=busy_endpoint.pk).exists()
+    assert "pending" in page
+    assert "deactivate" in page.lower()
+
+
+def test_an_endpoint_with_pending_reports_may_be_deactivated_then_deleted_once_drained(
+    busy_endpoint,
+):
+    client = api_as(person("Administrator"))
+
+    deactivated = client.patch(
+        f"/api/v1/endpoints/{busy_endpoint.pk}/", {"active": False}, format="json"
+    )
+    InboundEvent.objects.update(state=InboundEvent.State.DONE)
+    deleted = client.delete(f"/api/v1/endpoints/{busy_endpoint.pk}/")
+
+    assert (deactivated.status_code, deleted.status_code) == (200, 204)
+
+
+def test_the_admin_still_deletes_an_endpoint_whose_reports_are_applied(busy_endpoint):
+    InboundEvent.objects.update(state=InboundEvent.State.DONE)
+    client = admin_as(person("superuser"))
+
+    response = client.post(
+        f"/admin/webhooks/webhookendpoint/{busy_endpoint.pk}/delete/", {"post": "yes"}
+    )
+
+    assert response.status_code == 302
+    assert not WebhookEndpoint.objects.exists()
+    assert not InboundEvent.objects.exists()
