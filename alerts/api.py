@@ -39,6 +39,10 @@ class AlertPermission(RolePermission):
 
 
 class AlertRuleSerializer(serializers.ModelSerializer):
+    webhook_secret_set = serializers.SerializerMethodField(
+        help_text="Whether outgoing webhooks are signed. The secret itself is never returned."
+    )
+
     class Meta:
         model = AlertRule
         fields = [
@@ -62,9 +66,16 @@ class AlertRuleSerializer(serializers.ModelSerializer):
             "email_recipients",
             "webhook_url",
             "webhook_secret",
+            "webhook_secret_set",
             "created_at",
         ]
         read_only_fields = ["created_at"]
+        # Write-only, like endpoint secrets: whoever reads rules could forge alerts with it.
+        # Without one a rule gets a generated secret, shown to its managers in the admin.
+        extra_kwargs = {"webhook_secret": {"write_only": True}}
+
+    def get_webhook_secret_set(self, rule: AlertRule) -> bool:
+        return bool(rule.webhook_secret)
 
     def validate_webhook_url(self, value: str) -> str:
         # DRF drops the model's URLValidator (and its schemes) for its own, which allows ftp.

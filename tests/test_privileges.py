@@ -15,6 +15,7 @@ from django.test import Client
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from alerts.models import AlertRule
 from deliveries.models import Campaign, DeliveryRollup
 from webhooks.models import InboundEvent, WebhookEndpoint
 
@@ -404,3 +405,44 @@ def test_the_admin_still_deletes_an_endpoint_whose_reports_are_applied(busy_endp
     assert response.status_code == 302
     assert not WebhookEndpoint.objects.exists()
     assert not InboundEvent.objects.exists()
+
+
+# --- Alert rule signing secrets are write-only -----------------------------------------
+
+
+def test_an_alert_rules_signing_secret_is_never_returned_by_the_api():
+    client = api_as(person("Campaign manager"))
+
+    created = client.post(
+        "/api/v1/alert-rules/",
+        {"name": "Airtel", "webhook_url": "https://hooks.example.com/x", "webhook_secret": WHSEC},
+        format="json",
+    )
+    rule = AlertRule.objects.get()
+    listed = client.get("/api/v1/alert-rules/")
+    one = client.get(f"/api/v1/alert-rules/{rule.pk}/")
+    generated = AlertRule.objects.create(name="generated")
+    listed_again = client.get("/api/v1/alert-rules/")
+
+    assert created.status_code == 201
+    assert rule.webhook_secret == WHSEC
+    for response in (created, listed, one, listed_again):
+        text = response.content.decode()
+        assert WHSEC not in text
+        assert generated.webhook_secret not in text
+        assert "whsec_" not in text
+    assert one.json()["webhook_secret_set"] is True
+
+
+def test_an_alert_rules_secret_can_still_be_replaced_over_the_api():
+    rule = AlertRule.objects.create(name="Airtel")
+    client = api_as(person("Administrator"))
+
+    response = client.patch(
+        f"/api/v1/alert-rules/{rule.pk}/", {"webhook_secret": WHSEC}, format="json"
+    )
+
+    assert response.status_code == 200
+    assert WHSEC not in response.content.decode()
+    rule.refresh_from_db()
+    assert rule.webhook_secret == WHSEC
