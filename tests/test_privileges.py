@@ -1,7 +1,7 @@
 """The privilege table: who may not do what, on every surface (admin, API, login).
 
-Each row names a person, what they try, and the refusal they meet. Controls below the
-tables show that the same people can still do what their role is for.
+Each row names a person, what they try, and the refusal they meet; after each table, a
+few controls show that the same people can still do what their role is for.
 """
 
 from collections.abc import Callable

@@ -30,7 +30,8 @@ def user_has_role(user: User, *roles: str) -> bool:
 
 class RolePermission(BasePermission):
     """Reads for the model's view permission or `read_roles`; writes for the model's
-    add/change/delete permission, or `write_roles` for writes the admin does not offer."""
+    add/change/delete permission or `write_roles` (none by default: name roles only where
+    their groups' permissions do not already say it, as for registering messages)."""
 
     read_roles: tuple[str, ...] = ROLES
     write_roles: tuple[str, ...] = ()
