@@ -30,7 +30,6 @@ class AlertRulePermission(RolePermission):
     model = "alerts.alertrule"
     read_roles = (CAMPAIGN_MANAGER, ADMINISTRATOR)
     write_roles = (CAMPAIGN_MANAGER, ADMINISTRATOR)
-    staff_may_read = False
 
 
 class AlertPermission(RolePermission):
@@ -38,10 +37,13 @@ class AlertPermission(RolePermission):
     read_roles = (CAMPAIGN_MANAGER, ADMINISTRATOR)
     # Acknowledging is a POST: the same people who see alerts may acknowledge them.
     write_roles = (CAMPAIGN_MANAGER, ADMINISTRATOR)
-    staff_may_read = False
 
 
 class AlertRuleSerializer(serializers.ModelSerializer):
+    webhook_secret_set = serializers.SerializerMethodField(
+        help_text="Whether outgoing webhooks are signed. The secret itself is never returned."
+    )
+
     class Meta:
         model = AlertRule
         fields = [
@@ -65,9 +67,16 @@ class AlertRuleSerializer(serializers.ModelSerializer):
             "email_recipients",
             "webhook_url",
             "webhook_secret",
+            "webhook_secret_set",
             "created_at",
         ]
         read_only_fields = ["created_at"]
+        # Write-only, like endpoint secrets: whoever reads rules could forge alerts with it.
+        # Without one a rule gets a generated secret, shown to its managers in the admin.
+        extra_kwargs = {"webhook_secret": {"write_only": True}}
+
+    def get_webhook_secret_set(self, rule: AlertRule) -> bool:
+        return bool(rule.webhook_secret)
 
     def validate_webhook_url(self, value: str) -> str:
         # DRF drops the model's URLValidator (and its schemes) for its own, which allows ftp.

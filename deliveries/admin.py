@@ -19,12 +19,16 @@ from django.utils.safestring import SafeString
 from django.utils.timezone import localtime
 
 from . import status as st
+from .campaigns import campaign_delete
 from .error_codes import error_code_meaning
 from .masking import phone_for
 from .models import Campaign, Message, StatusEvent
 from .paginators import EstimatedCountPaginator
 from .phones import phone_to_e164
 from .templatetags.trace import duration, outcome_label, status_badge
+from .user_admin import user_admin_register
+
+user_admin_register()
 
 
 class NulRefusingAdmin(admin.ModelAdmin):
@@ -45,6 +49,14 @@ class NulRefusingAdmin(admin.ModelAdmin):
 class CampaignAdmin(admin.ModelAdmin):
     list_display = ["name", "ref_prefix", "created_at"]
     search_fields = ["name", "ref_prefix"]
+
+    # Both ways of deleting keep the rollups in step (see deliveries/campaigns.py).
+    def delete_model(self, request: HttpRequest, obj: Campaign) -> None:
+        campaign_delete(campaign=obj)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Campaign]) -> None:
+        for campaign in queryset:
+            campaign_delete(campaign=campaign)
 
 
 def _seconds(value: datetime | None) -> str:

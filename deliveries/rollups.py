@@ -219,6 +219,27 @@ def rollups_rebuild() -> int:
             return int(cursor.rowcount)
 
 
+def rollups_campaign_clear(*, campaign_id: int) -> None:
+    """Move every count of `campaign_id` to "no campaign" (0), where a rebuild counts its
+    messages once they are unlinked. Call after unlinking them, in the same transaction.
+
+    The table lock (as for a rebuild) keeps appliers from writing cells meanwhile; they
+    wait for the commit, which is short: only this campaign's cells move.
+    """
+    _rollups_lock()
+    rows = DeliveryRollup.objects.filter(campaign_id=campaign_id)
+    counts: dict[Cell, list[int]] = {}
+    histograms: dict[Cell, dict[int, int]] = {}
+    for row in rows.values(*_KEY_COLUMNS, *_SUM_COLUMNS):
+        cell = Cell(**{key: row[key] for key in _KEY_COLUMNS})._replace(campaign_id=0)
+        histogram = {i: row[c] for i, c in enumerate(LATENCY_COLUMNS) if row[c]}
+        if row["messages"] or row["call_seconds"] or histogram:
+            counts[cell] = [row["messages"], row["call_seconds"]]
+            histograms[cell] = histogram
+    rows.delete()
+    _cells_upsert(sorted(counts), counts, histograms)
+
+
 # `_cells_of_messages`' names for the `_KEY_COLUMNS`, in that order.
 _CELL_ALIASES = (
     "cell_bucket",

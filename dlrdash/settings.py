@@ -377,11 +377,14 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 
-# Login lockout (django-axes): five failures for one user name from one address lock it
-# for AXES_COOLOFF_MINUTES. The address is the one our trusted proxies vouch for.
+# Login lockout (django-axes): AXES_FAILURE_LIMIT failures for one user name, from any
+# addresses, lock that name; as many from one address, for any names, lock that address;
+# both for AXES_COOLOFF_MINUTES. Per name alone, because addresses are cheap: behind a
+# trusted proxy each attempt can bring another X-Forwarded-For. The address is the one our
+# trusted proxies vouch for (the nearest hop they did not add), not django-ipware's guess.
 AXES_FAILURE_LIMIT = envint("AXES_FAILURE_LIMIT", "5")
 AXES_COOLOFF_TIME = timedelta(minutes=envint("AXES_COOLOFF_MINUTES", "15"))
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_LOCKOUT_PARAMETERS = [["username"], ["ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_CLIENT_IP_CALLABLE = "webhooks.services.client_address"
 AXES_VERBOSE = False

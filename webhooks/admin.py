@@ -25,6 +25,7 @@ from deliveries.masking import can_view_full_phone
 from deliveries.models import StatusEvent
 from deliveries.paginators import EstimatedCountPaginator
 
+from .endpoints import EndpointBusy, endpoint_delete, endpoints_pending
 from .models import InboundEvent, WebhookEndpoint
 from .redaction import body_to_show, headers_redacted, query_to_show
 from .selectors import endpoint_health
@@ -148,6 +149,24 @@ class WebhookEndpointAdmin(NulRefusingAdmin):
             # The URL to paste is the one this admin is reached at, scheme and host included.
             endpoint.absolute_url = request.build_absolute_uri(endpoint.get_absolute_url())
         return endpoint
+
+    def get_deleted_objects(self, objs: Any, request: HttpRequest) -> Any:
+        # Pending reports were acknowledged to the provider: listed as protected, so the
+        # delete page and the bulk action refuse (see webhooks/endpoints.py).
+        deleted, counts, perms_needed, protected = super().get_deleted_objects(objs, request)
+        pending = endpoints_pending(endpoints=objs)
+        busy = [str(EndpointBusy(e, pending[e.pk])) for e in objs if e.pk in pending]
+        return deleted, counts, perms_needed, [*protected, *busy]
+
+    def delete_model(self, request: HttpRequest, obj: WebhookEndpoint) -> None:
+        self.delete_queryset(request, [obj])
+
+    def delete_queryset(self, request: HttpRequest, queryset: Any) -> None:
+        for endpoint in queryset:
+            try:
+                endpoint_delete(endpoint=endpoint)
+            except EndpointBusy as busy:  # a report arrived after the confirmation page
+                self.message_user(request, str(busy), messages.ERROR)
 
     @admin.display(description="URL to paste into the provider's dashboard")
     def paste_url(self, endpoint: WebhookEndpoint) -> SafeString:

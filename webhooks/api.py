@@ -11,12 +11,13 @@ from django.db.models import QuerySet
 from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_view
 from rest_framework import serializers, viewsets
 
-from deliveries.api.common import LOOKUP_ANY, LimitOffsetPagination400
+from deliveries.api.common import LOOKUP_ANY, Conflict, LimitOffsetPagination400
 from deliveries.api.permissions import EndpointPermission, WebhookEventPermission
-from deliveries.api.schema import ENDPOINT_EXAMPLES, ERRORS_READ, ERRORS_WRITE
+from deliveries.api.schema import ENDPOINT_EXAMPLES, ERROR_CONFLICT, ERRORS_READ, ERRORS_WRITE
 from deliveries.filters import BOOLEAN_CHOICES, DateTimeFilter, IdFilter
 from deliveries.masking import can_view_full_phone
 
+from .endpoints import EndpointBusy, endpoint_delete
 from .models import InboundEvent, WebhookEndpoint
 from .providers import provider_choices
 from .redaction import body_to_show, headers_redacted, query_to_show
@@ -188,7 +189,10 @@ class WebhookEndpointSerializer(serializers.ModelSerializer[WebhookEndpoint]):
         responses={200: WebhookEndpointSerializer, **ERRORS_WRITE},
     ),
     destroy=extend_schema(
-        summary="Delete an endpoint and its log", responses={204: None, **ERRORS_WRITE}
+        summary="Delete an endpoint and its log",
+        description="Refused (409) while any of its reports are pending: deactivate it "
+        "(`active: false`) and delete it once they are applied.",
+        responses={204: None, 409: ERROR_CONFLICT, **ERRORS_WRITE},
     ),
 )
 class WebhookEndpointViewSet(viewsets.ModelViewSet):
@@ -198,3 +202,9 @@ class WebhookEndpointViewSet(viewsets.ModelViewSet):
     permission_classes = [EndpointPermission]
     pagination_class = LimitOffsetPagination400
     filterset_class = None
+
+    def perform_destroy(self, instance: WebhookEndpoint) -> None:
+        try:
+            endpoint_delete(endpoint=instance)
+        except EndpointBusy as busy:
+            raise Conflict(str(busy)) from None

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import QuerySet
 from rest_framework.authtoken.models import Token
-from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.exceptions import APIException, NotFound, ValidationError
 from rest_framework.filters import OrderingFilter
 from rest_framework.pagination import Cursor, CursorPagination, LimitOffsetPagination
 from rest_framework.request import Request
@@ -102,6 +102,15 @@ class StrictOrderingFilter(OrderingFilter):
                     {self.ordering_param: [f"Order by one of: {', '.join(sorted(allowed))}."]}
                 )
         return super().get_ordering(request, queryset, view)
+
+
+class Conflict(APIException):
+    """The request is sound but the resource's state refuses it now (409); `detail` says
+    what to do instead."""
+
+    status_code = 409
+    default_detail = "The resource's current state does not allow this."
+    default_code = "conflict"
 
 
 class TokenRateThrottle(UserRateThrottle):

@@ -16,6 +16,7 @@ from rest_framework.views import APIView
 from .. import dlt
 from ..comparison import BUCKETS, Comparison, providers_compare
 from ..reports import CHANNEL_CHOICES
+from .permissions import DashboardPermission
 from .schema import ERRORS_READ
 from .stats import MAX_HOURLY_RANGE, MAX_RANGE, FiguresSerializer, query_range
 
@@ -139,6 +140,8 @@ def _compare_data(comparison: Comparison) -> dict[str, Any]:
 
 
 class CompareView(APIView):
+    permission_classes = [DashboardPermission]
+
     @extend_schema(
         parameters=[CompareQuerySerializer],
         responses={200: CompareSerializer, **ERRORS_READ},
@@ -189,6 +192,8 @@ class DltSerializer(serializers.Serializer):
 
 
 class DltView(APIView):
+    permission_classes = [DashboardPermission]
+
     @extend_schema(
         parameters=[DltQuerySerializer],
         responses={200: DltSerializer, **ERRORS_READ},

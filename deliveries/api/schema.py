@@ -37,6 +37,7 @@ _THROTTLED = OpenApiResponse(ErrorSerializer, "Too many requests for this token;
 
 ERRORS_READ = {400: _VALIDATION, 401: _DETAIL, 403: _DETAIL, 404: _DETAIL, 429: _THROTTLED}
 ERRORS_WRITE = ERRORS_READ
+ERROR_CONFLICT = OpenApiResponse(ErrorSerializer, "Refused in the resource's current state.")
 
 REGISTRATION_RESPONSE_DOC = """\
 Register one message (a JSON object) or up to 1,000 (a JSON array) in one call; the answer

@@ -19,6 +19,7 @@ from rest_framework.views import APIView
 from ..analytics import GROUP_BY_CHOICES, DeliveryStats, delivery_stats
 from ..models import Campaign
 from ..reports import CHANNEL_CHOICES
+from .permissions import DashboardPermission
 from .schema import ERRORS_READ
 
 EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
@@ -109,6 +110,8 @@ def _stats(query: dict[str, Any], **fixed: Any) -> DeliveryStats:
 
 
 class StatsView(APIView):
+    permission_classes = [DashboardPermission]
+
     @extend_schema(
         parameters=[StatsQuerySerializer],
         responses={200: StatsSerializer, **ERRORS_READ},
@@ -121,6 +124,8 @@ class StatsView(APIView):
 
 
 class CampaignStatsView(APIView):
+    permission_classes = [DashboardPermission]
+
     @extend_schema(
         parameters=[
             CampaignStatsQuerySerializer,

@@ -15,6 +15,7 @@ from rest_framework.parsers import JSONParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from ..campaigns import campaign_delete
 from ..filters import CampaignFilter, MessageFilter
 from ..models import Campaign, Message
 from ..services import messages_register
@@ -162,3 +163,6 @@ class CampaignViewSet(viewsets.ModelViewSet):
     filterset_class = CampaignFilter
     permission_classes = [CampaignPermission]
     pagination_class = LimitOffsetPagination400
+
+    def perform_destroy(self, instance: Campaign) -> None:
+        campaign_delete(campaign=instance)
