@@ -252,6 +252,8 @@ REST_FRAMEWORK = {
     # Only token clients (other services) are throttled; 429 with Retry-After beyond this.
     "DEFAULT_THROTTLE_CLASSES": ["deliveries.api.common.TokenRateThrottle"],
     "DEFAULT_THROTTLE_RATES": {"token": envstr("API_TOKEN_RATE", "1200/min")},
+    # A database that is down is a JSON 503 with Retry-After, not an HTML 500.
+    "EXCEPTION_HANDLER": "deliveries.api.errors.api_exception_handler",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "dlrdash API",
