@@ -73,6 +73,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Static files without a separate server; answered before sessions and the rest.
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -187,6 +189,23 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = Path(envstr("STATIC_ROOT", str(BASE_DIR / "staticfiles")))
+# Static files are served by the app itself (WhiteNoise), no separate server needed. With
+# DEBUG off they are the files `collectstatic` gathered into STATIC_ROOT (`make serve` runs it
+# at start, dlrdash/serve.py), named with a hash of their content and cached by browsers for
+# ten years (dlrdash/storage.py). With DEBUG on (development, tests) they are read from the
+# app folders as they are, nothing collected.
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+        if DEBUG
+        else "dlrdash.storage.HashedStaticStorage"
+    },
+}
+# Fixed here rather than read from settings.DEBUG when the middleware starts: the test runner
+# turns DEBUG off, and tests have nothing collected.
+WHITENOISE_USE_FINDERS = DEBUG
+WHITENOISE_AUTOREFRESH = DEBUG
 
 LOGIN_URL = "admin:login"
 
