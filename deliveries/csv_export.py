@@ -49,8 +49,9 @@ def _lines(
     try:
         yield writer.writerow([csv_cell(name) for name in header])
         for row in rows:
-            yield writer.writerow([csv_cell(value) for value in row])
-            written += 1
+            line = writer.writerow([csv_cell(value) for value in row])
+            written += 1  # counted once handed to the server, before the client asks again
+            yield line
         complete = True
     finally:
         # Also when the client goes away mid-download: the server closes the generator.

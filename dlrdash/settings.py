@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "deliveries",
     "webhooks",
     "alerts",
+    "audit",
 ]
 
 MIDDLEWARE = [
@@ -326,6 +327,11 @@ if RETENTION_STATUS_EVENT_DAYS < 4:
 # still be reprocessed (one whose raw body is kept), or a report would be recorded twice. Not
 # longer: the key table then holds a month of keys instead of the whole history's.
 RETENTION_REPORT_KEY_DAYS = max(RETENTION_RAW_BODY_DAYS, 4)
+# The audit trail (audit/): who saw full numbers, exported, or changed endpoints, secrets,
+# roles or users. Entries older than this are deleted by the daily prune task.
+AUDIT_RETENTION_DAYS = envint("AUDIT_RETENTION_DAYS", "365")
+if AUDIT_RETENTION_DAYS < 1:
+    raise ImproperlyConfigured("AUDIT_RETENTION_DAYS must be at least 1")
 # /readyz answers 503 when the inbox is further behind than this.
 READY_MAX_BACKLOG = envint("READY_MAX_BACKLOG", "50000")
 READY_MAX_PENDING_AGE = envint("READY_MAX_PENDING_AGE", "300")  # seconds

@@ -21,6 +21,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 from django.utils.timezone import localtime
 
+from audit.admin import AuditedAdminMixin
 from deliveries.admin import NulRefusingAdmin
 from deliveries.models import StatusEvent
 from deliveries.paginators import EstimatedCountPaginator
@@ -156,8 +157,11 @@ class WebhookEndpointForm(forms.ModelForm):
 
 
 @admin.register(WebhookEndpoint)
-class WebhookEndpointAdmin(NulRefusingAdmin):
+class WebhookEndpointAdmin(AuditedAdminMixin, NulRefusingAdmin):
     form = WebhookEndpointForm
+    # Audited as endpoint.create/change/delete; secrets as endpoint.secret_change, counted.
+    audit_name = "endpoint"
+    audit_secret_fields = ("secrets",)
     list_display = [
         "slug",
         "provider",

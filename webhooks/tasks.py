@@ -1,5 +1,6 @@
 from celery import shared_task
 
+from audit.services import audit_prune
 from deliveries.services import report_keys_prune, status_events_prune
 from dlrdash.partitions import partitions_ensure
 
@@ -15,7 +16,8 @@ def drain_inbox() -> int:
 @shared_task
 def prune() -> dict[str, int]:
     """Daily maintenance: the coming months' partitions (PostgreSQL), then retention of raw
-    bodies, old log rows, old status history and old dedup keys (rollups are kept)."""
+    bodies, old log rows, old status history, old dedup keys and old audit entries (rollups
+    are kept)."""
     created = partitions_ensure()
     cleared, deleted, inbox_dropped = services.inbox_prune()
     history_dropped, history_deleted = status_events_prune()
@@ -27,4 +29,5 @@ def prune() -> dict[str, int]:
         "status_events_deleted": history_deleted,
         "status_event_partitions_dropped": len(history_dropped),
         "report_keys_deleted": report_keys_prune(),
+        "audit_entries_deleted": audit_prune(),
     }

@@ -20,6 +20,7 @@ from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 
 from .. import analytics
+from ..masking import full_phone_view_record
 from ..models import Campaign
 from ..reports import CHANNEL_CHOICES
 
@@ -240,6 +241,8 @@ def _message_query(chosen: Slice) -> str:
 def dashboard(request: HttpRequest) -> HttpResponse:
     form, chosen = slice_of(request)
     context = {"form": form, **_overview(chosen)}
+    # The list of messages past their validity shows each one's number.
+    full_phone_view_record(request=request, surface="dashboard", count=len(context["stuck"]))
     return render(request, "deliveries/dashboard.html", context)
 
 
@@ -260,6 +263,7 @@ def campaign_detail(request: HttpRequest, pk: int) -> HttpResponse:
     campaign = get_object_or_404(Campaign, pk=pk)
     form, chosen = slice_of(request, default_range="7d", campaign=campaign.pk)
     context = {"form": form, "campaign": campaign, **_overview(chosen)}
+    full_phone_view_record(request=request, surface="campaign", count=len(context["stuck"]))
     return render(request, "deliveries/campaign_detail.html", context)
 
 

@@ -1,22 +1,58 @@
 """CSV exports of the dashboard: a breakdown of its figures, and the messages of a slice.
 
-Both stream through `deliveries.csv_export`, which keeps formulas out of the cells.
+Both stream (`deliveries.csv_export`) and are recorded in the audit trail once the last row
+is out: who, which filters, how many rows, and whether the numbers were in full.
 """
 
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict
+
+from audit.services import audit_record
 
 from .. import analytics
-from ..csv_export import csv_response
+from ..csv_export import FinishCallback, csv_response
 from ..filters import MessageFilter
 from ..masking import can_view_full_phone
 from ..models import Message
-from ..phones import phone_mask
+from ..phones import phone_mask, phone_to_e164
 from .dashboard import campaign_manager_required, slice_of
 
 CSV_CHUNK = 2000
+# Filters that take a phone number: the audit trail keeps them masked.
+PHONE_FILTERS = ("to", "phone")
+
+
+def _filters(query: QueryDict) -> dict[str, Any]:
+    filters: dict[str, Any] = {}
+    for name, values in query.lists():
+        if name in PHONE_FILTERS:
+            values = [phone_mask(phone_to_e164(value) or value) for value in values]
+        filters[name] = values[0] if len(values) == 1 else values
+    return filters
+
+
+def _audited(request: HttpRequest, *, export: str, full_phone: bool = False) -> FinishCallback:
+    filters = _filters(request.GET)
+
+    def record(rows: int, complete: bool) -> None:
+        details = {
+            "export": export,
+            "filters": filters,
+            "rows": rows,
+            "complete": complete,
+            "full_phone": full_phone,
+        }
+        audit_record(
+            actor=request.user,
+            action="export.csv",
+            target=Message,
+            details=details,
+            request=request,
+        )
+
+    return record
 
 
 def _rate(value: float | None) -> str:
@@ -64,6 +100,7 @@ def breakdown_csv(request: HttpRequest, group_by: str) -> HttpResponse:
         header=header,
         rows=[_figure_row(g.label, g.key, g.figures) for g in stats.groups],
         filename=f"dlrdash-{group_by}.csv",
+        on_finish=_audited(request, export=f"breakdown:{group_by}"),
     )
 
 
@@ -110,4 +147,5 @@ def messages_csv(request: HttpRequest) -> HttpResponse:
         header=[c.replace("campaign__name", "campaign") for c in MESSAGE_COLUMNS],
         rows=rows(),
         filename="dlrdash-messages.csv",
+        on_finish=_audited(request, export="messages", full_phone=full_phone),
     )
