@@ -33,7 +33,8 @@ format: $(BIN)/.installed
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-## serve: production-style web server (set DATABASE_URL, CELERY_BROKER_URL, SECRET_KEY, DEBUG=0)
+## serve: production-style web server (set DATABASE_URL, CELERY_BROKER_URL, SECRET_KEY, DEBUG=0);
+##        collects static files into STATIC_ROOT first (dlrdash/serve.py)
 serve: $(BIN)/.installed
 	$(BIN)/python -m dlrdash.serve
 

@@ -21,7 +21,7 @@ from django.utils.timezone import localtime
 from . import status as st
 from .campaigns import campaign_delete
 from .error_codes import error_code_meaning
-from .masking import phone_for
+from .masking import full_phone_view_record, phone_for
 from .models import Campaign, Message, StatusEvent
 from .paginators import EstimatedCountPaginator
 from .phones import phone_to_e164
@@ -292,6 +292,31 @@ class MessageAdmin(NulRefusingAdmin):
             "delivered_at",
             "latency",
         ]
+
+    def changelist_view(
+        self, request: HttpRequest, extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
+        response = super().changelist_view(request, extra_context)
+        changelist = getattr(response, "context_data", {}).get("cl")
+        if changelist is not None:  # a page of messages was shown (not a redirect or 400)
+            count = len(changelist.result_list)
+            full_phone_view_record(
+                request=request, surface="admin message list", count=count, target=Message
+            )
+        return response
+
+    def change_view(
+        self,
+        request: HttpRequest,
+        object_id: str,
+        form_url: str = "",
+        extra_context: dict[str, Any] | None = None,
+    ) -> HttpResponse:
+        response = super().change_view(request, object_id, form_url, extra_context)
+        original = getattr(response, "context_data", {}).get("original")
+        if original is not None:  # the page of one message was shown
+            full_phone_view_record(request=request, surface="admin message", target=original)
+        return response
 
     def get_object(self, request: HttpRequest, object_id: str, from_field: Any = None) -> Any:
         message = super().get_object(request, object_id, from_field)

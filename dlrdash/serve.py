@@ -25,7 +25,13 @@ Settings (environment; a bad value stops the start and names the variable):
   finish (400; a slow leak can never grow a worker without bound);
 - WEB_ACCESS_LOG=1: an access line per request, path without the query string (a Wavix
   token in ?token= never reaches a log);
-- WEB_LOG_LEVEL: granian's own log level (warning).
+- WEB_LOG_LEVEL: granian's own log level (warning);
+- WEB_COLLECTSTATIC=0: skip `collectstatic` at start (below).
+
+Before the server starts, `collectstatic` gathers the static files into STATIC_ROOT, named
+with a hash of their content, for WhiteNoise to serve (settings.STORAGES): pages then never
+name a file the deployment lacks. Files already collected are not copied again. Skip it when
+an image collected them at build time or STATIC_ROOT is read-only.
 """
 
 import os
@@ -92,11 +98,25 @@ def server_argv() -> list[str]:
     return [*argv, "dlrdash.wsgi:application"]
 
 
+def static_collect() -> None:
+    """`manage.py collectstatic --noinput`, in this process before it becomes the server."""
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "dlrdash.settings")
+    import django
+    from django.core.management import call_command
+
+    django.setup()
+    call_command("collectstatic", interactive=False, verbosity=0)
+
+
 def main() -> None:
     try:
         argv = server_argv()
+        if os.environ.get("WEB_COLLECTSTATIC", "").strip().lower() not in ("0", "false", "no"):
+            static_collect()
     except ImproperlyConfigured as exc:
         sys.exit(f"dlrdash.serve: {exc}")
+    except OSError as exc:  # STATIC_ROOT not writable, disk full
+        sys.exit(f"dlrdash.serve: collectstatic failed: {exc}")
     os.execv(argv[0], argv)  # noqa: S606 (our own interpreter, arguments built above)
 
 

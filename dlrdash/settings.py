@@ -69,10 +69,13 @@ INSTALLED_APPS = [
     "deliveries",
     "webhooks",
     "alerts",
+    "audit",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Static files without a separate server; answered before sessions and the rest.
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -187,6 +190,23 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = Path(envstr("STATIC_ROOT", str(BASE_DIR / "staticfiles")))
+# Static files are served by the app itself (WhiteNoise), no separate server needed. With
+# DEBUG off they are the files `collectstatic` gathered into STATIC_ROOT (`make serve` runs it
+# at start, dlrdash/serve.py), named with a hash of their content and cached by browsers for
+# ten years (dlrdash/storage.py). With DEBUG on (development, tests) they are read from the
+# app folders as they are, nothing collected.
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+        if DEBUG
+        else "dlrdash.storage.HashedStaticStorage"
+    },
+}
+# Fixed here rather than read from settings.DEBUG when the middleware starts: the test runner
+# turns DEBUG off, and tests have nothing collected.
+WHITENOISE_USE_FINDERS = DEBUG
+WHITENOISE_AUTOREFRESH = DEBUG
 
 LOGIN_URL = "admin:login"
 
@@ -259,6 +279,8 @@ REST_FRAMEWORK = {
     # Only token clients (other services) are throttled; 429 with Retry-After beyond this.
     "DEFAULT_THROTTLE_CLASSES": ["deliveries.api.common.TokenRateThrottle"],
     "DEFAULT_THROTTLE_RATES": {"token": envstr("API_TOKEN_RATE", "1200/min")},
+    # A database that is down is a JSON 503 with Retry-After, not an HTML 500.
+    "EXCEPTION_HANDLER": "deliveries.api.errors.api_exception_handler",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "dlrdash API",
@@ -322,6 +344,11 @@ if RETENTION_STATUS_EVENT_DAYS < 4:
 # still be reprocessed (one whose raw body is kept), or a report would be recorded twice. Not
 # longer: the key table then holds a month of keys instead of the whole history's.
 RETENTION_REPORT_KEY_DAYS = max(RETENTION_RAW_BODY_DAYS, 4)
+# The audit trail (audit/): who saw full numbers, exported, or changed endpoints, secrets,
+# roles or users. Entries older than this are deleted by the daily prune task.
+AUDIT_RETENTION_DAYS = envint("AUDIT_RETENTION_DAYS", "365")
+if AUDIT_RETENTION_DAYS < 1:
+    raise ImproperlyConfigured("AUDIT_RETENTION_DAYS must be at least 1")
 # /readyz answers 503 when the inbox is further behind than this.
 READY_MAX_BACKLOG = envint("READY_MAX_BACKLOG", "50000")
 READY_MAX_PENDING_AGE = envint("READY_MAX_PENDING_AGE", "300")  # seconds

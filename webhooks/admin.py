@@ -20,6 +20,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 from django.utils.timezone import localtime
 
+from audit.admin import AuditedAdminMixin
 from deliveries.admin import NulRefusingAdmin
 from deliveries.masking import can_view_full_phone
 from deliveries.models import StatusEvent
@@ -104,8 +105,11 @@ class WebhookEndpointForm(forms.ModelForm):
 
 
 @admin.register(WebhookEndpoint)
-class WebhookEndpointAdmin(NulRefusingAdmin):
+class WebhookEndpointAdmin(AuditedAdminMixin, NulRefusingAdmin):
     form = WebhookEndpointForm
+    # Audited as endpoint.create/change/delete; secrets as endpoint.secret_change, counted.
+    audit_name = "endpoint"
+    audit_secret_fields = ("secrets",)
     list_display = [
         "slug",
         "provider",

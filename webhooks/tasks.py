@@ -4,6 +4,7 @@ from celery import shared_task
 from django.conf import settings
 from django.utils import timezone
 
+from audit.services import audit_prune
 from deliveries.services import report_keys_prune, status_events_prune
 from dlrdash.partitions import partitions_ensure
 
@@ -19,7 +20,8 @@ def drain_inbox() -> int:
 @shared_task
 def prune() -> dict[str, int]:
     """Daily maintenance: the coming months' partitions (PostgreSQL), then retention of raw
-    bodies, old log rows, old status history and old dedup keys (rollups are kept)."""
+    bodies, old log rows, old status history, old dedup keys and old audit entries (rollups
+    are kept)."""
     created = partitions_ensure()
     cleared, deleted, inbox_dropped = services.inbox_prune()
     history_dropped, history_deleted = status_events_prune()
@@ -34,4 +36,5 @@ def prune() -> dict[str, int]:
         "rejection_counts_deleted": rejections.rejection_counts_prune(
             before=timezone.now() - timedelta(days=settings.RETENTION_INBOUND_EVENT_DAYS)
         ),
+        "audit_entries_deleted": audit_prune(),
     }

@@ -17,6 +17,7 @@ from rest_framework.response import Response
 
 from ..campaigns import campaign_delete
 from ..filters import CampaignFilter, MessageFilter
+from ..masking import full_phone_view_record
 from ..models import Campaign, Message
 from ..services import messages_register
 from .common import (
@@ -86,6 +87,21 @@ class MessageViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
     pagination_class = MessageCursorPagination
     permission_classes = [MessagePermission]
     parser_classes = [JSONParser]
+
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        response = super().list(request, *args, **kwargs)
+        full_phone_view_record(
+            request=request,
+            surface="api message list",
+            count=len(response.data["results"]),
+            target=Message,
+        )
+        return response
+
+    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        message = self.get_object()
+        full_phone_view_record(request=request, surface="api message", target=message)
+        return Response(self.get_serializer(message).data)
 
     @extend_schema(
         summary="Register outgoing messages",

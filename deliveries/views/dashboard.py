@@ -1,12 +1,11 @@
-"""Campaign managers' pages: the dashboard, campaigns, and their CSV exports.
+"""Campaign managers' pages: the dashboard and campaigns (their CSV exports: `exports`).
 
 Figures come from `deliveries.analytics` (rollups only), so every page costs the same
 handful of queries however many messages there are. Numbers render as HTML; the chart is
 drawn over them by Chart.js when JavaScript runs.
 """
 
-import csv
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import wraps
@@ -16,16 +15,14 @@ from urllib.parse import urlencode
 from django import forms
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 
 from .. import analytics
-from ..filters import MessageFilter
-from ..masking import can_view_full_phone
-from ..models import Campaign, Message
-from ..phones import phone_mask
+from ..masking import full_phone_view_record
+from ..models import Campaign
 from ..reports import CHANNEL_CHOICES
 
 ROLES = ("Campaign manager", "Administrator")
@@ -52,7 +49,6 @@ BREAKDOWNS = [
     ("campaign", "Campaign"),
 ]
 TOP_ERRORS = 10
-CSV_CHUNK = 2000
 
 View = Callable[..., HttpResponseBase]
 
@@ -248,6 +244,8 @@ def _message_query(chosen: Slice) -> str:
 def dashboard(request: HttpRequest) -> HttpResponse:
     form, chosen = slice_of(request)
     context = {"form": form, **_overview(chosen)}
+    # The list of messages past their validity shows each one's number.
+    full_phone_view_record(request=request, surface="dashboard", count=len(context["stuck"]))
     return render(request, "deliveries/dashboard.html", context)
 
 
@@ -268,6 +266,7 @@ def campaign_detail(request: HttpRequest, pk: int) -> HttpResponse:
     campaign = get_object_or_404(Campaign, pk=pk)
     form, chosen = slice_of(request, default_range="7d", campaign=campaign.pk)
     context = {"form": form, "campaign": campaign, **_overview(chosen)}
+    full_phone_view_record(request=request, surface="campaign", count=len(context["stuck"]))
     return render(request, "deliveries/campaign_detail.html", context)
 
 
@@ -280,113 +279,3 @@ def _sparkline(values: list[int], *, width: int = 120, height: int = 24) -> str:
     return " ".join(
         f"{i * step:.1f},{height - 2 - (v / top) * (height - 4):.1f}" for i, v in enumerate(values)
     )
-
-
-# --- CSV exports ------------------------------------------------------------------------
-
-
-class _Echo:
-    """A file-like object whose write returns the line, so csv.writer can stream."""
-
-    def write(self, value: str) -> str:
-        return value
-
-
-def _csv_response(rows: Iterable[Iterable[Any]], filename: str) -> StreamingHttpResponse:
-    writer = csv.writer(_Echo())
-    response = StreamingHttpResponse(
-        (writer.writerow(row) for row in rows), content_type="text/csv; charset=utf-8"
-    )
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
-
-
-def _rate(value: float | None) -> str:
-    return "" if value is None else f"{value:.4f}"
-
-
-def _figure_row(label: str, key: str, f: analytics.Figures) -> list[Any]:
-    return [
-        key,
-        label,
-        f.sent,
-        f.delivered,
-        f.failed,
-        *f.failed_by_kind.values(),
-        f.pending,
-        f.no_dlr,
-        _rate(f.delivery_rate),
-        _rate(f.dlr_coverage),
-        f.latency_p50 or "",
-        f.latency_p95 or "",
-    ]
-
-
-@campaign_manager_required
-def breakdown_csv(request: HttpRequest, group_by: str) -> StreamingHttpResponse:
-    if group_by not in analytics.GROUP_BY_CHOICES:
-        raise Http404("No such breakdown")
-    _, chosen = slice_of(request)
-    stats = analytics.delivery_stats(**chosen.filters(), group_by=group_by)
-    header = [
-        group_by,
-        "label",
-        "sent",
-        "delivered",
-        "failed_total",
-        *analytics.Figures().failed_by_kind,
-        "pending",
-        "no_dlr",
-        "delivery_rate",
-        "dlr_coverage",
-        "latency_p50_s",
-        "latency_p95_s",
-    ]
-    rows = [header, *(_figure_row(g.label, g.key, g.figures) for g in stats.groups)]
-    return _csv_response(rows, f"dlrdash-{group_by}.csv")
-
-
-MESSAGE_COLUMNS = [
-    "id",
-    "provider",
-    "message_id",
-    "channel",
-    "to",
-    "status",
-    "operator",
-    "error_code",
-    "campaign__name",
-    "client_ref",
-    "submitted_at",
-    "delivered_at",
-    "created_at",
-]
-
-
-def _phone_formatter(user: Any) -> Callable[[str], str]:
-    """The masking rule (`deliveries.masking`), decided once per export, not once per row."""
-    return str if can_view_full_phone(user) else phone_mask
-
-
-@campaign_manager_required
-def messages_csv(request: HttpRequest) -> HttpResponse | StreamingHttpResponse:
-    """The messages MessageFilter selects from the query string, streamed in chunks."""
-    filterset = MessageFilter(request.GET, queryset=Message.objects.order_by("-created_at", "-id"))
-    if not filterset.is_valid():
-        return HttpResponse(
-            "Bad filter: " + "; ".join(f"{k}: {' '.join(v)}" for k, v in filterset.errors.items()),
-            status=400,
-            content_type="text/plain",
-        )
-    to_index = MESSAGE_COLUMNS.index("to")
-    phone = _phone_formatter(request.user)
-
-    def rows() -> Iterator[list[Any]]:
-        yield [c.replace("campaign__name", "campaign") for c in MESSAGE_COLUMNS]
-        values = filterset.qs.values_list(*MESSAGE_COLUMNS).iterator(chunk_size=CSV_CHUNK)
-        for row in values:
-            out = list(row)
-            out[to_index] = phone(out[to_index])
-            yield out
-
-    return _csv_response(rows(), "dlrdash-messages.csv")

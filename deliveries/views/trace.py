@@ -5,7 +5,8 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
-from ..masking import can_view_full_phone
+from ..masking import can_view_full_phone, full_phone_view_record
+from ..models import Message
 from ..selectors import TRACE_LIMIT, message_search, message_trace
 from ..status import STATUS_TABLE
 
@@ -27,6 +28,9 @@ def trace_search(request: HttpRequest) -> HttpResponse:
     messages = message_search(query=query) if query else []
     if len(messages) == 1:
         return redirect("deliveries:trace-message", pk=messages[0].pk)
+    full_phone_view_record(
+        request=request, surface="trace search", count=len(messages), target=Message
+    )
     return render(
         request,
         "deliveries/trace.html",
@@ -45,6 +49,7 @@ def trace_message(request: HttpRequest, pk: int) -> HttpResponse:
     trace = message_trace(message_id=pk)
     if trace is None:
         raise Http404("No such message")
+    full_phone_view_record(request=request, surface="trace", target=trace.message)
     return render(
         request,
         "deliveries/trace_message.html",

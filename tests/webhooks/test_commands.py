@@ -37,3 +37,19 @@ def test_simulate_posts_signed_traffic_through_the_real_view(django_capture_on_c
     statuses = set(Message.objects.values_list("status", flat=True))
     assert {"delivered"} <= statuses
     assert InboundEvent.objects.filter(outcome="unparseable").count() == 0
+
+
+def test_setup_demo_works_with_the_production_settings(
+    settings, django_capture_on_commit_callbacks
+):
+    # What DEBUG=0 turns on: plain HTTP is redirected to HTTPS, only named hosts are served.
+    settings.SECURE_SSL_REDIRECT = True
+    settings.ALLOWED_HOSTS = ["dlr.example.com"]
+
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("setup_demo", messages=20, verbosity=0)
+    run_worker()
+
+    assert InboundEvent.objects.count() > 0
+    assert InboundEvent.objects.exclude(response_code=200).count() == 0
+    assert Message.objects.count() >= 20

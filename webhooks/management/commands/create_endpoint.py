@@ -1,8 +1,11 @@
+import getpass
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import transaction
 
+from audit.services import audit_record
 from webhooks.models import WebhookEndpoint
 from webhooks.providers import PROVIDERS
 
@@ -28,6 +31,8 @@ class Command(BaseCommand):
         endpoint = WebhookEndpoint.objects.filter(slug=options["slug"]).first()
         created = endpoint is None
         endpoint = endpoint or WebhookEndpoint(slug=options["slug"])
+        before = {"provider": endpoint.provider, "active": endpoint.active}
+        secrets_before = list(endpoint.secrets)
         endpoint.provider = options["provider"]
         endpoint.secrets = secrets
         endpoint.active = True
@@ -35,7 +40,9 @@ class Command(BaseCommand):
             endpoint.full_clean()
         except ValidationError as exc:
             raise CommandError("; ".join(exc.messages)) from None
-        endpoint.save()
+        with transaction.atomic():
+            endpoint.save()
+            _audit(endpoint, created=created, before=before, secrets_before=secrets_before)
         url = options["base_url"].rstrip("/") + endpoint.get_absolute_url()
         verb = "Created" if created else "Updated"
         self.stdout.write(f"{verb} {endpoint.provider} endpoint '{endpoint.slug}'.")
@@ -43,3 +50,29 @@ class Command(BaseCommand):
         help_text = endpoint.provider_adapter().setup_help
         if help_text:
             self.stdout.write(help_text)
+
+
+def _audit(
+    endpoint: WebhookEndpoint, *, created: bool, before: dict[str, Any], secrets_before: list[str]
+) -> None:
+    """The audit trail's entries for what this run changed; the actor is the system account
+    that ran it (there is no dlrdash user on a command line)."""
+    via = {"command": "create_endpoint", "os_user": _os_user()}
+    after = {"provider": endpoint.provider, "active": endpoint.active}
+    if created:
+        entries = [("endpoint.create", {"values": after, "secrets": ["secrets"]})]
+    else:
+        changes = {k: [before[k], v] for k, v in after.items() if before[k] != v}
+        entries = [("endpoint.change", {"changes": changes})] if changes else []
+        if endpoint.secrets != secrets_before:
+            counts = {"before": len(secrets_before), "after": len(endpoint.secrets)}
+            entries.append(("endpoint.secret_change", {"secrets": {"secrets": counts}}))
+    for action, details in entries:
+        audit_record(actor=None, action=action, target=endpoint, details={**details, **via})
+
+
+def _os_user() -> str:
+    try:
+        return getpass.getuser()
+    except (OSError, KeyError):  # no name for this uid (a container)
+        return ""

@@ -5,6 +5,7 @@ from base64 import b64encode
 from collections.abc import Callable
 from typing import Any
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.test import Client
 from tqdm import tqdm
@@ -113,7 +114,9 @@ def _headers(endpoint: WebhookEndpoint, request: SimulatedRequest) -> dict[str, 
 
 
 def _client_sender() -> Sender:
-    client = Client(HTTP_HOST="127.0.0.1")
+    # Sent as a provider's request arrives in production: over HTTPS (with DEBUG off, plain
+    # HTTP is redirected) and to a host the settings allow.
+    client = Client(HTTP_HOST=_allowed_host())
 
     def send(endpoint: WebhookEndpoint, request: SimulatedRequest) -> int:
         headers = _headers(endpoint, request)
@@ -122,10 +125,18 @@ def _client_sender() -> Sender:
             data=request.body,
             content_type=headers.pop("Content-Type"),
             headers=headers,
+            secure=True,
         )
         return response.status_code
 
     return send
+
+
+def _allowed_host() -> str:
+    for host in settings.ALLOWED_HOSTS:
+        if host != "*":
+            return host.lstrip(".")  # ".example.com" allows example.com itself
+    return "127.0.0.1"  # none, or any: DEBUG allows this one
 
 
 def _http_sender(base_url: str) -> Sender:

