@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 from django.contrib import admin
 from django.contrib.admin.utils import unquote
 from django.contrib.auth.admin import GroupAdmin, UserAdmin
-from django.contrib.auth.models import Group, Permission, User
+from django.contrib.auth.models import Group, Permission
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.db.models import QuerySet
@@ -233,16 +233,12 @@ class AuditedUserAdminMixin(AuditedAdminMixin, _UserAdminBase):
         return response
 
 
-class AuditedUserAdmin(AuditedUserAdminMixin, UserAdmin):
-    pass
-
-
 class AuditedGroupAdmin(AuditedAdminMixin, GroupAdmin):
     audit_name = "role"  # groups are the roles (deliveries/roles.py)
 
 
-# django.contrib.auth registered these before this app's admin module runs.
-for _model, _admin in ((User, AuditedUserAdmin), (Group, AuditedGroupAdmin)):
-    if admin.site.is_registered(_model):
-        admin.site.unregister(_model)
-    admin.site.register(_model, _admin)
+# django.contrib.auth registered Group before this app's admin module runs. Users are
+# registered by deliveries/user_admin.py, whose admin uses AuditedUserAdminMixin.
+if admin.site.is_registered(Group):
+    admin.site.unregister(Group)
+admin.site.register(Group, AuditedGroupAdmin)

@@ -20,6 +20,8 @@ from django.contrib.auth.models import Permission, User
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
+from audit.admin import AuditedUserAdminMixin
+
 
 def _codes(permissions: QuerySet[Permission]) -> set[str]:
     return {
@@ -28,12 +30,12 @@ def _codes(permissions: QuerySet[Permission]) -> set[str]:
     }
 
 
-class BoundedUserChangeForm(UserChangeForm):
+class BoundedUserChangeForm(UserChangeForm):  # type: ignore[type-arg]
     # The user saving the form; set per request by `UserAdmin.get_form`.
     editor: User | None = None
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        cleaned = super().clean() or {}
         editor = self.editor
         if editor is None or editor.is_superuser:
             return cleaned
@@ -58,13 +60,15 @@ def _beyond_error(what: str, beyond: set[str]) -> forms.ValidationError:
     )
 
 
-class UserAdmin(auth_admin.UserAdmin):
+class UserAdmin(AuditedUserAdminMixin, auth_admin.UserAdmin):  # type: ignore[type-arg]
     form = BoundedUserChangeForm
 
-    def get_form(self, request: HttpRequest, obj: Any = None, **kwargs: Any) -> Any:
-        form = super().get_form(request, obj, **kwargs)
+    def get_form(
+        self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any
+    ) -> Any:
+        form = super().get_form(request, obj, change=change, **kwargs)
         if obj is not None:  # modelform_factory made this class for this request
-            form.editor = request.user
+            form.editor = request.user  # type: ignore[attr-defined]
         return form
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:

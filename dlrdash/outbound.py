@@ -87,7 +87,7 @@ class OutboundResponse:
 def address_refusal(address: IPAddress) -> str | None:
     """Why dlrdash must not connect to `address`, or None when it is public."""
     if address.version == 6:
-        embedded = _embedded_ipv4(address)  # type: ignore[arg-type]
+        embedded = _embedded_ipv4(address)
         if embedded is not None:  # an IPv4 address in IPv6 clothes: judged as itself
             return address_refusal(embedded)
     checks = (

@@ -12,6 +12,7 @@ from typing import Any, cast
 
 from django import forms
 from django.contrib import admin, messages
+from django.db import transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.urls import reverse
@@ -168,7 +169,10 @@ class WebhookEndpointAdmin(AuditedAdminMixin, NulRefusingAdmin):
     def delete_queryset(self, request: HttpRequest, queryset: Any) -> None:
         for endpoint in queryset:
             try:
-                endpoint_delete(endpoint=endpoint)
+                # Audited only if it goes: a refusal rolls the entry back with the delete.
+                with transaction.atomic():
+                    self._audit_delete(request, endpoint)
+                    endpoint_delete(endpoint=endpoint)
             except EndpointBusy as busy:  # a report arrived after the confirmation page
                 self.message_user(request, str(busy), messages.ERROR)
 

@@ -63,7 +63,9 @@ class InboundEventSerializer(serializers.ModelSerializer):
 
     def get_body(self, event: InboundEvent) -> str:
         return body_to_show(
-            event.body or b"", provider=event.endpoint.provider, mask_phones=self._mask_phones()
+            bytes(event.body or b""),
+            provider=event.endpoint.provider,
+            mask_phones=self._mask_phones(),
         )
 
     def get_query_string(self, event: InboundEvent) -> str:

@@ -141,6 +141,8 @@ def inbound_event_store(
     """Commit the raw event and return its id; authentic ones are processed once the
     commit is done."""
     now = timezone.now()
+    headers = headers_redacted(inbound.headers, provider=endpoint.provider)
+    query_string = query_to_store(request.META.get("QUERY_STRING", ""), provider=endpoint.provider)
     # One INSERT in autocommit is durable when it returns: no BEGIN/COMMIT round trips.
     # on_commit then runs the kick at once (or after the enclosing transaction, if any).
     values = {
@@ -148,10 +150,8 @@ def inbound_event_store(
         "received_at": now,
         "method": inbound.method,
         # Credentials and message text are not kept; reports still parse from what is.
-        "headers": headers_redacted(inbound.headers, provider=endpoint.provider),
-        "query_string": query_to_store(
-            request.META.get("QUERY_STRING", ""), provider=endpoint.provider
-        ),
+        "headers": headers,
+        "query_string": query_string,
         # An unauthentic body is not worth keeping: it may be hostile and it is never
         # processed. The log row (time, address, reason) is what support needs.
         "body": b"" if auth_error else body_to_store(inbound.body, provider=endpoint.provider),
@@ -163,7 +163,7 @@ def inbound_event_store(
     }
     if auth_error:  # not the provider: a bounded extract of whatever was sent
         values["headers"], values["query_string"] = rejected_extract(
-            endpoint.provider_adapter(), values["headers"], values["query_string"]
+            endpoint.provider_adapter(), headers, query_string
         )
     event_id = inbound_event_insert(values)
     if not auth_error:

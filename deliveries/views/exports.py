@@ -7,7 +7,7 @@ is out: who, which filters, how many rows, and whether the numbers were in full.
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from django.http import Http404, HttpRequest, HttpResponse, QueryDict
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict, StreamingHttpResponse
 
 from audit.services import audit_record
 
@@ -77,7 +77,7 @@ def _figure_row(label: str, key: str, f: analytics.Figures) -> list[Any]:
 
 
 @campaign_manager_required
-def breakdown_csv(request: HttpRequest, group_by: str) -> HttpResponse:
+def breakdown_csv(request: HttpRequest, group_by: str) -> StreamingHttpResponse:
     if group_by not in analytics.GROUP_BY_CHOICES:
         raise Http404("No such breakdown")
     _, chosen = slice_of(request)
@@ -122,7 +122,7 @@ MESSAGE_COLUMNS = [
 
 
 @campaign_manager_required
-def messages_csv(request: HttpRequest) -> HttpResponse:
+def messages_csv(request: HttpRequest) -> HttpResponse | StreamingHttpResponse:
     """The messages MessageFilter selects from the query string, streamed in chunks."""
     filterset = MessageFilter(request.GET, queryset=Message.objects.order_by("-created_at", "-id"))
     if not filterset.is_valid():
