@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "deliveries",
     "webhooks",
     "alerts",
+    "forwarding",
 ]
 
 MIDDLEWARE = [
@@ -215,6 +216,12 @@ CELERY_BEAT_SCHEDULE = {
     },
     "prune": {"task": "webhooks.tasks.prune", "schedule": 24 * 3600.0},
     "alerts-evaluate": {"task": "alerts.tasks.evaluate", "schedule": 60.0},
+    # No-DLR deadlines and due retries; a tick that waited past the next one is dropped.
+    "forwarding-tick": {
+        "task": "forwarding.tasks.tick",
+        "schedule": float(envint("FORWARDING_TICK_SECONDS", "1")),
+        "options": {"expires": 2 * envint("FORWARDING_TICK_SECONDS", "1")},
+    },
 }
 
 # --- Alerts (alerts/) -------------------------------------------------------------------
@@ -236,6 +243,27 @@ ALERTS_FROM_EMAIL = envstr("ALERTS_FROM_EMAIL", "dlrdash alerts <alerts@localhos
 # Outgoing alert webhooks: seconds per attempt, and attempts before a notification is failed.
 ALERTS_WEBHOOK_TIMEOUT = envint("ALERTS_WEBHOOK_TIMEOUT", "5")
 ALERTS_MAX_ATTEMPTS = envint("ALERTS_MAX_ATTEMPTS", "8")
+
+# --- Forwarding (forwarding/): outcomes pushed to customers' receivers ------------------
+# Host names or addresses the outbound SSRF guard lets through although they resolve to a
+# loopback, private, link-local or multicast address (on-premise receivers, tests).
+OUTBOUND_ALLOWED_HOSTS = envlist("OUTBOUND_ALLOWED_HOSTS", "")
+# How often beat (or, without a broker, the web process's sending thread) scans no-DLR
+# deadlines and sends due retries: a deadline fires within about this much of its time.
+FORWARDING_TICK_SECONDS = envint("FORWARDING_TICK_SECONDS", "1")
+# Without a broker, the web process sends in a background thread (off: nothing is sent).
+FORWARDING_INLINE_SENDER = envbool("FORWARDING_INLINE_SENDER", "1")
+# Deliveries a worker claims at once, and concurrent requests per receiver.
+FORWARDING_BATCH_SIZE = envint("FORWARDING_BATCH_SIZE", "500")
+FORWARDING_TARGET_CONCURRENCY = envint("FORWARDING_TARGET_CONCURRENCY", "8")
+# Retry delays: FORWARDING_RETRY_BASE_SECONDS doubling per attempt up to
+# FORWARDING_RETRY_MAX_SECONDS, with jitter; dead-lettered after the subscription's hours.
+FORWARDING_RETRY_BASE_SECONDS = envint("FORWARDING_RETRY_BASE_SECONDS", "5")
+FORWARDING_RETRY_MAX_SECONDS = envint("FORWARDING_RETRY_MAX_SECONDS", "3600")
+# Delivered and dead-lettered rows (and their attempts) are deleted after this.
+RETENTION_DELIVERY_DAYS = envint("RETENTION_DELIVERY_DAYS", "30")
+# /readyz answers 503 when the outbox holds more due deliveries than this.
+READY_MAX_OUTBOX = envint("READY_MAX_OUTBOX", "100000")
 
 # --- REST framework -------------------------------------------------------------------
 REST_FRAMEWORK = {
