@@ -116,8 +116,8 @@ def test_a_failing_receiver_is_retried_with_growing_delays_and_the_same_webhook_
     assert (delivery.state, delivery.attempts) == ("delivered", 3)
     assert len({r.headers["webhook-id"] for r in receiver.received}) == 1
     assert len(receiver.received) == 3
-    log = list(DeliveryAttempt.objects.order_by("attempted_at").values_list("status_code", "response"))
-    assert log == [(500, "busy"), (503, "busy"), (200, "busy")]
+    log = DeliveryAttempt.objects.order_by("attempted_at").values_list("status_code", "response")
+    assert list(log) == [(500, "busy"), (503, "busy"), (200, "busy")]
     subscription.refresh_from_db()
     assert subscription.failing_since is None and subscription.paused_until is None
 
@@ -194,7 +194,9 @@ def test_a_huge_answer_is_read_no_further_than_the_cap(receiver, subscription):
     assert Delivery.objects.get().state == "delivered"
 
 
-def test_a_receiver_slower_than_the_timeout_is_a_failed_attempt(receiver, subscription, monkeypatch):
+def test_a_receiver_slower_than_the_timeout_is_a_failed_attempt(
+    receiver, subscription, monkeypatch
+):
     import threading
 
     release = threading.Event()
@@ -240,7 +242,8 @@ def test_replay_sends_a_delivered_notification_again_with_the_same_webhook_id(
     _delivered()
     deliveries_drain()
 
-    assert deliveries_replay(subscription=subscription, since=timezone.now() - timedelta(hours=1)) == 1
+    since = timezone.now() - timedelta(hours=1)
+    assert deliveries_replay(subscription=subscription, since=since) == 1
     deliveries_drain()
 
     first, again = receiver.received
