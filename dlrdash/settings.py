@@ -262,8 +262,6 @@ FORWARDING_RETRY_BASE_SECONDS = envint("FORWARDING_RETRY_BASE_SECONDS", "5")
 FORWARDING_RETRY_MAX_SECONDS = envint("FORWARDING_RETRY_MAX_SECONDS", "3600")
 # Delivered and dead-lettered rows (and their attempts) are deleted after this.
 RETENTION_DELIVERY_DAYS = envint("RETENTION_DELIVERY_DAYS", "30")
-# /readyz answers 503 when the outbox holds more due deliveries than this.
-READY_MAX_OUTBOX = envint("READY_MAX_OUTBOX", "100000")
 
 # --- REST framework -------------------------------------------------------------------
 REST_FRAMEWORK = {
@@ -297,6 +295,7 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "StatusEnum": "deliveries.status.CHOICES",
         "ChannelEnum": "deliveries.reports.CHANNEL_CHOICES",
+        "EventTypeEnum": "forwarding.models.EVENT_TYPE_CHOICES",
     },
 }
 

@@ -7,6 +7,10 @@ payload's `sequence` and names its `webhook-id`, so both stay the same across re
 replays.
 """
 
+import base64
+import binascii
+
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, URLValidator
 from django.db import models
 from django.db.models import Q
@@ -22,6 +26,18 @@ EVENT_TYPES = (STATUS, FINAL, NO_DLR)
 EVENT_TYPE_CHOICES = [(STATUS, STATUS), (FINAL, FINAL), (NO_DLR, NO_DLR)]
 MAX_NO_DLR_SECONDS = 7 * 24 * 3600
 MAX_RETRY_HOURS = 72
+
+
+def secret_check(value: str) -> None:
+    """A Standard Webhooks secret: `whsec_` and base64 of the key."""
+    if not value.startswith("whsec_"):
+        raise ValidationError("A Standard Webhooks secret starts with whsec_.")
+    try:
+        key = base64.b64decode(value.removeprefix("whsec_"), validate=True)
+    except (binascii.Error, ValueError):
+        raise ValidationError("The secret after whsec_ must be base64.") from None
+    if len(key) < 16:
+        raise ValidationError("The secret after whsec_ must be at least 16 bytes.")
 
 
 class Subscription(models.Model):
@@ -74,6 +90,22 @@ class Subscription(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self) -> None:
+        # The admin form runs this; the API serializer checks the same.
+        from .sender import TargetRefused, target_check
+
+        try:
+            target_check(self.url)
+        except TargetRefused as exc:
+            raise ValidationError({"url": str(exc)}) from None
+        for secret in self.secrets:
+            secret_check(str(secret))
+        unknown = set(self.event_types) - set(EVENT_TYPES)
+        if unknown or not self.event_types:
+            raise ValidationError({"event_types": f"Choose from {', '.join(EVENT_TYPES)}."})
+        if NO_DLR in self.event_types and not self.no_dlr_seconds:
+            raise ValidationError({"no_dlr_seconds": "message.no_dlr needs a deadline."})
 
 
 class Delivery(models.Model):

@@ -51,8 +51,8 @@ def deliveries_replay(
     return count
 
 
-def subscription_test(*, subscription: Subscription) -> sender.Answer:
-    """Send a made-up event now and return what the receiver answered (nothing stored)."""
+def subscription_test(*, subscription: Subscription) -> tuple[bytes, sender.Answer]:
+    """Send a made-up event now: (the body sent, the receiver's answer). Nothing stored."""
     body = test_payload(now=timezone.now())
     headers = signed_headers(
         secret=subscription.secrets,
@@ -60,7 +60,7 @@ def subscription_test(*, subscription: Subscription) -> sender.Answer:
         timestamp=int(time.time()),
         body=body,
     )
-    return sender.post(url=subscription.url, body=body, headers=headers)
+    return body, sender.post(url=subscription.url, body=body, headers=headers)
 
 
 def subscription_secret_generate() -> str:
