@@ -1,4 +1,4 @@
-"""Standard Webhooks signatures for outgoing alert webhooks.
+"""Standard Webhooks signatures for every outgoing webhook: alerts and forwarded outcomes.
 
 https://github.com/standard-webhooks/standard-webhooks/blob/main/spec/standard-webhooks.md:
 `webhook-signature: v1,<base64 HMAC-SHA256 of "<id>.<timestamp>.<body>">`, keyed by the
