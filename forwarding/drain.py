@@ -269,6 +269,8 @@ def _subscription_health(
         if subscription.failing_since or subscription.paused_until:
             changes |= {"failing_since": None, "consecutive_failures": 0, "paused_until": None}
     else:
+        if subscription.failing_since is None:
+            _failing_alert_rule_ensure()
         failures = subscription.consecutive_failures + 1
         changes |= {
             "failing_since": subscription.failing_since or now,
@@ -277,3 +279,15 @@ def _subscription_health(
         }
     if changes:
         Subscription.objects.filter(pk=subscription.pk).update(**changes)
+
+
+def _failing_alert_rule_ensure() -> None:
+    """The alerts app raises an alert when a receiver has failed for an hour: its rule is
+    made the first time any receiver fails, so nobody has to set it up (recipients can be
+    added to it in the admin)."""
+    from alerts.models import AlertRule
+
+    AlertRule.objects.get_or_create(
+        kind=AlertRule.Kind.FORWARDING,
+        defaults={"name": "Forwarding target failing for an hour", "window_minutes": 60},
+    )

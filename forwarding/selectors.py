@@ -47,3 +47,10 @@ def outbox_backlog(*, now: datetime | None = None) -> tuple[int, float]:
     due = pending.values("subscription_id").annotate(first=Min("next_attempt_at"))
     overdue = max(((now - row["first"]).total_seconds() for row in due), default=0.0)
     return pending.count(), round(max(overdue, 0.0), 1)
+
+
+def subscriptions_failing(*, since: datetime) -> list[Subscription]:
+    """Active subscriptions whose receiver has failed every attempt since before `since`."""
+    return list(
+        Subscription.objects.filter(active=True, failing_since__lte=since).order_by("failing_since")
+    )
