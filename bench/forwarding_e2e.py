@@ -53,7 +53,8 @@ def scenario_run(
             "client_ref_prefix": "nodlr_",
         },
     ):
-        created = api.post("/api/v1/subscriptions/", body, format="json")
+        # secure: the bench runs with DEBUG=0, which redirects plain http to https.
+        created = api.post("/api/v1/subscriptions/", body, format="json", secure=True)
         assert created.status_code == 201, created.content
     receiver = subprocess.Popen(  # noqa: S603
         [sys.executable, "-m", "bench.receiver", str(port), secret, str(downtime)],
@@ -143,6 +144,7 @@ def _traffic_post(messages: int) -> int:
             data=request.body,
             content_type="application/json",
             headers=headers,
+            secure=True,
         )
         assert answer.status_code == 200, answer.content
     return len(requests)
@@ -160,7 +162,7 @@ def _no_dlr_register(api: Any, count: int) -> int:
         }
         for n in range(count)
     ]
-    answer = api.post("/api/v1/messages/", rows, format="json")
+    answer = api.post("/api/v1/messages/", rows, format="json", secure=True)
     assert answer.status_code in (200, 201), answer.content
     return count
 
