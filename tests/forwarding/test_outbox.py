@@ -152,3 +152,36 @@ def test_a_first_report_after_the_deadline_fires_no_dlr_at_once(subscription):
     assert [event for event, _, _ in _rows()] == [STATUS, NO_DLR, STATUS, FINAL]
     no_dlr = Delivery.objects.get(event_type=NO_DLR)
     assert no_dlr.occurred_at == submitted + timedelta(seconds=20)
+
+
+def test_the_payloads_message_is_the_apis_message_representation(db):
+    from datetime import UTC, datetime
+
+    from deliveries.api.serializers import MessageSerializer
+    from deliveries.models import Campaign
+    from forwarding.payload import message_represent
+
+    campaign = Campaign.objects.create(name="OTP", ref_prefix="otp_")
+    when = datetime(2026, 6, 30, 4, 45, 1, 123456, tzinfo=UTC)
+    full = Message.objects.create(
+        provider="smstake",
+        message_id="m-full",
+        channel="whatsapp",
+        to="+919876543210",
+        status="undelivered",
+        error_code="001",
+        segments=2,
+        call_duration=0,
+        campaign=campaign,
+        submitted_at=when,
+        delivered_at=when,
+        status_changed_at=when,
+    )
+    bare = Message.objects.create(provider="wavix", message_id="m-bare")
+
+    for message in (full, bare):
+        expected = dict(MessageSerializer(message).data)
+        got = message_represent(message)
+        expected.pop("to")  # masked by the API; set per subscription in the payload
+        assert got.pop("to") is None
+        assert got == expected
