@@ -6,8 +6,10 @@
 2. Outbox delivery: a backlog of pending deliveries (COPY) sent by two worker processes to a
    local receiver (its own process, verifying every request with `standardwebhooks`), for a
    bounded time; the worker's RSS is sampled after every batch.
-3. No-DLR detection: messages registered at a steady rate with a 5 s deadline, a worker
-   ticking as beat would; lateness = when the receiver got `message.no_dlr` − the deadline.
+3. No-DLR detection: messages registered at a steady rate with a 5 s deadline, one process
+   scanning as beat's tick does and one sending as a worker does; detection lateness = when
+   the scan wrote `message.no_dlr` − the deadline (the figure), and when the receiver got
+   it − the deadline (beside it).
 """
 
 import json
@@ -221,7 +223,8 @@ def _no_dlr_lateness(config: Config, results: Results, url: str, secret: str, po
 
     _subscription(url, secret, event_types=["message.no_dlr"], no_dlr_seconds=_DEADLINE)
     seconds = config.no_dlr_seconds
-    worker = _worker(config, "tick", seconds + _DEADLINE + 5)
+    scanner = _worker(config, "scan", seconds + _DEADLINE + 5)
+    worker = _worker(config, "send", seconds + _DEADLINE + 5)
     registered = 0
     began = time.monotonic()
     for step in range(seconds * 10):  # a batch every 0.1 s
@@ -239,33 +242,55 @@ def _no_dlr_lateness(config: Config, results: Results, url: str, secret: str, po
         registered += len(rows)
         time.sleep(max(0.0, began + (step + 1) / 10 - time.monotonic()))
     achieved = registered / (time.monotonic() - began)
+    _worker_result(scanner)
     _worker_result(worker)
+    detected = _detection_lateness()
     with urllib.request.urlopen(f"http://127.0.0.1:{port}/stats", timeout=10) as answer:
-        lateness = sorted(json.loads(answer.read())["no_dlr_lateness"])
-    p99 = lateness[int(0.99 * (len(lateness) - 1))] if lateness else None
-    p50 = lateness[len(lateness) // 2] if lateness else None
+        received = sorted(json.loads(answer.read())["no_dlr_lateness"])
+    p50, p99, top = _percentiles(detected)
+    r50, r99, rtop = _percentiles(received)
     print(
-        f"    no_dlr: {registered:,} registered at {achieved:,.0f}/s, {len(lateness):,} "
-        f"received; lateness p50 {p50} s, p99 {p99} s, max {lateness[-1] if lateness else None} s",
+        f"    no_dlr: {registered:,} registered at {achieved:,.0f}/s; {len(detected):,} "
+        f"detected, lateness p50 {p50} s, p99 {p99} s, max {top} s; {len(received):,} "
+        f"received, lateness p50 {r50} s, p99 {r99} s, max {rtop} s",
         flush=True,
     )
     results.add(
         Figure(
             "forwarding",
-            "message.no_dlr lateness p99 (received − deadline)",
+            "message.no_dlr detection lateness p99",
             p99,
             "s",
             target=f"≤ 2 s at {_RATE:,} pending messages/s",
-            met=p99 is not None and p99 <= 2 and len(lateness) == registered,
+            met=p99 is not None and p99 <= 2 and len(detected) == registered,
             note=(
                 f"{registered:,} messages registered at {achieved:,.0f}/s for {seconds} s with "
-                f"a {_DEADLINE} s deadline; {len(lateness):,} no_dlr received; p50 {p50} s, "
-                f"max {lateness[-1] if lateness else None} s; beat's tick every "
-                "FORWARDING_TICK_SECONDS (1 s) scans, then sends"
+                f"a {_DEADLINE} s deadline; detected (the writing scan's start − deadline) "
+                f"p50 {p50} s, max {top} s; received by the receiver ({len(received):,}) "
+                f"p50 {r50} s, p99 {r99} s, max {rtop} s; the scan runs every "
+                "FORWARDING_TICK_SECONDS (1 s), one worker sends"
             ),
         )
     )
     _forwarding_reset()
+
+
+def _detection_lateness() -> list[float]:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT extract(epoch FROM created_at - occurred_at) FROM forwarding_delivery "
+            "WHERE event_type = 'message.no_dlr' ORDER BY 1"
+        )
+        return [round(float(row[0]), 3) for row in cursor.fetchall()]
+
+
+def _percentiles(values: list[float]) -> tuple[float | None, float | None, float | None]:
+    if not values:
+        return None, None, None
+    values = sorted(values)
+    return values[len(values) // 2], values[int(0.99 * (len(values) - 1))], values[-1]
 
 
 def _port_and_secret() -> tuple[int, str]:

@@ -1,8 +1,10 @@
 """One forwarding worker process for the bench: `python -m bench.forwarding_send MODE SECONDS`.
 
 MODE `drain`: send batches back to back until nothing is due or SECONDS pass, sampling RSS
-after every batch. MODE `tick`: what beat does, every FORWARDING_TICK_SECONDS (no-DLR scan,
-then send). Prints one JSON line: start/end, deliveries attempted, peak RSS, RSS samples.
+after every batch. MODE `send`: the same, but waiting for more when nothing is due, until
+SECONDS pass (a worker). MODE `scan`: what beat's tick does, the no-DLR scan every
+FORWARDING_TICK_SECONDS. Prints one JSON line: start/end, deliveries attempted (or
+notifications fired), peak RSS, RSS samples.
 """
 
 import json
@@ -18,8 +20,8 @@ def main() -> None:
     django.setup()
     from django.conf import settings
 
+    from forwarding.deadlines import no_dlr_scan
     from forwarding.drain import deliveries_send_batch
-    from forwarding.tasks import forwarding_tick
 
     mode, seconds = sys.argv[1], float(sys.argv[2])
     started = time.time()
@@ -27,15 +29,17 @@ def main() -> None:
     attempted = 0
     samples: list[tuple[float, int, float]] = [(0.0, 0, _rss_mb())]
     while time.monotonic() < deadline:
-        if mode == "drain":
+        if mode in ("drain", "send"):
             done, claimed = deliveries_send_batch()
             attempted += done
             samples.append((round(time.time() - started, 2), attempted, _rss_mb()))
-            if not claimed:
+            if not claimed and mode == "drain":
                 break
+            if not claimed:
+                time.sleep(0.05)
         else:
             began = time.monotonic()
-            attempted += forwarding_tick()
+            attempted += no_dlr_scan()
             time.sleep(max(0.0, settings.FORWARDING_TICK_SECONDS - (time.monotonic() - began)))
     print(
         json.dumps(

@@ -216,6 +216,7 @@ CELERY_BEAT_SCHEDULE = {
     },
     "prune": {"task": "webhooks.tasks.prune", "schedule": 24 * 3600.0},
     "alerts-evaluate": {"task": "alerts.tasks.evaluate", "schedule": 60.0},
+    "forwarding-prune": {"task": "forwarding.tasks.prune", "schedule": 24 * 3600.0},
     # No-DLR deadlines and due retries; a tick that waited past the next one is dropped.
     "forwarding-tick": {
         "task": "forwarding.tasks.tick",

@@ -120,6 +120,8 @@ def _claim(now: datetime) -> tuple[list[Claimed], dict[int, Subscription]]:
             Q(paused_until__isnull=True) | Q(paused_until__lte=now)
         )
     }
+    if not subscriptions:  # no transaction at all (SQLite would take its write lock)
+        return [], subscriptions
     limit = settings.FORWARDING_BATCH_SIZE
     claimed: list[Claimed] = []
     with transaction.atomic():

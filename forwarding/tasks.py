@@ -2,6 +2,7 @@ from celery import shared_task
 
 from .deadlines import no_dlr_scan
 from .drain import deliveries_drain
+from .services import deliveries_prune
 
 
 def forwarding_tick() -> int:
@@ -18,5 +19,16 @@ def drain() -> int:
 
 @shared_task
 def tick() -> int:
-    """Every FORWARDING_TICK_SECONDS (beat): deadlines, retries, and any lost kick."""
-    return forwarding_tick()
+    """Every FORWARDING_TICK_SECONDS (beat): fire the deadlines that passed, then have a
+    worker send what is due (retries, lost kicks). Sending is a task of its own, so a slow
+    receiver never delays the next deadline scan."""
+    fired = no_dlr_scan()
+    drain.apply_async(expires=10)
+    return fired
+
+
+@shared_task
+def prune() -> int:
+    """Daily: delivered and dead-lettered deliveries past retention, and every delivery of a
+    deleted subscription, with their attempts."""
+    return deliveries_prune()
