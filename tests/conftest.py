@@ -37,13 +37,6 @@ def _roles(request: pytest.FixtureRequest) -> None:
 
 
 @pytest.fixture(autouse=True)
-def _no_background_sender(settings) -> None:  # type: ignore[no-untyped-def]
-    """Without a broker the web process sends forwarded outcomes from a thread of its own;
-    tests drain explicitly instead (tests/forwarding starts it where it is the subject)."""
-    settings.FORWARDING_INLINE_SENDER = False
-
-
-@pytest.fixture(autouse=True)
 def _inbox_writer_connections_closed() -> Iterator[None]:
     """Group commit's writer thread keeps a connection of its own (PostgreSQL, outside a
     transaction): closed after each test so the test database can be dropped."""
