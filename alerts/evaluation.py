@@ -71,6 +71,8 @@ def rule_measure(
     traffic before it."""
     if rule.kind == AlertRule.Kind.NO_DLR:
         return _silence_measure(rule, now=now)
+    if rule.kind == AlertRule.Kind.FORWARDING:
+        return _forwarding_measure(rule, now=now)
     return _share_measure(rule, now=now, episode_since=episode_since)
 
 
@@ -213,3 +215,18 @@ def _silence_measure(rule: AlertRule, *, now: datetime) -> Measurement:
     else:
         summary = f"{rule.name}: endpoint {endpoint.slug} is receiving again."
     return Measurement(min(last, since), now, breached=silent, cleared=not silent, summary=summary)
+
+
+def _forwarding_measure(rule: AlertRule, *, now: datetime) -> Measurement:
+    """Breached while an active subscription's receiver has failed every attempt for the
+    rule's window (a success clears its failing_since)."""
+    from forwarding.selectors import subscriptions_failing
+
+    since = now - timedelta(minutes=rule.window_minutes)
+    failing = subscriptions_failing(since=since)
+    if failing:
+        names = ", ".join(f"{s.name} (since {s.failing_since:%H:%M} UTC)" for s in failing[:5])
+        summary = f"{rule.name}: forwarding failing for {rule.window_minutes} min: {names}."
+    else:
+        summary = f"{rule.name}: every subscription's receiver is taking deliveries."
+    return Measurement(since, now, breached=bool(failing), cleared=not failing, summary=summary)

@@ -45,6 +45,7 @@ class AlertRule(models.Model):
         RATE_DROP = "rate_drop", "Delivery rate drop"
         ERROR_SPIKE = "error_spike", "Error code spike"
         NO_DLR = "no_dlr", "No DLR from endpoint"
+        FORWARDING = "forwarding", "Forwarding target failing"
 
     name = models.CharField(max_length=200)
     kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.RATE_DROP)

@@ -64,6 +64,12 @@ def _phases_run(config: object, results: Results) -> None:
         from .backlog import backlog_run
 
         backlog_run(config, results)
+    if "forwarding" in config.phases:
+        results.load_note("forwarding")
+        from .forwarding import forwarding_run
+
+        print("== forwarding (outbox, sending, no-DLR deadlines)", flush=True)
+        forwarding_run(config, results)
     if "analytics" in config.phases:
         results.load_note("analytics")
         from .analytics import analytics_run

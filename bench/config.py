@@ -53,6 +53,9 @@ class Config:
     analytics_requests: int
     naive_repeats: int
     trace_samples: int
+    forwarding_backlog: int  # pending deliveries the sending worker starts from
+    forwarding_seconds: int  # at most this long sending them
+    no_dlr_seconds: int  # registering 1,000 messages/s this long for the no-DLR figure
     keep_db: bool
     profile: bool
     phases: tuple[str, ...]
@@ -65,7 +68,7 @@ class Config:
 def config_from_env() -> Config:
     quick = _bool("BENCH_QUICK")
     connections = os.environ.get("BENCH_CONNECTIONS", "8,32" if quick else "8,32,64")
-    phases = os.environ.get("BENCH_PHASES", "ingest,apply,analytics")
+    phases = os.environ.get("BENCH_PHASES", "ingest,apply,forwarding,analytics")
     return Config(
         quick=quick,
         pg_url=os.environ.get("BENCH_PG_URL", "postgres://postgres@127.0.0.1:5432").rstrip("/"),
@@ -86,6 +89,9 @@ def config_from_env() -> Config:
         analytics_requests=_int("BENCH_ANALYTICS_REQUESTS", 10 if quick else 30),
         naive_repeats=_int("BENCH_NAIVE_REPEATS", 3),
         trace_samples=_int("BENCH_TRACE_SAMPLES", 100 if quick else 300),
+        forwarding_backlog=_int("BENCH_FORWARDING_BACKLOG", 100_000 if quick else 1_000_000),
+        forwarding_seconds=_int("BENCH_FORWARDING_SECONDS", 10 if quick else 30),
+        no_dlr_seconds=_int("BENCH_NO_DLR_SECONDS", 10 if quick else 30),
         keep_db=_bool("BENCH_KEEP_DB"),
         profile=_bool("BENCH_PROFILE"),
         phases=tuple(p.strip() for p in phases.split(",") if p.strip()),

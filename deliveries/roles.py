@@ -4,7 +4,8 @@
   events (`webhooks.change_inboundevent`, the admin's only use of it). Sees masked numbers.
 - Campaign manager: reads messages, manages campaigns. Sees masked numbers.
 - Administrator: everything Support has, plus endpoints and their secrets, users, full
-  phone numbers, and the audit trail (read-only).
+  phone numbers, the audit trail (read-only), and the subscriptions that forward outcomes
+  to customers' systems (with their delivery log).
 
 Created by migration 0002_roles (audit's 0002_administrator_role runs it again, once the
 audit tables exist); `roles_sync()` is idempotent and can be run again (tests run it after a
@@ -44,6 +45,13 @@ ADMINISTRATOR = [
     "auth.change_user",
     "auth.view_group",
     "audit.view_auditentry",
+    "forwarding.view_subscription",
+    "forwarding.add_subscription",
+    "forwarding.change_subscription",
+    "forwarding.delete_subscription",
+    "forwarding.view_delivery",
+    "forwarding.change_delivery",
+    "forwarding.view_deliveryattempt",
 ]
 ROLES = {
     "Support": SUPPORT,

@@ -22,6 +22,7 @@ from .bulk import (
     rows_update,
     server_cursor,
 )
+from .changes import StatusChange
 from .models import Campaign, Message, ReportKey, StatusEvent
 from .phones import phone_to_e164
 from .reports import DeliveryReport
@@ -62,6 +63,7 @@ def reports_apply(
     items: Sequence[tuple[DeliveryReport, int | None]],
     now: datetime | None = None,
     rollups_into: list[rollups.MessageChange] | None = None,
+    changes_into: list[StatusChange] | None = None,
 ) -> list[st.Outcome]:
     """Record reports (each with the id of the inbound event it came in) and move statuses.
 
@@ -76,6 +78,8 @@ def reports_apply(
     With `rollups_into`, the rollup changes are appended there instead of written: the
     caller passes them to `rollups.rollups_apply` later in the same transaction, as its
     last statement, so the hot rollup rows stay locked for as short a time as possible.
+    With `changes_into`, every status change is appended there (`deliveries.changes`), for
+    the caller to act on in the same transaction.
     """
     if not items:
         return []
@@ -103,6 +107,8 @@ def reports_apply(
             current = message["status"] if message["status_changed_at"] else None
             outcome = st.outcome_of(new=report.status, current=current)
             _message_merge(message, report, outcome=outcome, now=now, campaigns=campaigns)
+            if changes_into is not None and outcome is st.Outcome.APPLIED:
+                changes_into.append(_status_change(message, current, report, now))
             touched[message["id"]] = message
             outcomes.append(outcome)
             events.append(_status_event(message["id"], report, outcome, key, inbound_event_id, now))
@@ -119,6 +125,13 @@ def reports_apply(
         else:
             rollups_into += changes
     return outcomes
+
+
+def _status_change(
+    message: dict[str, Any], previous: str | None, report: DeliveryReport, now: datetime
+) -> StatusChange:
+    first_final = st.is_final(report.status) and not (previous and st.is_final(previous))
+    return StatusChange(message, previous, str(report.status), first_final, report, now)
 
 
 def report_keys_claim(keys: Sequence[str], *, now: datetime) -> set[str]:

@@ -13,6 +13,8 @@ from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.multiprocess import MultiProcessCollector
 from prometheus_client.registry import REGISTRY, Collector
 
+from forwarding import metrics as forwarding_metrics  # noqa: F401 (registers its counters)
+from forwarding.selectors import outbox_backlog
 from webhooks.models import InboundEvent
 from webhooks.providers.base import constant_time_equal
 
@@ -35,6 +37,9 @@ def readyz(request: HttpRequest) -> JsonResponse:
         if backlog > settings.READY_MAX_BACKLOG or oldest_age > settings.READY_MAX_PENDING_AGE:
             ok = False
             checks["inbox"] = "behind"
+        # Reported, never a reason to stop taking traffic: a customer's receiver being down
+        # must not take dlrdash out of service.
+        checks["outbox_backlog"], checks["outbox_overdue_seconds"] = outbox_backlog()
     except DatabaseError as exc:
         ok = False
         checks["database"] = f"unreachable: {type(exc).__name__}"
@@ -66,7 +71,7 @@ def _broker_check() -> str:
 
 
 class _BacklogCollector(Collector):
-    """The inbox backlog, read from the database at scrape time (one indexed count)."""
+    """The inbox and outbox backlogs, read from the database at scrape time."""
 
     def collect(self) -> Iterator[GaugeMetricFamily]:
         try:
@@ -76,6 +81,16 @@ class _BacklogCollector(Collector):
         yield GaugeMetricFamily("dlrdash_inbox_pending", "Inbound events waiting.", backlog)
         yield GaugeMetricFamily(
             "dlrdash_inbox_oldest_pending_seconds", "Age of the oldest pending event.", oldest_age
+        )
+        try:
+            outbox, overdue = outbox_backlog()
+        except DatabaseError:
+            return
+        yield GaugeMetricFamily(
+            "dlrdash_outbox_pending", "Forwarded notifications waiting to be sent.", outbox
+        )
+        yield GaugeMetricFamily(
+            "dlrdash_outbox_overdue_seconds", "How long the most overdue one has been due.", overdue
         )
 
 

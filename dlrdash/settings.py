@@ -7,6 +7,7 @@ nothing set. Production sets at least SECRET_KEY, DEBUG=0, ALLOWED_HOSTS, DATABA
 
 import os
 import re
+import sys
 from datetime import timedelta
 from pathlib import Path
 
@@ -70,6 +71,7 @@ INSTALLED_APPS = [
     "webhooks",
     "alerts",
     "audit",
+    "forwarding",
 ]
 
 MIDDLEWARE = [
@@ -231,7 +233,11 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Requests to destinations users configure (alert webhooks) wait on hosts we do not run:
 # their own queue, consumed by its own worker (`make outbound-worker`), so a slow receiver
 # never delays the worker that applies reports (`make worker` takes the default queue only).
-CELERY_TASK_ROUTES = {"alerts.tasks.deliver_notifications": {"queue": "outbound"}}
+# What leaves for other people's servers never runs in the worker that applies reports.
+CELERY_TASK_ROUTES = {
+    "alerts.tasks.deliver_notifications": {"queue": "outbound"},
+    "forwarding.tasks.drain": {"queue": "outbound"},
+}
 CELERY_BEAT_SCHEDULE = {
     "drain-inbox": {
         "task": "webhooks.tasks.drain_inbox",
@@ -239,6 +245,13 @@ CELERY_BEAT_SCHEDULE = {
     },
     "prune": {"task": "webhooks.tasks.prune", "schedule": 24 * 3600.0},
     "alerts-evaluate": {"task": "alerts.tasks.evaluate", "schedule": 60.0},
+    "forwarding-prune": {"task": "forwarding.tasks.prune", "schedule": 24 * 3600.0},
+    # No-DLR deadlines and due retries; a tick that waited past the next one is dropped.
+    "forwarding-tick": {
+        "task": "forwarding.tasks.tick",
+        "schedule": float(envint("FORWARDING_TICK_SECONDS", "1")),
+        "options": {"expires": 2 * envint("FORWARDING_TICK_SECONDS", "1")},
+    },
 }
 
 # --- Alerts (alerts/) -------------------------------------------------------------------
@@ -259,10 +272,31 @@ ALERTS_BASE_URL = envstr("ALERTS_BASE_URL", "http://localhost:8000").rstrip("/")
 ALERTS_FROM_EMAIL = envstr("ALERTS_FROM_EMAIL", "dlrdash alerts <alerts@localhost>")
 # Attempts before an alert notification is given up as failed.
 ALERTS_MAX_ATTEMPTS = envint("ALERTS_MAX_ATTEMPTS", "8")
-# Destinations users configure (alert webhooks) are refused when they resolve to loopback,
-# private, link-local or metadata addresses (dlrdash/outbound.py), unless listed here: host
-# names, addresses or networks, e.g. "alerts.internal,10.1.2.0/24".
+# Destinations users configure (alert webhooks, forwarding targets) are refused when they
+# resolve to loopback, private, link-local or metadata addresses (dlrdash/outbound.py),
+# unless listed here: host names, addresses or networks, e.g. "alerts.internal,10.1.2.0/24".
 OUTBOUND_ALLOWED_HOSTS = envlist("OUTBOUND_ALLOWED_HOSTS", "")
+
+# --- Forwarding (forwarding/): outcomes pushed to customers' receivers ------------------
+# How often beat (or, without a broker, the web process's sending thread) scans no-DLR
+# deadlines and sends due retries: a deadline fires within about this much of its time.
+FORWARDING_TICK_SECONDS = envint("FORWARDING_TICK_SECONDS", "1")
+# Without a broker, the web process sends in a background thread (off: nothing is sent).
+# Off by default under pytest: tests call the WSGI application (schemathesis loads the
+# schema through it at collection), and a thread ticking on the test database between
+# tests would race them; tests that need it turn it on.
+FORWARDING_INLINE_SENDER = envbool(
+    "FORWARDING_INLINE_SENDER", "0" if "pytest" in sys.modules else "1"
+)
+# Deliveries a worker claims at once, and concurrent requests per receiver.
+FORWARDING_BATCH_SIZE = envint("FORWARDING_BATCH_SIZE", "500")
+FORWARDING_TARGET_CONCURRENCY = envint("FORWARDING_TARGET_CONCURRENCY", "8")
+# Retry delays: FORWARDING_RETRY_BASE_SECONDS doubling per attempt up to
+# FORWARDING_RETRY_MAX_SECONDS, with jitter; dead-lettered after the subscription's hours.
+FORWARDING_RETRY_BASE_SECONDS = envint("FORWARDING_RETRY_BASE_SECONDS", "5")
+FORWARDING_RETRY_MAX_SECONDS = envint("FORWARDING_RETRY_MAX_SECONDS", "3600")
+# Delivered and dead-lettered rows (and their attempts) are deleted after this.
+RETENTION_DELIVERY_DAYS = envint("RETENTION_DELIVERY_DAYS", "30")
 
 # --- REST framework -------------------------------------------------------------------
 REST_FRAMEWORK = {
@@ -298,6 +332,7 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "StatusEnum": "deliveries.status.CHOICES",
         "ChannelEnum": "deliveries.reports.CHANNEL_CHOICES",
+        "EventTypeEnum": "forwarding.models.EVENT_TYPE_CHOICES",
     },
 }
 

@@ -14,6 +14,7 @@ urlpatterns = [
     path("", include("deliveries.urls")),
     path("alerts/", include("alerts.urls")),
     path("api/v1/", include("alerts.urls_api")),
+    path("api/v1/", include("forwarding.urls_api")),
     path("api/v1/", include("deliveries.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="api-docs"),

@@ -27,6 +27,8 @@ from dlrdash.request_bodies import RequestBodyLimit
 
 django.setup(set_prefix=False)
 
+from forwarding.kicker import inline_sender_start  # noqa: E402 (needs the apps set up)
+
 
 class LeanWSGIHandler(WSGIHandler):
     """Django's handler with `settings.LEAN_MIDDLEWARE` instead of `settings.MIDDLEWARE`."""
@@ -47,8 +49,14 @@ class PathDispatcher:
         self.default = default
         self.lean = lean
         self.prefixes = tuple(prefixes)
+        self.started = False
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
+        if not self.started:
+            # Without a broker nothing runs beat's periodic work: this process's thread does
+            # (no-DLR deadlines, retries), started with the first request it serves.
+            self.started = True
+            inline_sender_start()
         handler = self.lean if environ.get("PATH_INFO", "").startswith(self.prefixes) else None
         return (handler or self.default)(environ, start_response)
 

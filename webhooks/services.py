@@ -22,10 +22,12 @@ from django.utils import timezone
 from deliveries import rollups
 from deliveries import status as st
 from deliveries.bulk import rows_set
+from deliveries.changes import StatusChange
 from deliveries.models import StatusEvent
 from deliveries.reports import DeliveryReport
 from deliveries.services import MessageKey, messages_reserve, report_dedup_key, reports_apply
 from dlrdash import partitions
+from forwarding.outbox import outbox_write
 
 from .inbox_writer import inbound_event_insert
 from .metrics import APPLY_SECONDS, EVENTS_DEFERRED, EVENTS_PROCESSED, REPORTS
@@ -508,7 +510,10 @@ def _parsed_apply(
     rollups_into: list[rollups.MessageChange] | None,
 ) -> None:
     items = [(report, event.pk) for event, reports in parsed for report in reports]
-    applied = reports_apply(items=items, rollups_into=rollups_into)
+    changes: list[StatusChange] = []
+    applied = reports_apply(items=items, rollups_into=rollups_into, changes_into=changes)
+    # The notifications these changes owe, in the same transaction (a transactional outbox).
+    outbox_write(changes=changes)
     for outcome, count in Counter(applied).items():
         REPORTS.labels(outcome.value).inc(count)
     outcomes = iter(_outcomes_own(items, applied))

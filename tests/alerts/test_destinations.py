@@ -53,4 +53,5 @@ def test_notifications_go_to_their_own_queue_not_the_report_workers() -> None:
         return app.amqp.router.route({}, task)["queue"].name
 
     assert queue("alerts.tasks.deliver_notifications") == "outbound"
+    assert queue("forwarding.tasks.drain") == "outbound"
     assert queue("webhooks.tasks.drain_inbox") == app.conf.task_default_queue
