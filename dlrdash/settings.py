@@ -413,7 +413,7 @@ AXES_FAILURE_LIMIT = envint("AXES_FAILURE_LIMIT", "5")
 AXES_COOLOFF_TIME = timedelta(minutes=envint("AXES_COOLOFF_MINUTES", "15"))
 AXES_LOCKOUT_PARAMETERS = [["username"], ["ip_address"]]
 AXES_RESET_ON_SUCCESS = True
-AXES_CLIENT_IP_CALLABLE = "webhooks.services.client_address"
+AXES_CLIENT_IP_CALLABLE = "webhooks.receiving.client_address"
 AXES_VERBOSE = False
 
 # Content Security Policy (django-csp): only our own scripts run; no CDN anywhere.
