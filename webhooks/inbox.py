@@ -14,8 +14,9 @@ from django.db.models import Q
 from django.utils import timezone
 
 from deliveries import rollups
+from deliveries.bulk_messages import MessageKey, messages_reserve
 from deliveries.reports import DeliveryReport
-from deliveries.services import MessageKey, messages_reserve, reports_apply
+from deliveries.services import reports_apply
 
 from .metrics import APPLY_SECONDS, EVENTS_DEFERRED, EVENTS_PROCESSED, REPORTS
 from .models import InboundEvent, WebhookEndpoint

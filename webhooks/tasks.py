@@ -5,7 +5,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from audit.services import audit_prune
-from deliveries.services import report_keys_prune, status_events_prune
+from deliveries.retention import report_keys_prune, status_events_prune
 from dlrdash.partitions import partitions_ensure
 
 from . import inbox, rejections, retention
