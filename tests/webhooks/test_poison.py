@@ -241,7 +241,7 @@ def test_an_event_whose_messages_cannot_be_reserved_is_retried_then_parked_alone
 ):
     from webhooks import inbox
 
-    real = inbox.messages_reserve
+    real = inbox.messages_reserve  # type: ignore[attr-defined]
 
     def reserve(*, keys, wait_for=()):
         if ("smstake", "poison") in {*keys, *wait_for}:
