@@ -62,7 +62,7 @@ def _remote_addr(request: HttpRequest | None) -> str | None:
     if request is None:
         return None
     # The address the login lockout uses too: X-Forwarded-For only from trusted proxies.
-    from webhooks.services import client_address  # webhooks imports deliveries, which uses us
+    from webhooks.receiving import client_address  # webhooks imports deliveries, which uses us
 
     address = client_address(request)
     try:

@@ -28,7 +28,7 @@ def main() -> None:
     events = 0
     samples: list[tuple[float, int, float]] = [(0.0, 0, _rss_mb())]
     if mode == "project":
-        from webhooks.services import inbox_batches
+        from webhooks.inbox import inbox_batches
 
         # inbox_drain's batches, with a deadline between them.
         for done in inbox_batches():

@@ -171,7 +171,7 @@ def _worker(stop: threading.Event) -> None:
     """The Celery worker's share: drain the inbox."""
     from django.db import connection
 
-    from webhooks.services import inbox_drain
+    from webhooks.inbox import inbox_drain
 
     try:
         while not stop.is_set():

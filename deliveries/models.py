@@ -141,7 +141,7 @@ class StatusEvent(models.Model):
         indexes = [
             models.Index(fields=["message", "received_at"], name="event_message"),
             # Reprocessing finds the event that first recorded a duplicate report by its
-            # key (webhooks.services._outcomes_own).
+            # key (webhooks.outcomes.outcomes_own).
             models.Index(fields=["dedup_key"], name="event_dedup_key"),
         ]
 

@@ -1,33 +1,22 @@
 """Writes: turning normalized delivery reports into messages and status history."""
 
 import hashlib
-from collections.abc import Collection, Mapping, Sequence
-from datetime import datetime, timedelta
+from collections.abc import Mapping, Sequence
+from datetime import datetime
 from functools import cache
 from typing import Any
 
-from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
-from dlrdash import partitions
-
 from . import rollups
 from . import status as st
-from .bulk import (
-    bulk_update_rows,
-    column_field,
-    column_name,
-    rows_insert,
-    rows_update,
-    server_cursor,
-)
+from .bulk import bulk_update_rows, column_field, rows_insert, rows_update
+from .bulk_messages import MessageKey, messages_lock, report_keys_claim
 from .changes import StatusChange
-from .models import Campaign, Message, ReportKey, StatusEvent
+from .models import Campaign, Message, StatusEvent
 from .phones import phone_to_e164
 from .reports import DeliveryReport
-
-MessageKey = tuple[str, str]  # (provider, provider message id)
 
 # Fields a later report may fill in when the message does not have them yet.
 _FILL_FIELDS = ("sender", "operator", "client_ref", "tag", "dlt_template_id")
@@ -85,7 +74,7 @@ def reports_apply(
         return []
     now = now or timezone.now()
     with transaction.atomic():
-        messages = _messages_lock({(r.provider, r.message_id) for r, _ in items}, now=now)
+        messages = messages_lock({(r.provider, r.message_id) for r, _ in items}, now=now)
         # Where each message is counted now, so the rollups can move it afterwards.
         before = {
             row["id"]: rollups.counted_of(row) if rollups.is_counted(row) else None
@@ -134,160 +123,8 @@ def _status_change(
     return StatusChange(message, previous, str(report.status), first_final, report, now)
 
 
-def report_keys_claim(keys: Sequence[str], *, now: datetime) -> set[str]:
-    """Record `keys` as seen and return those that were seen before (the duplicates).
-
-    One `INSERT … ON CONFLICT DO NOTHING RETURNING` both checks and reserves. Call it in
-    the transaction that records the reports, with their messages locked: every key of a
-    message is claimed under that message's lock, so two batches never wait on each
-    other's keys, and a rolled-back batch releases its keys with everything else.
-    """
-    distinct = list(dict.fromkeys(keys))
-    table = connection.ops.quote_name(ReportKey._meta.db_table)
-    if connection.vendor == "postgresql":
-        # One array parameter bound server-side: a VALUES list of 1,000 parameters was
-        # quoted into the statement by psycopg in Python.
-        with server_cursor(connection) as cursor:
-            cursor.execute(
-                f"INSERT INTO {table} (dedup_key, received_at) "  # noqa: S608 (quoted)
-                "SELECT k, %s FROM unnest(%s::varchar[]) WITH ORDINALITY AS u(k, i) ORDER BY i "
-                "ON CONFLICT (dedup_key) DO NOTHING RETURNING dedup_key",
-                [now, distinct],
-            )
-            return set(distinct) - {row[0] for row in cursor.fetchall()}
-    received_at = connection.ops.adapt_datetimefield_value(now)
-    inserted: set[str] = set()
-    with connection.cursor() as cursor:
-        for start in range(0, len(distinct), _CLAIM_CHUNK):
-            chunk = distinct[start : start + _CLAIM_CHUNK]
-            cursor.execute(
-                f"INSERT INTO {table} (dedup_key, received_at) VALUES "  # noqa: S608 (quoted)
-                + ", ".join(["(%s, %s)"] * len(chunk))
-                + " ON CONFLICT (dedup_key) DO NOTHING RETURNING dedup_key",
-                [value for key in chunk for value in (key, received_at)],
-            )
-            inserted.update(row[0] for row in cursor.fetchall())
-    return set(distinct) - inserted
-
-
-# Keys per INSERT: two parameters each, well under SQLite's 32,766 and PostgreSQL's 65,535.
-_CLAIM_CHUNK = 2000
-
-
-def messages_reserve(
-    *, keys: Collection[MessageKey], wait_for: Collection[MessageKey] = ()
-) -> set[MessageKey]:
-    """Reserve messages for the rest of the transaction; return the keys now reserved.
-
-    Keys that another transaction has reserved are skipped, not waited for, so a worker
-    can leave their reports to a later batch instead of idling until that transaction
-    commits (neighbouring batches share messages: a message's reports arrive seconds
-    apart). `wait_for` keys are waited for, taken before any other and in one global
-    order, so two callers never deadlock. Reserve before `reports_apply` locks the rows:
-    a reservation is a PostgreSQL transaction-level advisory lock on a 64-bit hash of the
-    key, and one taken inside a savepoint that rolls back is released with it.
-
-    Every reserved key holds an entry of PostgreSQL's shared lock table until commit
-    (max_locks_per_transaction × max_connections entries in all, 6,400 by default).
-    SQLite has one writer at a time: everything is reserved.
-    """
-    if connection.vendor != "postgresql":
-        return {*keys, *wait_for}
-    by_lock: dict[int, list[MessageKey]] = {}
-    for key in {*keys, *wait_for}:
-        by_lock.setdefault(_lock_id(key), []).append(key)
-    waited = sorted({_lock_id(key) for key in wait_for})
-    reserved = set(waited)
-    with server_cursor(connection) as cursor:
-        for lock in waited:  # usually one: the messages of the oldest event in the batch
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [lock])
-        tried = [lock for lock in by_lock if lock not in reserved]
-        if tried:
-            cursor.execute(
-                "SELECT h FROM unnest(%s::bigint[]) AS h WHERE pg_try_advisory_xact_lock(h)",
-                [tried],
-            )
-            reserved.update(row[0] for row in cursor.fetchall())
-    return {key for lock in reserved for key in by_lock[lock]}
-
-
-def _lock_id(key: MessageKey) -> int:
-    """A message's advisory lock: 64 bits of a hash, signed as PostgreSQL's bigint.
-
-    Two messages sharing a hash would only be reserved together; nothing else in the
-    project takes advisory locks on a single bigint.
-    """
-    digest = hashlib.blake2b(f"{key[0]}\x1f{key[1]}".encode(), digest_size=8).digest()
-    return int.from_bytes(digest, "big", signed=True)
-
-
 def _row_values(message: dict[str, Any]) -> tuple[Any, ...]:
     return tuple([message[name] for name in _UPDATE_COLUMNS])
-
-
-def _messages_lock(keys: set[MessageKey], *, now: datetime) -> dict[MessageKey, dict[str, Any]]:
-    """The messages for `keys` as rows, created if missing, locked until the transaction ends.
-
-    One `INSERT … ON CONFLICT DO UPDATE` in key order creates the missing rows and locks the
-    existing ones alike, so two batches that share messages take their locks in one global
-    order and cannot deadlock. (Locking existing rows first and inserting the missing ones
-    after deadlocked two workers on overlapping batches: each held a row the other was
-    about to insert or lock.) On PostgreSQL the same statement returns the rows.
-    """
-    ordered = sorted(keys)
-    if connection.vendor == "postgresql":
-        return {(row["provider"], row["message_id"]): row for row in _messages_upsert(ordered, now)}
-    # SQLite takes the database's write lock at BEGIN (IMMEDIATE): no row order to keep.
-    Message.objects.bulk_create(
-        [Message(provider=provider, message_id=message_id) for provider, message_id in ordered],
-        update_conflicts=True,
-        unique_fields=["provider", "message_id"],
-        update_fields=["provider"],
-    )
-    by_provider: dict[str, list[str]] = {}
-    for provider, message_id in ordered:
-        by_provider.setdefault(provider, []).append(message_id)
-    found: dict[MessageKey, dict[str, Any]] = {}
-    for provider, message_ids in by_provider.items():
-        rows = Message.objects.filter(provider=provider, message_id__in=message_ids)
-        found |= {(r["provider"], r["message_id"]): r for r in rows.values(*_message_columns())}
-    return found
-
-
-def _messages_upsert(ordered: list[MessageKey], now: datetime) -> list[dict[str, Any]]:
-    """`INSERT … SELECT FROM unnest(keys) ORDER BY … ON CONFLICT DO UPDATE … RETURNING`.
-
-    Two array parameters instead of a VALUES list: psycopg quotes a 1,000-parameter
-    statement in Python, which cost more than the statement itself.
-    """
-    columns = _message_columns()
-    # Every other column gets its model default, as Message(provider=…, message_id=…) would.
-    fields = [column_field(Message, name) for name in columns[3:]]
-    defaults = [now if f.name in ("created_at", "updated_at") else f.get_default() for f in fields]
-    qn = connection.ops.quote_name
-    table = qn(Message._meta.db_table)
-    casts = ", ".join(f"%s::{f.db_type(connection)}" for f in fields)
-    sql = (
-        f"INSERT INTO {table} ({qn('provider')}, {qn('message_id')}, "  # noqa: S608
-        f"{', '.join(qn(column_name(f)) for f in fields)}) "
-        f"SELECT k.p, k.m, {casts} FROM unnest(%s::varchar[], %s::varchar[]) "
-        "WITH ORDINALITY AS k(p, m, i) ORDER BY k.i "
-        f"ON CONFLICT ({qn('provider')}, {qn('message_id')}) "
-        f"DO UPDATE SET {qn('provider')} = EXCLUDED.{qn('provider')} "  # the point is the lock
-        f"RETURNING {', '.join(qn(column_name(column_field(Message, c))) for c in columns)}"
-    )
-    params = [*defaults, [p for p, _ in ordered], [m for _, m in ordered]]
-    with server_cursor(connection) as cursor:
-        cursor.execute(sql, params)
-        return [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
-
-
-@cache
-def _message_columns() -> list[str]:
-    """Every column of Message by attribute name: id, provider, message_id, then the rest."""
-    names = [f.attname for f in Message._meta.concrete_fields]
-    rest = [n for n in names if n not in ("id", "provider", "message_id")]
-    return ["id", "provider", "message_id", *rest]
 
 
 @cache
@@ -403,42 +240,6 @@ def _status_event(
     )
 
 
-def status_events_prune(
-    *, now: datetime | None = None, batch_size: int = 5000
-) -> tuple[list[str], int]:
-    """Retention: drop status events older than RETENTION_STATUS_EVENT_DAYS.
-
-    On PostgreSQL whole months past the window are dropped as partitions; the rest (the
-    month the cutoff falls in, the default partition, SQLite) is deleted in batches.
-    Messages keep their current status and times; rollups are kept. Deduplication does not
-    depend on the history (see `report_keys_prune`). Returns (partitions dropped, rows
-    deleted).
-    """
-    cutoff = (now or timezone.now()) - timedelta(days=settings.RETENTION_STATUS_EVENT_DAYS)
-    dropped = partitions.partitions_drop(StatusEvent._meta.db_table, before=cutoff)
-    total = 0
-    while ids := list(
-        StatusEvent.objects.filter(received_at__lt=cutoff).values_list("pk", flat=True)[:batch_size]
-    ):
-        total += StatusEvent.objects.filter(pk__in=ids).delete()[0]
-    return dropped, total
-
-
-def report_keys_prune(*, now: datetime | None = None, batch_size: int = 5000) -> int:
-    """Retention: forget dedup keys older than RETENTION_REPORT_KEY_DAYS, in batches.
-
-    The settings keep them past the providers' retry horizon and the raw bodies (which
-    reprocessing needs), so no report can come back once its key is gone.
-    """
-    cutoff = (now or timezone.now()) - timedelta(days=settings.RETENTION_REPORT_KEY_DAYS)
-    total = 0
-    while keys := list(
-        ReportKey.objects.filter(received_at__lt=cutoff).values_list("pk", flat=True)[:batch_size]
-    ):
-        total += ReportKey.objects.filter(pk__in=keys).delete()[0]
-    return total
-
-
 # Fields a registration fills when the message does not have them yet.
 _REGISTER_FILL_FIELDS = ("sender", "client_ref", "tag", "operator", "dlt_template_id")
 _REGISTER_UPDATE_FIELDS = [
@@ -477,7 +278,7 @@ def messages_register(
     with transaction.atomic():
         # Locked (and created bare when new) like reports_apply does it, so a report and a
         # registration for the same message serialize instead of overwriting each other.
-        locked = _messages_lock(set(keys), now=now)
+        locked = messages_lock(set(keys), now=now)
         found = {key: _message_instance(row) for key, row in locked.items()}
         campaigns = _campaign_prefixes()
         registered_now: dict[MessageKey, bool] = {}

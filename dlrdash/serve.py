@@ -3,12 +3,12 @@
 granian (a Rust HTTP server) runs the WSGI application: one process per core, sixteen
 threads each. Chosen by measurement on the 2-core machine (bench/README.md, "Choosing the
 server"; re-measure with `BENCH_PHASES=server make bench`): under the same webhook load it
-served 1.2–1.6× the requests of gunicorn's best layout in two server phases, because its
-HTTP parsing and connection handling run in Rust outside the GIL. A webhook waits for its
-row's commit (group commit, webhooks/inbox_writer.py): the more requests a process has in
-flight, the more rows share one INSERT and fsync, hence many threads per process (granian
-warns that 16 threads is many for the cores: it is meant). The fault tests (tests/faults)
-run the application through this module.
+served more requests than gunicorn's best layout, because its HTTP parsing and connection
+handling run in Rust outside the GIL. A webhook waits for its row's commit (group commit,
+webhooks/inbox_writer.py): the more requests a process has in flight, the more rows share
+one INSERT and fsync, hence many threads per process (granian warns that 16 threads is many
+for the cores: it is meant). The fault tests (tests/faults) run the application through
+this module.
 
 A worker past WEB_MAX_RSS_MB, or one that died, is replaced. On Linux ≥ 5.14 set
 `sysctl net.ipv4.tcp_migrate_req=1` (granian says so at start) so connections queued on a

@@ -1,47 +1,21 @@
-"""dlrdash settings: one file, configured by environment variables only.
+"""dlrdash settings: the one module Django points at, configured by environment variables only.
+
+The env readers are in dlrdash/env.py; the database, the inbox and the reporting groups in
+dlrdash/config/, each imported below in its place.
 
 Every variable has a development default, so `make run` works on a fresh machine with
 nothing set. Production sets at least SECRET_KEY, DEBUG=0, ALLOWED_HOSTS, DATABASE_URL
 (PostgreSQL) and CELERY_BROKER_URL (Redis). See README.md for the full table.
 """
 
-import os
-import re
 import sys
 from datetime import timedelta
 from pathlib import Path
 
-import dj_database_url
 from csp import constants as csp_constants
 from django.core.exceptions import ImproperlyConfigured
 
-BASE_DIR = Path(__file__).resolve().parent.parent
-
-
-def envstr(name: str, default: str) -> str:
-    return os.environ.get(name, default)
-
-
-def envbool(name: str, default: str) -> bool:
-    value = os.environ.get(name, default).strip().lower()
-    if value in ("1", "true", "yes", "on"):
-        return True
-    if value in ("0", "false", "no", "off", ""):
-        return False
-    raise ImproperlyConfigured(f"{name} must be a boolean (1/0, true/false), got {value!r}")
-
-
-def envint(name: str, default: str) -> int:
-    value = os.environ.get(name, default)
-    try:
-        return int(value)
-    except ValueError:
-        raise ImproperlyConfigured(f"{name} must be an integer, got {value!r}") from None
-
-
-def envlist(name: str, default: str) -> list[str]:
-    return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
-
+from dlrdash.env import BASE_DIR, envbool, envint, envlist, envstr
 
 DEBUG = envbool("DEBUG", "1")
 SECRET_KEY = envstr("SECRET_KEY", "")
@@ -90,8 +64,8 @@ MIDDLEWARE = [
 ]
 
 # Webhooks are served by a handler with only these (dlrdash/wsgi.py): a provider's POST needs
-# no session, login, CSRF (exempt), messages, CSP or lockout, and they cost ~60 % of the CPU
-# of a bare request.
+# no session, login, CSRF (exempt), messages, CSP or lockout, and they cost most of the CPU
+# of a bare request (bench/README.md).
 LEAN_PATH_PREFIXES: tuple[str, ...] = ("/webhooks/",)
 LEAN_MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
@@ -122,59 +96,9 @@ TEMPLATES = [
 ]
 
 # --- Database -------------------------------------------------------------------------
-# Embedded SQLite by default; PostgreSQL (production, CI) through DATABASE_URL.
-DATABASE_URL = envstr("DATABASE_URL", f"sqlite:///{BASE_DIR / 'db.sqlite3'}")
-try:
-    _default_db = dj_database_url.parse(DATABASE_URL, conn_max_age=envint("DB_CONN_MAX_AGE", "60"))
-except Exception as exc:  # dj_database_url raises several types for a malformed URL
-    raise ImproperlyConfigured(f"DATABASE_URL is not a valid database URL: {exc}") from None
-if _default_db["ENGINE"] == "django.db.backends.sqlite3":
-    # IMMEDIATE makes every transaction take the write lock at BEGIN, so two requests
-    # applying reports for one message serialize instead of failing with "locked".
-    # WAL lets the dashboard read while a webhook writes; synchronous=NORMAL is durable
-    # across process crashes (not power loss), right for the embedded, single-box setup.
-    _default_db["OPTIONS"] = {
-        "transaction_mode": "IMMEDIATE",
-        "timeout": 30,
-        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
-    }
-    _default_db["CONN_MAX_AGE"] = 0
-elif _default_db["ENGINE"] == "django.db.backends.postgresql":
-    # A short connect timeout lets the webhook answer 503 quickly when PostgreSQL is down,
-    # so the provider retries instead of our workers hanging.
-    _default_db.setdefault("OPTIONS", {})
-    _default_db["OPTIONS"].setdefault("connect_timeout", envint("DB_CONNECT_TIMEOUT", "3"))
-    # A reused connection to a server that vanished (failover, partition) would otherwise
-    # wait forever: TCP keepalives and tcp_user_timeout make it fail within ~15 s.
-    _default_db["OPTIONS"].update(
-        keepalives=1,
-        keepalives_idle=10,
-        keepalives_interval=5,
-        keepalives_count=3,
-        tcp_user_timeout=envint("DB_TCP_USER_TIMEOUT_MS", "15000"),
-    )
-    # Dashboard reads aggregate 10^5 rollup cells and more; with PostgreSQL's default 4 MB
-    # of work_mem that aggregate spilled to disk (dashboard at 10 M messages: 1.24 s at
-    # 4 MB, 0.69 s at 64 MB, bench/README.md). Per sort or hash node, per connection.
-    DB_WORK_MEM = envstr("DB_WORK_MEM", "64MB")
-    if not re.fullmatch(r"\d+(kB|MB|GB)?", DB_WORK_MEM):
-        raise ImproperlyConfigured(f"DB_WORK_MEM must look like 64MB, got {DB_WORK_MEM!r}")
-    _default_db["OPTIONS"]["options"] = f"-c work_mem={DB_WORK_MEM}"
-    # No CONN_HEALTH_CHECKS: its SELECT 1 was a fifth of a webhook's time; a connection
-    # that died answers 503 once (the provider retries) and is replaced.
-DATABASES = {"default": _default_db}
-# A streaming replica of the primary for the dashboard's reads (dlrdash/routers.py).
-DATABASE_REPLICA_URL = envstr("DATABASE_REPLICA_URL", "")
-if DATABASE_REPLICA_URL:
-    try:
-        _replica = dj_database_url.parse(DATABASE_REPLICA_URL, conn_max_age=60)
-    except Exception as exc:
-        raise ImproperlyConfigured(f"DATABASE_REPLICA_URL is not a valid URL: {exc}") from None
-    _replica["OPTIONS"] = dict(_default_db.get("OPTIONS", {}))
-    # Tests run against the primary: the "replica" is the same test database.
-    _replica["TEST"] = {"MIRROR": "default"}
-    DATABASES["replica"] = _replica
-DATABASE_ROUTERS = ["dlrdash.routers.ReplicaRouter"]
+# Every upper-case name of dlrdash/config/database.py: DATABASES and what it is built from.
+from dlrdash.config.database import *  # noqa: E402, F403
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -337,93 +261,11 @@ SPECTACULAR_SETTINGS = {
 }
 
 # --- dlrdash --------------------------------------------------------------------------
-# Largest webhook body accepted; larger answers 413 without being read further.
-WEBHOOK_MAX_BODY_BYTES = envint("WEBHOOK_MAX_BODY_BYTES", str(256 * 1024))
-# Threads of a web process that may be reading request bodies at once; a body arriving when
-# slow senders hold them all is answered 503 (dlrdash/request_bodies.py). Keep it under
-# WEB_THREADS, so that slow senders can never take every thread.
-REQUEST_BODY_READERS = envint("REQUEST_BODY_READERS", "8")
-if REQUEST_BODY_READERS < 1:
-    raise ImproperlyConfigured("REQUEST_BODY_READERS must be at least 1")
-# Requests that fail authentication are logged (headers in brief, never the body) up to this
-# many per endpoint and minute in each web process; beyond, they are only counted
-# (webhooks/rejections.py), so a flood of forged requests cannot fill the log.
-WEBHOOK_REJECTED_LOG_PER_MINUTE = envint("WEBHOOK_REJECTED_LOG_PER_MINUTE", "60")
-# Region used to read phone numbers written without a country code ("098765 43210").
-PHONE_DEFAULT_REGION = envstr("PHONE_DEFAULT_REGION", "IN")
-# Events that fail processing are retried this many times (with backoff) before they
-# are parked as failed for a human to look at.
-INBOX_MAX_ATTEMPTS = envint("INBOX_MAX_ATTEMPTS", "5")
-INBOX_BATCH_SIZE = envint("INBOX_BATCH_SIZE", "500")
-# How long a process may use its copy of an endpoint (secrets, active) before re-reading.
-ENDPOINT_CACHE_SECONDS = envint("ENDPOINT_CACHE_SECONDS", "5")
-# PostgreSQL: concurrent webhooks of a web process share one INSERT and commit
-# (webhooks/inbox_writer.py); each is still answered only after its row is committed.
-WEBHOOK_GROUP_COMMIT = envbool("WEBHOOK_GROUP_COMMIT", "1")
-# Writer threads (and connections) per web process for group commit: with more than one, a
-# row arriving while a writer waits for its commit goes out with the next idle one. One
-# measured best on the quiet 2-core machine (bigger groups, fewer statements; bench/README.md).
-WEBHOOK_GROUP_WRITERS = envint("WEBHOOK_GROUP_WRITERS", "1")
-if WEBHOOK_GROUP_WRITERS < 1:
-    raise ImproperlyConfigured("WEBHOOK_GROUP_WRITERS must be at least 1")
-# Retention. Raw bodies and query strings go first (they hold numbers); the log row stays for
-# support; status history goes last. Rollups are never pruned.
-RETENTION_RAW_BODY_DAYS = envint("RETENTION_RAW_BODY_DAYS", "30")
-RETENTION_INBOUND_EVENT_DAYS = envint("RETENTION_INBOUND_EVENT_DAYS", "90")
-RETENTION_STATUS_EVENT_DAYS = envint("RETENTION_STATUS_EVENT_DAYS", "400")
-# History shorter than the longest provider retry horizon (SMSTAKE retries for 72 h) would
-# show a late retry's message with no trace of the report it repeats.
-if RETENTION_STATUS_EVENT_DAYS < 4:
-    raise ImproperlyConfigured("RETENTION_STATUS_EVENT_DAYS must be at least 4 (72 h retries)")
-# Dedup keys (deliveries.ReportKey) must outlive that retry horizon and every event that can
-# still be reprocessed (one whose raw body is kept), or a report would be recorded twice. Not
-# longer: the key table then holds a month of keys instead of the whole history's.
-RETENTION_REPORT_KEY_DAYS = max(RETENTION_RAW_BODY_DAYS, 4)
-# The audit trail (audit/): who saw full numbers, exported, or changed endpoints, secrets,
-# roles or users. Entries older than this are deleted by the daily prune task.
-AUDIT_RETENTION_DAYS = envint("AUDIT_RETENTION_DAYS", "365")
-if AUDIT_RETENTION_DAYS < 1:
-    raise ImproperlyConfigured("AUDIT_RETENTION_DAYS must be at least 1")
-# /readyz answers 503 when the inbox is further behind than this.
-READY_MAX_BACKLOG = envint("READY_MAX_BACKLOG", "50000")
-READY_MAX_PENDING_AGE = envint("READY_MAX_PENDING_AGE", "300")  # seconds
-# When set, /metrics wants "Authorization: Bearer <METRICS_TOKEN>".
-METRICS_TOKEN = envstr("METRICS_TOKEN", "")
-# Proxies whose X-Forwarded-For is believed (for endpoint IP allowlists and the log).
-TRUSTED_PROXIES = envlist("TRUSTED_PROXIES", "127.0.0.1/32,::1/128")
-# Hours after submission without a final report before the dashboard counts a message as
-# "no DLR" (a late report still supersedes it). Override some or all channels with e.g.
-# DLR_VALIDITY_HOURS="sms=72,voice=1".
-DLR_VALIDITY_HOURS: dict[str, int] = {"sms": 48, "mms": 48, "rcs": 48, "whatsapp": 72, "voice": 2}
-for _item in envlist("DLR_VALIDITY_HOURS", ""):
-    _channel, _, _hours = _item.partition("=")
-    if _channel.strip() not in DLR_VALIDITY_HOURS or not _hours.strip().isdigit():
-        raise ImproperlyConfigured(
-            f"DLR_VALIDITY_HOURS must look like 'sms=48,voice=2', got {_item!r}"
-        )
-    DLR_VALIDITY_HOURS[_channel.strip()] = int(_hours)
+# Webhook receiving, the inbox and retention (dlrdash/config/inbox.py).
+from dlrdash.config.inbox import *  # noqa: E402, F403
 
-# Latency objectives per channel: (seconds, share), e.g. sms (10, 0.95) = 95 % of delivered
-# SMS arrive within 10 s of submission. Override with LATENCY_SLO="sms=10:0.95,voice=60:0.9".
-LATENCY_SLO: dict[str, tuple[float, float]] = {
-    "sms": (10, 0.95),
-    "mms": (30, 0.95),
-    "rcs": (30, 0.95),
-    "whatsapp": (30, 0.95),
-    "voice": (60, 0.9),
-}
-for _item in envlist("LATENCY_SLO", ""):
-    _channel, _, _target = _item.partition("=")
-    _seconds, _, _share = _target.partition(":")
-    try:
-        _slo = (float(_seconds), float(_share))
-    except ValueError:
-        _slo = (0.0, 0.0)
-    if _channel.strip() not in LATENCY_SLO or _slo[0] <= 0 or not 0 < _slo[1] <= 1:
-        raise ImproperlyConfigured(
-            f"LATENCY_SLO must look like 'sms=10:0.95,voice=60:0.9', got {_item!r}"
-        )
-    LATENCY_SLO[_channel.strip()] = _slo
+# Late DLRs and latency objectives per channel (dlrdash/config/reporting.py).
+from dlrdash.config.reporting import *  # noqa: E402, F403
 
 # --- Production hardening -------------------------------------------------------------
 # Production runs behind a TLS-terminating proxy that sets X-Forwarded-Proto.
@@ -448,7 +290,7 @@ AXES_FAILURE_LIMIT = envint("AXES_FAILURE_LIMIT", "5")
 AXES_COOLOFF_TIME = timedelta(minutes=envint("AXES_COOLOFF_MINUTES", "15"))
 AXES_LOCKOUT_PARAMETERS = [["username"], ["ip_address"]]
 AXES_RESET_ON_SUCCESS = True
-AXES_CLIENT_IP_CALLABLE = "webhooks.services.client_address"
+AXES_CLIENT_IP_CALLABLE = "webhooks.receiving.client_address"
 AXES_VERBOSE = False
 
 # Content Security Policy (django-csp): only our own scripts run; no CDN anywhere.

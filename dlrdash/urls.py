@@ -1,8 +1,17 @@
 from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+from rest_framework.routers import DefaultRouter
 
+from deliveries.api import urls as deliveries_api
 from dlrdash import ops
+from webhooks import urls_api as webhooks_api
+
+# One router for both apps' viewsets: the API root lists them all, and neither app has to
+# import the other to be listed there.
+api_router = DefaultRouter()
+for prefix, viewset, basename in (*deliveries_api.viewsets, *webhooks_api.viewsets):
+    api_router.register(prefix, viewset, basename=basename)
 
 urlpatterns = [
     # First: the URL that takes the load is resolved without trying the others.
@@ -15,6 +24,7 @@ urlpatterns = [
     path("alerts/", include("alerts.urls")),
     path("api/v1/", include("alerts.urls_api")),
     path("api/v1/", include("forwarding.urls_api")),
+    path("api/v1/", include(api_router.urls)),
     path("api/v1/", include("deliveries.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="api-docs"),

@@ -3,8 +3,8 @@ lean one.
 
 A provider's POST needs none of what people's pages need — sessions, authentication,
 messages, CSRF (the view is exempt), CSP and frame headers on a JSON answer, login lockout —
-and that stack was ~60 % of the CPU of a bare Django request (230 of 380 µs, measured by
-calling both handlers in-process; bench/README.md). Requests under
+and that stack was most of the CPU of a bare Django request (measured by calling both
+handlers in-process; bench/README.md). Requests under
 `settings.LEAN_PATH_PREFIXES` (`/webhooks/`) are served by a second Django handler whose
 middleware is `settings.LEAN_MIDDLEWARE` (security: HTTPS redirect and HSTS; common: host
 validation). Same URLconf, same views, same settings otherwise.

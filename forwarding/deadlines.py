@@ -24,9 +24,9 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from deliveries import status as st
+from deliveries.bulk_messages import messages_reserve
 from deliveries.models import Message
 from deliveries.reports import Channel
-from deliveries.services import messages_reserve
 
 from .metrics import NO_DLR_FIRED
 from .models import NO_DLR, Delivery, Subscription

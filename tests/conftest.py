@@ -10,8 +10,8 @@ from django.test import Client
 from alerts.services import notifications_deliver
 from deliveries.roles import roles_sync
 from webhooks import inbox_writer, rejections
+from webhooks.inbox import inbox_drain
 from webhooks.models import WebhookEndpoint
-from webhooks.services import inbox_drain
 
 from .helpers import SMSTAKE_SECRET, WAVIX_SECRET, smstake_sign
 

@@ -12,8 +12,9 @@ from deliveries.models import Message, ReportKey, StatusEvent
 from dlrdash import partitions
 from dlrdash.partitions import month_add, month_start, partition_name
 from webhooks import tasks
+from webhooks.inbox import inbound_events_process, inbound_events_reprocess
 from webhooks.models import InboundEvent, WebhookEndpoint
-from webhooks.services import inbound_events_process, inbound_events_reprocess, inbox_prune
+from webhooks.retention import inbox_prune
 
 from .helpers import fixture_bytes, held_elsewhere, requires_postgres
 

@@ -28,10 +28,10 @@ from deliveries.models import StatusEvent
 from deliveries.paginators import EstimatedCountPaginator
 
 from .endpoints import EndpointBusy, endpoint_delete, endpoints_pending
+from .inbox import inbound_events_reprocess
 from .models import InboundEvent, WebhookEndpoint
 from .redaction import body_to_show, headers_redacted, query_to_show
 from .selectors import endpoint_health
-from .services import inbound_events_reprocess
 from .triage import inbound_events_discard, inbound_events_park
 
 # Beyond this, selecting "all" in the changelist should be a management command.

@@ -1,7 +1,7 @@
 """The webhook's one write, and group commit of concurrent webhooks on PostgreSQL.
 
 Every authentic report must be durable before it is acknowledged, so each webhook waits for
-a commit — an fsync of the WAL, ~2–4 ms on the machines measured (bench/README.md). One
+a commit — an fsync of the WAL, the single largest cost of a webhook (bench/README.md). One
 INSERT per request makes that wait, a round trip and a statement's parse and plan per report.
 
 With group commit, the request threads of a web process hand their rows to one writer
@@ -93,7 +93,7 @@ def _rows_insert(connection: BaseDatabaseWrapper, rows: list[dict[str, Any]]) ->
     rows = [{**_DEFAULTS, **row} for row in rows]
     if connection.vendor == "postgresql":
         # psycopg adapts these columns' Python values itself; only the JSON needs wrapping
-        # (Field.get_db_prep_save on fifteen columns was ~100 µs a row).
+        # (Field.get_db_prep_save on fifteen columns was a visible cost per row).
         def value(row: dict[str, Any], name: str) -> Any:
             return Jsonb(row[name]) if name == "headers" else row[name]
 
@@ -190,10 +190,9 @@ class GroupWriter:
 
     `WEBHOOK_GROUP_WRITERS` writers, each with its own connection: with several, a row that
     arrives while one writer waits for its commit is taken by another at once instead of
-    queueing behind that commit. One is the default: on the quiet 2-core machine it gave
-    the biggest groups and the best rate at 8, 32 and 64 connections (0.60–0.99× the
-    verify+INSERT baseline, against 0.55–0.74× with four); on a machine loaded by other work
-    four did better at 8 connections (bench/README.md).
+    queueing behind that commit. One is the default: on a quiet machine it gave the biggest
+    groups and the best rate; on a machine loaded by other work more writers did better
+    (bench/README.md).
     """
 
     def __init__(self, alias: str, writers: int = 1) -> None:

@@ -1,3 +1,4 @@
+import time
 from typing import Any
 
 from django.conf import settings
@@ -31,8 +32,6 @@ class WebhookEndpoint(models.Model):
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         super().save(*args, **kwargs)
-        from .services import endpoint_cache_clear  # services imports this module
-
         endpoint_cache_clear()
 
     def get_absolute_url(self) -> str:
@@ -40,8 +39,6 @@ class WebhookEndpoint(models.Model):
 
     def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
         result = super().delete(*args, **kwargs)
-        from .services import endpoint_cache_clear
-
         endpoint_cache_clear()
         return result
 
@@ -51,6 +48,30 @@ class WebhookEndpoint(models.Model):
     def public_url(self) -> str:
         base = getattr(settings, "PUBLIC_BASE_URL", "").rstrip("/")
         return f"{base}{self.get_absolute_url()}"
+
+
+# Endpoints change rarely and are read on every webhook: each process keeps them for a
+# few seconds, since a query per request was a visible share of the webhook's time
+# (bench/README.md). A change saved in this process applies at once; in the others
+# within ENDPOINT_CACHE_SECONDS.
+_endpoint_cache: dict[str, tuple[float, WebhookEndpoint | None]] = {}
+
+
+def endpoint_for_slug(slug: str) -> WebhookEndpoint | None:
+    """The active endpoint at `/webhooks/<slug>/`, or None, from the process's cache."""
+    now = time.monotonic()
+    cached = _endpoint_cache.get(slug)
+    if cached and now - cached[0] < settings.ENDPOINT_CACHE_SECONDS:
+        return cached[1]
+    endpoint = WebhookEndpoint.objects.filter(slug=slug, active=True).first()
+    if len(_endpoint_cache) > 1000:  # unknown slugs must not grow it without bound
+        _endpoint_cache.clear()
+    _endpoint_cache[slug] = (now, endpoint)
+    return endpoint
+
+
+def endpoint_cache_clear() -> None:
+    _endpoint_cache.clear()
 
 
 class InboundEvent(models.Model):

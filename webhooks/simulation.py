@@ -17,8 +17,9 @@ import random
 import string
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta, timezone
-from typing import Any
+from datetime import UTC, datetime, timedelta
+
+from .simulation_payloads import Plan, infobip_payload, smstake_payload, wavix_payload
 
 CAMPAIGNS = [
     ("OTP login", "otp_"),
@@ -31,7 +32,6 @@ OPERATORS = ["JIO", "AIRTEL", "VI", "BSNL"]
 OPERATOR_WEIGHTS = [40, 33, 20, 7]
 CHANNELS = ["sms", "whatsapp", "rcs", "voice"]
 CHANNEL_WEIGHTS = [72, 15, 6, 7]
-IST = timezone(timedelta(hours=5, minutes=30))
 DLT_TEMPLATES = ["1207165123456789012", "1207161987654321098", "1207168800112233445"]
 
 # (canonical status, SMPP stat code, error code, error message, weight) per channel.
@@ -61,17 +61,6 @@ VOICE_FINALS: list[FinalRow] = [
 ]
 
 
-# One MCC-MNC per operator, from the India codes the Infobip adapter maps back to names.
-INFOBIP_MCC_MNC = {"JIO": "405857", "AIRTEL": "40410", "VI": "40420", "BSNL": "40434"}
-# Infobip status group and status name per canonical status.
-INFOBIP_STATUS = {
-    "sent": ("PENDING", "PENDING_ENROUTE", 7),
-    "delivered": ("DELIVERED", "DELIVERED_TO_HANDSET", 5),
-    "undelivered": ("UNDELIVERABLE", "UNDELIVERABLE_NOT_DELIVERED", 9),
-    "failed": ("UNDELIVERABLE", "UNDELIVERABLE_NOT_DELIVERED", 9),
-    "expired": ("EXPIRED", "EXPIRED_EXPIRED", 15),
-    "rejected": ("REJECTED", "REJECTED_NETWORK", 6),
-}
 # What a degraded segment's failures look like: mostly DLT scrubbing rejects.
 DEGRADED_FINALS: list[FinalRow] = [
     ("rejected", "REJECTD", "DLT_TEMPLATE_MISMATCH", "Content does not match the DLT template", 8),
@@ -115,18 +104,6 @@ class SimulatedRequest:
     when: datetime  # the provider's time for this report; requests are sent in this order
 
 
-@dataclass
-class _Plan:
-    provider: str
-    channel: str
-    message_id: str
-    to: str
-    client_ref: str
-    operator: str
-    template: str
-    submitted: datetime
-
-
 class TrafficGenerator:
     def __init__(
         self,
@@ -163,7 +140,7 @@ class TrafficGenerator:
         channel = rng.choices(CHANNELS, CHANNEL_WEIGHTS)[0]
         if prefix == "otp_":
             channel = "sms"  # OTPs start on SMS and fall back to WhatsApp, then Voice
-        plan = _Plan(
+        plan = Plan(
             provider="smstake",
             channel=channel,
             message_id="",
@@ -197,7 +174,7 @@ class TrafficGenerator:
                 break
         return out
 
-    def _message(self, plan: _Plan) -> tuple[str | None, list[SimulatedRequest]]:
+    def _message(self, plan: Plan) -> tuple[str | None, list[SimulatedRequest]]:
         rng = self.rng
         finals = {"sms": SMS_FINALS, "voice": VOICE_FINALS}.get(plan.channel, CHAT_FINALS)
         if self._degraded(plan):  # only ever true with a degradation set
@@ -226,7 +203,7 @@ class TrafficGenerator:
             requests.append(SimulatedRequest(again.provider, again.body, again.when))
         return final, requests
 
-    def _degraded(self, plan: _Plan) -> bool:
+    def _degraded(self, plan: Plan) -> bool:
         d = self.degrade
         return (
             d is not None
@@ -237,7 +214,7 @@ class TrafficGenerator:
 
     def _request(
         self,
-        plan: _Plan,
+        plan: Plan,
         status: str,
         code: str,
         when: datetime,
@@ -245,111 +222,15 @@ class TrafficGenerator:
         error_message: str | None,
     ) -> SimulatedRequest:
         if plan.provider == "wavix":
-            payload = _wavix_payload(plan, status, when, error_code, error_message)
+            payload = wavix_payload(plan, status, when, error_code, error_message)
         elif plan.provider == "infobip":
-            payload = _infobip_payload(plan, status, when, error_code, error_message)
+            payload = infobip_payload(plan, status, when, error_code, error_message)
         else:
-            payload = _smstake_payload(plan, status, code, when, error_code, error_message)
+            payload = smstake_payload(plan, status, code, when, error_code, error_message)
             if plan.channel == "voice" and status in ("answered", "no-answer", "busy"):
                 payload["call_duration"] = self.rng.randint(8, 95) if status == "answered" else 0
         body = json.dumps(payload, separators=(", ", ": ")).encode()
         return SimulatedRequest(plan.provider, body, when)
-
-
-def _iso(when: datetime) -> str:
-    # SMSTAKE writes Indian Standard Time with its offset, as in its documentation.
-    return when.astimezone(IST).isoformat(timespec="seconds")
-
-
-def _smstake_payload(
-    plan: _Plan,
-    status: str,
-    code: str,
-    when: datetime,
-    error_code: str | None,
-    error_message: str | None,
-) -> dict[str, Any]:
-    payload: dict[str, Any] = {
-        "event": "message.dlr",
-        "message_id": plan.message_id,
-        "channel": plan.channel,
-        "to": plan.to,
-        "from": "SMSTKE",
-        "status": status,
-        "status_code": code,
-        "operator": plan.operator,
-        "submitted_at": _iso(plan.submitted),
-        "delivered_at": _iso(when) if status == "delivered" else None,
-        "dlt_template_id": plan.template if plan.channel == "sms" else None,
-        "client_ref": plan.client_ref,
-        "error_code": error_code,
-        "error_message": error_message,
-    }
-    if status not in ("submitted", "delivered"):
-        payload["timestamp"] = _iso(when)
-    if status == "read":
-        payload["read_at"] = _iso(when)
-    return payload
-
-
-def _wavix_payload(
-    plan: _Plan,
-    status: str,
-    when: datetime,
-    error_code: str | None,
-    error_message: str | None,
-) -> dict[str, Any]:
-    final = status != "sent"
-    return {
-        "delivered": when.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S") if final else None,
-        "error": {"code": error_code, "message": error_message} if error_code else None,
-        "from": "SenderID",
-        "message_id": plan.message_id,
-        "message_type": "sms",
-        "segments_count": 1,
-        "sent": plan.submitted.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S"),
-        "status": status
-        if status in ("sent", "delivered", "rejected", "expired")
-        else ("undelivered"),
-        "to": plan.to.lstrip("+"),
-        "tag": plan.client_ref,
-    }
-
-
-def _infobip_payload(
-    plan: _Plan,
-    status: str,
-    when: datetime,
-    error_code: str | None,
-    error_message: str | None,
-) -> dict[str, Any]:
-    group, name, status_id = INFOBIP_STATUS.get(status, INFOBIP_STATUS["sent"])
-    error = {"groupId": 0, "groupName": "OK", "id": 0, "name": "NO_ERROR", "permanent": False}
-    if error_code:
-        # DLT scrubbing codes pass through as the operator reports them.
-        error = {
-            "groupId": 1,
-            "groupName": "HANDSET_ERRORS" if status == "undelivered" else "OPERATOR_ERRORS",
-            "id": error_code,
-            "name": error_code,
-            "description": error_message,
-            "permanent": status == "rejected",
-        }
-    return {
-        "results": [
-            {
-                "messageId": plan.message_id,
-                "to": plan.to.lstrip("+"),
-                "sentAt": plan.submitted.astimezone(UTC).isoformat(timespec="milliseconds"),
-                "doneAt": when.astimezone(UTC).isoformat(timespec="milliseconds"),
-                "smsCount": 1,
-                "mccMnc": INFOBIP_MCC_MNC[plan.operator],
-                "callbackData": plan.client_ref,
-                "status": {"groupId": 0, "groupName": group, "id": status_id, "name": name},
-                "error": error,
-            }
-        ]
-    }
 
 
 def smstake_signature(secret: str, body: bytes) -> str:

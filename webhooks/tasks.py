@@ -5,16 +5,16 @@ from django.conf import settings
 from django.utils import timezone
 
 from audit.services import audit_prune
-from deliveries.services import report_keys_prune, status_events_prune
+from deliveries.retention import report_keys_prune, status_events_prune
 from dlrdash.partitions import partitions_ensure
 
-from . import rejections, services
+from . import inbox, rejections, retention
 
 
 @shared_task(acks_late=True)
 def drain_inbox() -> int:
     """Process every pending inbound event. Also run periodically, as the sweeper."""
-    return services.inbox_drain()
+    return inbox.inbox_drain()
 
 
 @shared_task
@@ -23,7 +23,7 @@ def prune() -> dict[str, int]:
     bodies, old log rows, old status history, old dedup keys and old audit entries (rollups
     are kept)."""
     created = partitions_ensure()
-    cleared, deleted, inbox_dropped = services.inbox_prune()
+    cleared, deleted, inbox_dropped = retention.inbox_prune()
     history_dropped, history_deleted = status_events_prune()
     return {
         "partitions_created": len(created),

@@ -12,9 +12,9 @@ from django.db import DatabaseError, InterfaceError, OperationalError, connectio
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 
-from . import rejections, services
+from . import receiving, rejections
 from .metrics import WEBHOOK_REQUESTS
-from .models import WebhookEndpoint
+from .models import WebhookEndpoint, endpoint_for_slug
 from .providers import AuthError
 
 logger = logging.getLogger(__name__)
@@ -44,7 +44,7 @@ def _reconnecting(call: Callable[..., T], *args: Any, **kwargs: Any) -> T:
 @csrf_exempt
 def receive(request: HttpRequest, slug: str) -> HttpResponse:
     try:
-        endpoint = _reconnecting(services.endpoint_for_slug, slug)
+        endpoint = _reconnecting(endpoint_for_slug, slug)
     except DatabaseError:
         logger.exception("webhook %s: database unavailable", slug)
         return _error(503, "temporarily unavailable, retry later", Retry_After="30")
@@ -57,13 +57,13 @@ def receive(request: HttpRequest, slug: str) -> HttpResponse:
         response = _error(405, f"method not allowed; use {', '.join(provider.methods)}")
         response["Allow"] = ", ".join((*provider.methods, "HEAD"))
         return response
-    body = services.body_read(request)
+    body = receiving.body_read(request)
     if body is None:
         WEBHOOK_REQUESTS.labels(endpoint.provider, "too_large").inc()
         return _error(413, "body too large")
-    inbound = services.inbound_request(request, body)
+    inbound = receiving.inbound_request(request, body)
     auth_error, refusal = "", 401
-    if not services.address_allowed(endpoint, services.client_address(request)):
+    if not receiving.address_allowed(endpoint, receiving.client_address(request)):
         auth_error, refusal = "address not in the endpoint's allowlist", 403
     else:
         try:
@@ -74,7 +74,7 @@ def receive(request: HttpRequest, slug: str) -> HttpResponse:
         return _refused(endpoint, refusal)  # a flood: counted, not logged row by row
     try:
         event_id = _reconnecting(
-            services.inbound_event_store,
+            receiving.inbound_event_store,
             endpoint=endpoint,
             request=request,
             inbound=inbound,

@@ -1,20 +1,22 @@
-from django.urls import path
-from rest_framework.routers import DefaultRouter
+"""The deliveries API under /api/v1/.
 
-# The whole API is routed here; the webhook resources' viewsets live in webhooks/api.py
-# because deliveries never depends on webhooks anywhere else.
-from webhooks.api import InboundEventViewSet, WebhookEndpointViewSet
+Its viewsets are listed in `viewsets`: the project's URLconf (dlrdash/urls.py) registers
+them on the API's one router together with the webhooks app's, so the API root lists both
+and this app never imports webhooks.
+"""
+
+from django.urls import path
+from rest_framework.viewsets import ViewSetMixin
 
 from . import compare, stats, views
 
-router = DefaultRouter()
-router.register("messages", views.MessageViewSet, basename="message")
-router.register("campaigns", views.CampaignViewSet, basename="campaign")
-router.register("webhook-events", InboundEventViewSet, basename="webhook-event")
-router.register("endpoints", WebhookEndpointViewSet, basename="endpoint")
+# (URL prefix, viewset, basename) for the project's API router.
+viewsets: tuple[tuple[str, type[ViewSetMixin], str], ...] = (
+    ("messages", views.MessageViewSet, "message"),
+    ("campaigns", views.CampaignViewSet, "campaign"),
+)
 
 urlpatterns = [
-    *router.urls,
     # Statistics (deliveries/api/stats.py), read from the rollups.
     path("stats/", stats.StatsView.as_view(), name="stats"),
     path("campaigns/<str:pk>/stats/", stats.CampaignStatsView.as_view(), name="campaign-stats"),

@@ -7,9 +7,11 @@ from django.conf import settings as django_settings
 from django.db import connection
 from django.utils import timezone
 
+from deliveries.bulk_messages import report_keys_claim
 from deliveries.models import ReportKey, StatusEvent
 from deliveries.reports import DeliveryReport
-from deliveries.services import report_keys_claim, report_keys_prune, reports_apply
+from deliveries.retention import report_keys_prune
+from deliveries.services import reports_apply
 from deliveries.status import Outcome, Status
 from dlrdash.partitions import month_add, month_start, partition_name
 

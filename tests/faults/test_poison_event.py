@@ -15,8 +15,8 @@ from django.utils import timezone
 
 from deliveries.models import Message, StatusEvent
 from deliveries.services import reports_apply
+from webhooks.inbox import inbound_events_reprocess, inbox_drain
 from webhooks.models import InboundEvent, WebhookEndpoint
-from webhooks.services import inbound_events_reprocess, inbox_drain
 
 from ..helpers import fixture_bytes, smstake_sign
 
@@ -52,7 +52,7 @@ def test_a_poison_event_is_retried_with_backoff_parked_then_applied_once_after_a
     for message_id in [HEALTHY_IDS[0], HEALTHY_IDS[1], POISON_ID, *HEALTHY_IDS[2:]]:
         _post_without_processing(client, message_id)
     poison = InboundEvent.objects.order_by("pk")[2]
-    monkeypatch.setattr("webhooks.services.reports_apply", _reports_apply_poisoned)
+    monkeypatch.setattr("webhooks.inbox.reports_apply", _reports_apply_poisoned)
 
     clock = timezone.now()
     delays: list[float] = []
@@ -82,7 +82,7 @@ def test_a_poison_event_is_retried_with_backoff_parked_then_applied_once_after_a
     assert poison.error == "DataError: value too long for type character varying(64)"
     assert StatusEvent.objects.count() == len(HEALTHY_IDS)
 
-    monkeypatch.setattr("webhooks.services.reports_apply", reports_apply)  # the fix ships
+    monkeypatch.setattr("webhooks.inbox.reports_apply", reports_apply)  # the fix ships
     assert inbound_events_reprocess(events=[poison]) == 1
     assert inbound_events_reprocess(events=[poison]) == 1  # a second click changes nothing
 

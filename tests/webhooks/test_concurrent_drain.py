@@ -16,11 +16,12 @@ from django.db import connection
 from prometheus_client import REGISTRY
 
 from deliveries import rollups
+from deliveries.bulk_messages import messages_reserve
 from deliveries.models import Campaign, DeliveryRollup, Message, ReportKey, StatusEvent
-from deliveries.services import messages_reserve, report_dedup_key
+from deliveries.services import report_dedup_key
+from webhooks.inbox import inbound_events_process, inbox_batches, inbox_drain
 from webhooks.models import InboundEvent, WebhookEndpoint
 from webhooks.providers import InboundRequest, get_provider
-from webhooks.services import inbound_events_process, inbox_batches, inbox_drain
 from webhooks.simulation import CAMPAIGNS, SimulatedRequest, TrafficGenerator
 
 from ..deliveries.test_rollups import cells

@@ -12,8 +12,8 @@ from django.test import Client
 
 from deliveries.models import DeliveryRollup, Message, StatusEvent
 from webhooks import tasks
+from webhooks.inbox import inbox_drain
 from webhooks.models import InboundEvent, WebhookEndpoint
-from webhooks.services import inbox_drain
 
 from ..helpers import ON_POSTGRES, SMSTAKE_SECRET, fixture_bytes, requires_postgres, smstake_sign
 
@@ -44,7 +44,7 @@ def test_the_sweeper_applies_an_event_whose_task_never_ran(client, smstake_endpo
 @pytest.mark.django_db
 def test_a_failing_event_is_retried_later_then_parked(post_smstake, settings, monkeypatch):
     settings.INBOX_MAX_ATTEMPTS = 2
-    monkeypatch.setattr("webhooks.services.reports_apply", _raise)
+    monkeypatch.setattr("webhooks.inbox.reports_apply", _raise)
     post_smstake(fixture_bytes("smstake", "delivered.json"))
     event = InboundEvent.objects.get()
     assert (event.state, event.attempts) == ("pending", 1)

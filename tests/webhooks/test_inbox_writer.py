@@ -140,7 +140,7 @@ def test_a_hung_database_is_answered_503_once_the_wait_is_over_not_retried(
 
     monkeypatch.setattr(inbox_writer, "_rows_insert", hung)
     monkeypatch.setattr(inbox_writer, "WAIT_SECONDS", 0.5)
-    monkeypatch.setattr("webhooks.services.inbound_event_insert", counted)
+    monkeypatch.setattr("webhooks.receiving.inbound_event_insert", counted)
     body = fixture_bytes("smstake", "delivered.json")
 
     response = _post_signed(body)

@@ -19,7 +19,7 @@ def test_a_full_webhook_round_logs_nothing_secret_or_personal(
     post_smstake(b"{not json")  # unparseable: logged
     post_wavix(fixture_bytes("wavix", "delivered.json"))
     post_wavix(fixture_bytes("wavix", "delivered.json"), token="wrong-token")
-    monkeypatch.setattr("webhooks.services.reports_apply", _boom)
+    monkeypatch.setattr("webhooks.inbox.reports_apply", _boom)
     post_smstake(fixture_bytes("smstake", "sent.json"))  # processing error: logged
     admin_client.get("/api/v1/messages/")
 

@@ -10,8 +10,8 @@ from django.test import Client
 from django.utils import timezone
 
 from deliveries.models import Message
+from webhooks.inbox import inbox_drain
 from webhooks.models import InboundEvent, WebhookEndpoint
-from webhooks.services import inbox_drain
 
 from ..conftest import run_worker
 from ..helpers import fixture_bytes, requires_postgres, smstake_sign
@@ -239,16 +239,16 @@ def _pending(endpoint: WebhookEndpoint, *message_ids: str) -> list[InboundEvent]
 def test_an_event_whose_messages_cannot_be_reserved_is_retried_then_parked_alone(
     smstake_endpoint, monkeypatch
 ):
-    from webhooks import services
+    from webhooks import inbox
 
-    real = services.messages_reserve  # type: ignore[attr-defined]
+    real = inbox.messages_reserve  # type: ignore[attr-defined]
 
     def reserve(*, keys, wait_for=()):
         if ("smstake", "poison") in {*keys, *wait_for}:
             raise ValueError("cannot reserve this one")
         return real(keys=keys, wait_for=wait_for)
 
-    monkeypatch.setattr(services, "messages_reserve", reserve)
+    monkeypatch.setattr(inbox, "messages_reserve", reserve)
     poison = _pending(smstake_endpoint, "good", "poison", "other")[1]
 
     inbox_drain()
@@ -267,14 +267,14 @@ def test_an_event_whose_messages_cannot_be_reserved_is_retried_then_parked_alone
 def test_processing_after_commit_that_raises_still_answers_the_provider_200(
     client, smstake_endpoint, monkeypatch, settings, django_capture_on_commit_callbacks
 ):
-    from webhooks import services
+    from webhooks import inbox
 
     settings.CELERY_TASK_ALWAYS_EAGER = True  # processed inline, in the request
 
     def broken(**kwargs):
         raise RuntimeError("processing is broken")
 
-    monkeypatch.setattr(services, "_batch_process", broken)
+    monkeypatch.setattr(inbox, "_batch_process", broken)
     body = fixture_bytes("smstake", "delivered.json")
 
     with django_capture_on_commit_callbacks(execute=True):

@@ -126,7 +126,7 @@ def test_the_webhook_needs_no_csrf_token(smstake_endpoint, post_smstake):
 
 def test_when_the_event_cannot_be_stored_it_answers_503_so_the_provider_retries(post_smstake):
     with mock.patch(
-        "webhooks.services.inbound_event_insert", side_effect=OperationalError("db down")
+        "webhooks.receiving.inbound_event_insert", side_effect=OperationalError("db down")
     ):
         response = post_smstake(fixture_bytes("smstake", "delivered.json"))
 
@@ -136,7 +136,7 @@ def test_when_the_event_cannot_be_stored_it_answers_503_so_the_provider_retries(
 
 
 def test_a_processing_failure_never_changes_the_answer(post_smstake):
-    with mock.patch("webhooks.services.reports_apply", side_effect=RuntimeError("bug")):
+    with mock.patch("webhooks.inbox.reports_apply", side_effect=RuntimeError("bug")):
         response = post_smstake(fixture_bytes("smstake", "delivered.json"))
 
     assert response.status_code == 200

@@ -10,8 +10,8 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as s
 
 from deliveries.models import Message
+from webhooks.inbox import inbox_drain
 from webhooks.models import InboundEvent
-from webhooks.services import inbox_drain
 
 from ..helpers import smstake_sign
 from ..support import smstake_report

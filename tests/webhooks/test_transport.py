@@ -6,7 +6,7 @@ import pytest
 from django.test import RequestFactory
 
 from deliveries.models import Message
-from webhooks import services
+from webhooks import inbox
 from webhooks.models import InboundEvent
 from webhooks.views import receive
 
@@ -35,7 +35,7 @@ def test_a_chunked_body_without_content_length_is_read(
 
     with django_capture_on_commit_callbacks(execute=True):
         response = receive(chunked_request(body), slug="smstake")
-    services.inbox_drain()
+    inbox.inbox_drain()
 
     assert response.status_code == 200
     assert bytes(InboundEvent.objects.get().body) == body

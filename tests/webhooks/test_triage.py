@@ -5,8 +5,8 @@ from django.test import Client
 from django.utils import timezone
 
 from deliveries.models import Message
+from webhooks.inbox import inbox_drain
 from webhooks.models import InboundEvent, WebhookEndpoint
-from webhooks.services import inbox_drain
 
 from ..support import smstake_report, user_in
 

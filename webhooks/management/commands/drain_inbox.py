@@ -9,7 +9,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
-from webhooks.services import inbox_drain
+from webhooks.inbox import inbox_drain
 
 
 class Command(BaseCommand):

@@ -6,8 +6,8 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from webhooks.inbox import inbound_events_reprocess
 from webhooks.models import InboundEvent
-from webhooks.services import inbound_events_reprocess
 
 BATCH = 500
 

@@ -1,0 +1,1 @@
+"""Groups of settings, each imported by dlrdash/settings.py."""
