@@ -20,8 +20,8 @@ from deliveries.models import Campaign, DeliveryRollup
 from webhooks.models import InboundEvent, WebhookEndpoint
 
 from .deliveries.traffic import traffic_apply
+from .factories import make_user, role_group
 from .helpers import WAVIX_SECRET
-from .support import user_in
 
 pytestmark = pytest.mark.django_db
 
@@ -32,10 +32,10 @@ WHSEC = "whsec_c2VjcmV0LXNpZ25pbmcta2V5LTAxMjM0NTY3"
 def person(who: str) -> User:
     """Someone as the table names them: a role, "no role", "staff, no role" or "superuser"."""
     if who == "superuser":
-        return User.objects.create_superuser("root", password="pw")
+        return make_user(superuser=True)
     if who in ("no role", "staff, no role"):
-        return User.objects.create_user("nobody", password="pw", is_staff=who.startswith("staff"))
-    return user_in(who)
+        return make_user(staff=who.startswith("staff"))
+    return make_user(who)
 
 
 def api_as(user: User) -> APIClient:
@@ -88,7 +88,7 @@ def _tick_superuser_on_themselves(me: User, root: User) -> tuple[Any, Callable[[
 
 
 def _tick_superuser_on_a_colleague(me: User, root: User) -> tuple[Any, Callable[[], bool]]:
-    colleague = user_in("Support")
+    colleague = make_user("Support")
     response = admin_as(me).post(
         f"/admin/auth/user/{colleague.pk}/change/", user_form(colleague, is_superuser="on")
     )
@@ -144,7 +144,7 @@ def _join_a_group_with_more_permissions(me: User, root: User) -> tuple[Any, Call
     ids=lambda value: value.__name__.strip("_") if callable(value) else str(value),
 )
 def test_an_administrator_cannot_raise_privileges_in_the_user_admin(attempt, refusal):
-    me, root = user_in("Administrator"), User.objects.create_superuser("root", password="pw")
+    me, root = make_user("Administrator"), make_user(superuser=True)
 
     response, happened = attempt(me, root)
 
@@ -159,7 +159,7 @@ def test_an_administrator_cannot_raise_privileges_in_the_user_admin(attempt, ref
 
 
 def test_an_administrator_sees_is_superuser_read_only_and_a_superuser_as_view_only():
-    me, root = user_in("Administrator"), User.objects.create_superuser("root", password="pw")
+    me, root = make_user("Administrator"), make_user(superuser=True)
     client = admin_as(me)
 
     own_page = client.get(f"/admin/auth/user/{me.pk}/change/").content.decode()
@@ -173,8 +173,8 @@ def test_an_administrator_sees_is_superuser_read_only_and_a_superuser_as_view_on
 
 
 def test_an_administrator_still_gives_colleagues_roles_and_resets_their_passwords():
-    me, colleague = user_in("Administrator"), user_in("Support")
-    manager = Group.objects.get(name="Campaign manager")
+    me, colleague = make_user("Administrator"), make_user("Support")
+    manager = role_group("Campaign manager")
     client = admin_as(me)
 
     changed = client.post(
@@ -201,7 +201,7 @@ def test_an_administrator_still_gives_colleagues_roles_and_resets_their_password
 
 
 def test_a_superuser_may_make_another_superuser():
-    root, colleague = User.objects.create_superuser("root", password="pw"), user_in("Support")
+    root, colleague = make_user(superuser=True), make_user("Support")
 
     admin_as(root).post(
         f"/admin/auth/user/{colleague.pk}/change/", user_form(colleague, is_superuser="on")
@@ -211,7 +211,7 @@ def test_a_superuser_may_make_another_superuser():
 
 
 def test_permissions_beyond_the_editor_are_kept_when_an_administrator_saves_a_user():
-    me, colleague = user_in("Administrator"), user_in("Support")
+    me, colleague = make_user("Administrator"), make_user("Support")
     granted_by_root = permission("auth.delete_user")
     colleague.user_permissions.add(granted_by_root)
 
@@ -277,7 +277,7 @@ def test_the_api_applies_the_roles_of_the_admin_and_the_pages(who, method, url, 
 
 def test_the_admin_refuses_a_campaign_manager_the_delete_the_api_refuses():
     campaign = Campaign.objects.create(name="Diwali", ref_prefix="diwali_")
-    client = admin_as(user_in("Campaign manager"))
+    client = admin_as(make_user("Campaign manager"))
 
     response = client.post(f"/admin/deliveries/campaign/{campaign.pk}/delete/", {"post": "yes"})
 
@@ -489,7 +489,7 @@ def _many_names_from_one_client_forging_forwarded_for_through_the_proxy(i: int) 
     ids=lambda attempt: attempt.__name__.strip("_"),
 )
 def test_repeated_wrong_passwords_are_locked_out(client, settings, attempt):
-    User.objects.create_user("ravi", password="correct-horse-1", is_staff=True)
+    make_user(username="ravi", password="correct-horse-1", staff=True)
     limit = settings.AXES_FAILURE_LIMIT
 
     codes = [
@@ -505,8 +505,8 @@ def test_repeated_wrong_passwords_are_locked_out(client, settings, attempt):
 
 @pytest.mark.axes
 def test_another_user_from_the_same_proxy_still_logs_in_after_a_lockout(client, settings):
-    User.objects.create_user("ravi", password="correct-horse-1", is_staff=True)
-    User.objects.create_user("asha", password="right-pony-2", is_staff=True)
+    make_user(username="ravi", password="correct-horse-1", staff=True)
+    make_user(username="asha", password="right-pony-2", staff=True)
     for i in range(settings.AXES_FAILURE_LIMIT):
         admin_login(client, "ravi", "wrong", HTTP_X_FORWARDED_FOR=f"198.51.100.{i + 1}")
 

@@ -7,7 +7,6 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from django.conf import settings
-from django.contrib.auth.models import Group, User
 from django.test import Client
 from django.utils import timezone
 
@@ -20,6 +19,7 @@ from deliveries.rollups import rollups_rebuild
 from webhooks.providers.base import AuthError, InboundRequest
 from webhooks.providers.standard_webhooks import StandardWebhooksProvider
 
+from ..factories import make_user
 from .conftest import Receiver, messages_make
 
 pytestmark = pytest.mark.django_db
@@ -201,10 +201,8 @@ def test_the_dashboard_accepts_the_link_and_shows_that_segment() -> None:
     messages_make(20, at=now - timedelta(minutes=10), delivered_share=0.5, operator="JIO")
     rollups_rebuild()
     rule = AlertRule.objects.create(name="r", provider="infobip", operator="AIRTEL")
-    user = User.objects.create_user("cm")
-    user.groups.add(Group.objects.get(name="Campaign manager"))
     client = Client()
-    client.force_login(user)
+    client.force_login(make_user("Campaign manager", username="cm"))
 
     response = client.get(dashboard_link(alert_for(rule)))
 

