@@ -6,7 +6,7 @@ from typing import Any
 import pytest
 from django.conf import settings
 from django.contrib.auth.models import User
-from django.test import Client
+from django.test import Client, override_settings
 
 from alerts.services import notifications_deliver
 from webhooks import inbox_writer, rejections
@@ -15,6 +15,14 @@ from webhooks.services import inbox_drain
 
 from .factories import make_user, roles_restore
 from .helpers import SMSTAKE_SECRET, WAVIX_SECRET, smstake_sign
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _passwords_hashed_cheaply() -> Iterator[None]:
+    """Production's hasher is slow on purpose; the tests create and log in users by the
+    hundred and check what a password opens, not how it is stored."""
+    with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
+        yield
 
 
 @pytest.fixture(autouse=True)
