@@ -352,6 +352,7 @@ def messages_insert_select(count: int) -> None:
         cursor.execute(sql, [count, *params])
 
 
+@pytest.mark.slow
 def test_message_csv_of_100k_messages_streams_in_bounded_memory(manager_client):
     messages_insert_select(100_000)
     # Warm up: the first request imports templates and filters, which tracemalloc would count.
