@@ -15,7 +15,7 @@ from webhooks import tasks
 from webhooks.models import InboundEvent, WebhookEndpoint
 from webhooks.services import inbound_events_process, inbound_events_reprocess, inbox_prune
 
-from .helpers import fixture_bytes, held_elsewhere, requires_postgres
+from ..helpers import fixture_bytes, held_elsewhere, requires_postgres
 
 INBOX = "webhooks_inboundevent"
 HISTORY = "deliveries_statusevent"
