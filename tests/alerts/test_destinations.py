@@ -42,7 +42,7 @@ def test_the_model_refuses_it_too_so_the_admin_form_does() -> None:
     ]
 
 
-def test_a_listed_internal_receiver_may_be_saved(settings) -> None:  # type: ignore[no-untyped-def]
+def test_a_listed_internal_receiver_may_be_saved(settings) -> None:
     settings.OUTBOUND_ALLOWED_HOSTS = ["127.0.0.1"]
 
     AlertRule(name="r", webhook_url="http://127.0.0.1:9000/hook").full_clean()

@@ -128,7 +128,7 @@ def test_a_webhook_that_keeps_failing_is_given_up_after_the_last_attempt(
     assert len(hook.requests) == 3
 
 
-def test_an_unreachable_receiver_is_recorded_not_raised(settings) -> None:  # type: ignore[no-untyped-def]
+def test_an_unreachable_receiver_is_recorded_not_raised(settings) -> None:
     settings.OUTBOUND_ALLOWED_HOSTS = ["127.0.0.1"]
     rule = AlertRule.objects.create(name="r", webhook_url="http://127.0.0.1:9/nothing")
     notification = webhook_notification(rule)
@@ -141,7 +141,7 @@ def test_an_unreachable_receiver_is_recorded_not_raised(settings) -> None:  # ty
 
 def test_a_receiver_inside_our_network_is_never_called(
     receiver: Callable[[list[int]], Receiver], settings
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     hook = receiver([200])
     settings.OUTBOUND_ALLOWED_HOSTS = []
     notification = webhook_notification(AlertRule.objects.create(name="r", webhook_url=hook.url))

@@ -40,7 +40,7 @@ def hostile_message(post_smstake) -> None:
     assert post_smstake(json.dumps(body).encode()).status_code == 200
 
 
-def rows_of(response) -> list[list[str]]:  # type: ignore[no-untyped-def]
+def rows_of(response) -> list[list[str]]:
     assert response.status_code == 200
     return list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
 
