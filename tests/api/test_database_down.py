@@ -20,7 +20,7 @@ def database_down(db: None) -> Iterator[Callable[[Exception], None]]:
         def cursor(*args: object, **kwargs: object) -> None:
             raise error
 
-        wrapper.cursor = cursor  # type: ignore[method-assign]
+        wrapper.cursor = cursor  # type: ignore[method-assign,assignment]
 
     yield down
     wrapper.__dict__.pop("cursor", None)

@@ -56,7 +56,7 @@ def form_data(client: Client, url: str) -> dict[str, Any]:
 
 def _posted(key: str, field: Any, value: Any) -> dict[str, Any]:
     if isinstance(field.widget, MultiWidget):
-        parts = field.widget.decompress(value)
+        parts = field.widget.decompress(value) or []
         return {
             f"{key}_{i}": widget.format_value(part) or ""
             for i, (widget, part) in enumerate(zip(field.widget.widgets, parts, strict=True))

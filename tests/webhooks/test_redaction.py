@@ -152,7 +152,7 @@ CASES = {
 }
 
 
-@pytest.fixture(params=CASES.values(), ids=CASES.keys())
+@pytest.fixture(params=list(CASES.values()), ids=list(CASES.keys()))
 def case(request: pytest.FixtureRequest) -> Case:
     return request.param
 
@@ -172,7 +172,7 @@ class Logged:
 
 
 @pytest.fixture
-def logged(case: Case, send) -> Logged:  # type: ignore[no-untyped-def]
+def logged(case: Case, send) -> Logged:
     provider = case.provider
     WebhookEndpoint.objects.create(
         provider=provider, slug=provider, secrets=[endpoint_secret(provider, key_for(provider))]
