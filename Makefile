@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test check lint format worker outbound-worker beat serve bench clean
+.PHONY: run test test-fast check lint format worker outbound-worker beat serve bench clean
 
 $(BIN)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -20,6 +20,12 @@ run: $(BIN)/.installed
 ## test: the whole suite (SQLite unless DATABASE_URL says otherwise)
 test: $(BIN)/.installed
 	$(BIN)/pytest
+
+## test-fast: the inner loop on SQLite, spread over the cores; leaves out the browser, fault,
+##            property-based API and large-volume tests, which `make test` runs
+test-fast: $(BIN)/.installed
+	env -u DATABASE_URL -u CELERY_BROKER_URL $(BIN)/pytest -n auto \
+		-m "not browser and not faults and not schemathesis and not slow"
 
 ## check: lint, format check, types (mypy), migrations in sync, Django's system checks
 check: $(BIN)/.installed

@@ -5,15 +5,24 @@ from typing import Any
 
 import pytest
 from django.conf import settings
-from django.test import Client
+from django.contrib.auth.models import User
+from django.test import Client, override_settings
 
 from alerts.services import notifications_deliver
-from deliveries.roles import roles_sync
 from webhooks import inbox_writer, rejections
 from webhooks.inbox import inbox_drain
 from webhooks.models import WebhookEndpoint
 
+from .factories import make_user, roles_restore
 from .helpers import SMSTAKE_SECRET, WAVIX_SECRET, smstake_sign
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _passwords_hashed_cheaply() -> Iterator[None]:
+    """Production's hasher is slow on purpose; the tests create and log in users by the
+    hundred and check what a password opens, not how it is stored."""
+    with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
+        yield
 
 
 @pytest.fixture(autouse=True)
@@ -24,17 +33,11 @@ def _login_lockout_only_where_tested(request: pytest.FixtureRequest, settings) -
         settings.AXES_ENABLED = False
 
 
-@pytest.fixture(autouse=True)
-def _roles(request: pytest.FixtureRequest) -> None:
-    """The groups migration 0002_roles creates, back after a transactional test's flush."""
-    uses_db = request.node.get_closest_marker("django_db") or {"db", "transactional_db"} & set(
-        request.fixturenames
-    )
-    if uses_db:
-        request.getfixturevalue(
-            "db" if "transactional_db" not in request.fixturenames else "transactional_db"
-        )
-        roles_sync()
+@pytest.fixture
+def roles(db: None) -> None:
+    """The groups the roles migrations create, for tests that read them directly (the user
+    factory restores them itself): a transactional test's flush removes them."""
+    roles_restore()
 
 
 @pytest.fixture(autouse=True)
@@ -56,13 +59,10 @@ def _rejections_counted_inline(monkeypatch: pytest.MonkeyPatch) -> Iterator[None
 
 
 @pytest.fixture
-def campaign_manager(transactional_db: None):
-    """A staff user in the Campaign manager role (the admin login admits staff only)."""
-    from django.contrib.auth.models import Group, User
-
-    user = User.objects.create_user("meera", password="campaigns-2026", is_staff=True)
-    user.groups.add(Group.objects.get_or_create(name="Campaign manager")[0])
-    return user
+def campaign_manager(transactional_db: None) -> User:
+    """A staff user in the Campaign manager role, who logs in with a password (the browser
+    tests)."""
+    return make_user("Campaign manager", username="meera", password="campaigns-2026")
 
 
 def run_worker() -> None:

@@ -56,14 +56,3 @@ def held_elsewhere(hold: Callable[[], object]) -> Iterator[None]:
     finally:
         release.set()
         thread.join(timeout=30)
-
-
-# Browser tests: Playwright driving Debian's chromium (no browser download here).
-CHROMIUM = Path("/usr/bin/chromium")
-ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
-browser_test = [
-    pytest.mark.browser,
-    pytest.mark.skipif(
-        not CHROMIUM.exists(), reason="needs Debian's chromium at /usr/bin/chromium"
-    ),
-]

@@ -1,20 +1,9 @@
-"""Helpers for the support-tooling tests: users per role and SMSTAKE report bodies."""
+"""Helpers for the support-tooling tests: SMSTAKE report bodies."""
 
 import json
 from typing import Any
 
-from django.contrib.auth.models import Group, User
-
 from .helpers import fixture_bytes
-
-
-def user_in(group: str, username: str | None = None) -> User:
-    """A staff user in one of the groups the roles migration creates."""
-    user = User.objects.create_user(
-        username=username or group.lower().replace(" ", "_"), password="pw", is_staff=True
-    )
-    user.groups.add(Group.objects.get(name=group))
-    return user
 
 
 def smstake_report(**fields: Any) -> bytes:

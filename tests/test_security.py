@@ -1,15 +1,16 @@
 """Who gets in: login lockout, CSRF, security headers."""
 
 import pytest
-from django.contrib.auth import get_user_model
 from django.test import Client
+
+from .factories import make_user
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def staff_user():
-    return get_user_model().objects.create_user("ravi", password="correct-horse-1", is_staff=True)
+    return make_user(username="ravi", password="correct-horse-1", staff=True)
 
 
 def admin_login(client: Client, password: str) -> int:

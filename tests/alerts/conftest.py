@@ -59,7 +59,7 @@ class Receiver:
 
 
 @pytest.fixture
-def receiver(settings) -> Iterator[Callable[[list[int]], Receiver]]:  # type: ignore[no-untyped-def]
+def receiver(settings) -> Iterator[Callable[[list[int]], Receiver]]:
     """Local receivers on 127.0.0.1, which outgoing requests may reach only when listed."""
     settings.OUTBOUND_ALLOWED_HOSTS = ["127.0.0.1"]
     servers: list[ThreadingHTTPServer] = []

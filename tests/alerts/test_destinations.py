@@ -8,7 +8,7 @@ from rest_framework.test import APIClient
 from alerts.models import AlertRule
 from dlrdash.celery import app
 
-from ..support import user_in
+from ..factories import make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -20,7 +20,7 @@ METADATA = "http://169.254.169.254/latest/meta-data/iam/security-credentials/"
 )
 def test_a_rule_posting_inside_our_network_is_refused_over_the_api(url: str) -> None:
     client = APIClient()
-    token = Token.objects.create(user=user_in("Campaign manager"))
+    token = Token.objects.create(user=make_user("Campaign manager"))
     client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
 
     response = client.post("/api/v1/alert-rules/", {"name": "r", "webhook_url": url}, format="json")
@@ -42,7 +42,7 @@ def test_the_model_refuses_it_too_so_the_admin_form_does() -> None:
     ]
 
 
-def test_a_listed_internal_receiver_may_be_saved(settings) -> None:  # type: ignore[no-untyped-def]
+def test_a_listed_internal_receiver_may_be_saved(settings) -> None:
     settings.OUTBOUND_ALLOWED_HOSTS = ["127.0.0.1"]
 
     AlertRule(name="r", webhook_url="http://127.0.0.1:9000/hook").full_clean()

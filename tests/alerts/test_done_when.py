@@ -32,6 +32,7 @@ def traffic(*, since_minutes: int, until_minutes: int, now, infobip_airtel: floa
         messages_make(40, at=at, delivered_share=0.95, provider="sinch", operator="JIO")
 
 
+@pytest.mark.slow
 def test_an_airtel_collapse_on_one_provider_alerts_once_everywhere_then_resolves(
     receiver: Callable[[list[int]], Receiver],
     mailoutbox,

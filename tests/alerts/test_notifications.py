@@ -7,7 +7,6 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from django.conf import settings
-from django.contrib.auth.models import Group, User
 from django.test import Client
 from django.utils import timezone
 
@@ -20,6 +19,7 @@ from deliveries.rollups import rollups_rebuild
 from webhooks.providers.base import AuthError, InboundRequest
 from webhooks.providers.standard_webhooks import StandardWebhooksProvider
 
+from ..factories import make_user
 from .conftest import Receiver, messages_make
 
 pytestmark = pytest.mark.django_db
@@ -128,7 +128,7 @@ def test_a_webhook_that_keeps_failing_is_given_up_after_the_last_attempt(
     assert len(hook.requests) == 3
 
 
-def test_an_unreachable_receiver_is_recorded_not_raised(settings) -> None:  # type: ignore[no-untyped-def]
+def test_an_unreachable_receiver_is_recorded_not_raised(settings) -> None:
     settings.OUTBOUND_ALLOWED_HOSTS = ["127.0.0.1"]
     rule = AlertRule.objects.create(name="r", webhook_url="http://127.0.0.1:9/nothing")
     notification = webhook_notification(rule)
@@ -141,7 +141,7 @@ def test_an_unreachable_receiver_is_recorded_not_raised(settings) -> None:  # ty
 
 def test_a_receiver_inside_our_network_is_never_called(
     receiver: Callable[[list[int]], Receiver], settings
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     hook = receiver([200])
     settings.OUTBOUND_ALLOWED_HOSTS = []
     notification = webhook_notification(AlertRule.objects.create(name="r", webhook_url=hook.url))
@@ -201,10 +201,8 @@ def test_the_dashboard_accepts_the_link_and_shows_that_segment() -> None:
     messages_make(20, at=now - timedelta(minutes=10), delivered_share=0.5, operator="JIO")
     rollups_rebuild()
     rule = AlertRule.objects.create(name="r", provider="infobip", operator="AIRTEL")
-    user = User.objects.create_user("cm")
-    user.groups.add(Group.objects.get(name="Campaign manager"))
     client = Client()
-    client.force_login(user)
+    client.force_login(make_user("Campaign manager", username="cm"))
 
     response = client.get(dashboard_link(alert_for(rule)))
 

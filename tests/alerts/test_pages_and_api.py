@@ -3,7 +3,6 @@
 from datetime import timedelta
 
 import pytest
-from django.contrib.auth.models import Group, User
 from django.test import Client
 from django.utils import timezone
 from rest_framework.authtoken.models import Token
@@ -12,25 +11,20 @@ from rest_framework.test import APIClient
 from alerts.models import Alert, AlertRule
 from webhooks.models import WebhookEndpoint
 
+from ..factories import make_user
+
 pytestmark = pytest.mark.django_db
-
-
-def user_in(role: str | None, name: str = "u") -> User:
-    user = User.objects.create_user(name)
-    if role:
-        user.groups.add(Group.objects.get(name=role))
-    return user
 
 
 def logged_in(role: str | None) -> Client:
     client = Client(enforce_csrf_checks=True)
-    client.force_login(user_in(role))
+    client.force_login(make_user(role))
     return client
 
 
 def api_as(role: str | None) -> APIClient:
     client = APIClient()
-    token = Token.objects.create(user=user_in(role))
+    token = Token.objects.create(user=make_user(role))
     client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
     return client
 
@@ -77,12 +71,15 @@ def test_acknowledging_needs_a_post_with_the_csrf_token(alert: Alert) -> None:
     alert.refresh_from_db()
     assert alert.state == Alert.State.ACKNOWLEDGED
     assert alert.acknowledged_by is not None
-    assert "Acknowledged by u" in client.get("/alerts/?state=acknowledged").content.decode()
+    assert (
+        "Acknowledged by campaign_manager"
+        in client.get("/alerts/?state=acknowledged").content.decode()
+    )
 
 
 def test_acknowledging_a_missing_alert_is_a_404() -> None:
     client = Client()
-    client.force_login(user_in("Administrator"))
+    client.force_login(make_user("Administrator"))
     assert client.post("/alerts/999/acknowledge/").status_code == 404
 
 
@@ -169,10 +166,10 @@ def test_the_beat_schedule_evaluates_every_minute(settings) -> None:
 
 
 def test_campaign_managers_may_manage_rules_in_the_admin() -> None:
-    user = user_in("Campaign manager", "cm")
+    user = make_user("Campaign manager", username="cm")
     assert user.has_perm("alerts.change_alertrule")
     assert user.has_perm("alerts.change_alert")
-    assert not user_in("Support", "s").has_perm("alerts.view_alertrule")
+    assert not make_user("Support", username="s").has_perm("alerts.view_alertrule")
 
 
 def test_the_admin_refuses_a_no_dlr_rule_without_an_endpoint(admin_client: Client) -> None:

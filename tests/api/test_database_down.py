@@ -7,6 +7,8 @@ import pytest
 from django.db import InterfaceError, OperationalError, connections
 from rest_framework.test import APIClient
 
+from ..factories import make_user
+
 
 @pytest.fixture
 def database_down(db: None) -> Iterator[Callable[[Exception], None]]:
@@ -18,7 +20,7 @@ def database_down(db: None) -> Iterator[Callable[[Exception], None]]:
         def cursor(*args: object, **kwargs: object) -> None:
             raise error
 
-        wrapper.cursor = cursor  # type: ignore[method-assign]
+        wrapper.cursor = cursor  # type: ignore[method-assign,assignment]
 
     yield down
     wrapper.__dict__.pop("cursor", None)
@@ -46,9 +48,9 @@ def test_a_token_client_gets_a_json_503_with_retry_after(
     assert response.json() == {"detail": "The service is temporarily unavailable; retry later."}
 
 
-def test_a_signed_in_person_gets_the_same_503(make_user, database_down) -> None:
+def test_a_signed_in_person_gets_the_same_503(database_down) -> None:
     client = APIClient(raise_request_exception=False)
-    client.force_login(make_user("ops", is_superuser=True, is_staff=True))
+    client.force_login(make_user(username="ops", superuser=True))
     database_down(OperationalError("server closed the connection unexpectedly"))
 
     response = client.get("/api/v1/messages/", HTTP_ACCEPT="text/html")

@@ -8,6 +8,7 @@ from rest_framework.test import APIClient
 from deliveries.models import Campaign, Message
 from webhooks.models import InboundEvent, WebhookEndpoint
 
+from ..factories import make_user
 from ..helpers import SMSTAKE_SECRET, WAVIX_SECRET, fixture_bytes
 
 pytestmark = pytest.mark.django_db
@@ -21,9 +22,9 @@ READS = [
 
 
 @pytest.fixture
-def role_api(make_user, token_client):
-    def client_for(role: str | None, **extra: object) -> APIClient:
-        return token_client(make_user(f"user-{role}", role=role, **extra))
+def role_api(token_client):
+    def client_for(role: str | None, *, staff: bool = False) -> APIClient:
+        return token_client(make_user(role, username=f"user-{role}", staff=staff))
 
     return client_for
 
@@ -59,7 +60,7 @@ def test_reads_follow_the_role(role_api, role, expected):
 
 
 def test_staff_without_a_role_reads_nothing(role_api):
-    client = role_api(None, is_staff=True)
+    client = role_api(None, staff=True)
 
     assert [client.get(url).status_code for url in READS] == [403, 403, 403, 403]
 
@@ -138,12 +139,12 @@ def test_a_new_endpoint_needs_a_secret(admin_api):
     assert "new_secret" in response.json()
 
 
-def test_webhook_event_bodies_have_secret_values_redacted(post_wavix, make_user, token_client):
+def test_webhook_event_bodies_have_secret_values_redacted(post_wavix, token_client):
     body = json.dumps(
         {"message_id": "x", "status": "delivered", "token": "leaked-1", "nested": {"api_key": "k"}}
     ).encode()
     post_wavix(body)
-    client = token_client(make_user("support", role="Support"))
+    client = token_client(make_user("Support", username="support", staff=False))
 
     [event] = client.get("/api/v1/webhook-events/").json()["results"]
 

@@ -9,7 +9,6 @@ from collections.abc import Iterator
 
 import pytest
 import schemathesis
-from django.contrib.auth.models import User
 from django.core.signals import request_finished, request_started
 from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
@@ -22,6 +21,8 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from dlrdash.wsgi import application
+
+from ..factories import make_user
 
 pytestmark = pytest.mark.schemathesis
 
@@ -42,7 +43,7 @@ def _connections_kept_open() -> Iterator[None]:
 
 @pytest.fixture
 def superuser_token(db: None) -> str:
-    user = User.objects.create_superuser("schemathesis", password="not-used")
+    user = make_user(username="schemathesis", superuser=True)
     return Token.objects.create(user=user).key
 
 

@@ -4,7 +4,7 @@ import json
 from typing import Any
 
 import pytest
-from django.contrib.auth.models import Group, Permission, User
+from django.contrib.auth.models import Permission
 from django.core.management import call_command
 from django.forms import MultiWidget
 from django.test import Client
@@ -12,8 +12,8 @@ from django.test import Client
 from audit.models import AuditEntry
 from webhooks.models import WebhookEndpoint
 
+from ..factories import make_user, role_group
 from ..helpers import SMSTAKE_SECRET
-from ..support import user_in
 
 pytestmark = pytest.mark.django_db
 
@@ -26,14 +26,14 @@ NEW_SECRET = "whsec_rotated_secret_5555"
 @pytest.fixture
 def administrator() -> Client:
     client = Client()
-    client.force_login(user_in("Administrator", "asha"))
+    client.force_login(make_user("Administrator", username="asha"))
     return client
 
 
 @pytest.fixture
 def superuser() -> Client:
     client = Client()
-    client.force_login(User.objects.create_superuser("root", password="pw"))
+    client.force_login(make_user(superuser=True))
     return client
 
 
@@ -56,7 +56,7 @@ def form_data(client: Client, url: str) -> dict[str, Any]:
 
 def _posted(key: str, field: Any, value: Any) -> dict[str, Any]:
     if isinstance(field.widget, MultiWidget):
-        parts = field.widget.decompress(value)
+        parts = field.widget.decompress(value) or []
         return {
             f"{key}_{i}": widget.format_value(part) or ""
             for i, (widget, part) in enumerate(zip(field.widget.widgets, parts, strict=True))
@@ -162,8 +162,8 @@ def test_creating_a_user_in_the_admin_is_recorded_without_the_password(administr
 
 
 def test_granting_superuser_staff_and_a_role_records_each_change(superuser):
-    user = User.objects.create_user("ravi", password="pw")
-    support = Group.objects.get(name="Support")
+    user = make_user(username="ravi")
+    support = role_group("Support")
     url = f"{USERS}{user.pk}/change/"
 
     data = form_data(superuser, url)
@@ -185,7 +185,7 @@ def test_granting_superuser_staff_and_a_role_records_each_change(superuser):
 
 
 def test_saving_a_user_without_changes_records_nothing(superuser):
-    user = User.objects.create_user("ravi", password="pw")
+    user = make_user(username="ravi")
     url = f"{USERS}{user.pk}/change/"
 
     superuser.post(url, form_data(superuser, url))
@@ -194,7 +194,7 @@ def test_saving_a_user_without_changes_records_nothing(superuser):
 
 
 def test_a_password_change_is_recorded(administrator):
-    user = User.objects.create_user("ravi", password="pw")
+    user = make_user(username="ravi")
 
     response = administrator.post(
         f"{USERS}{user.pk}/password/",
@@ -207,7 +207,7 @@ def test_a_password_change_is_recorded(administrator):
 
 
 def test_deleting_users_is_recorded_one_entry_each(superuser):
-    ids = [User.objects.create_user(name).pk for name in ("ravi", "sita")]
+    ids = [make_user(username=name).pk for name in ("ravi", "sita")]
 
     superuser.post(USERS, {"action": "delete_selected", "_selected_action": ids, "post": "yes"})
 
@@ -218,7 +218,7 @@ def test_deleting_users_is_recorded_one_entry_each(superuser):
 
 
 def test_changing_a_roles_permissions_is_recorded(superuser):
-    role = Group.objects.get(name="Support")
+    role = role_group("Support")
     url = f"{GROUPS}{role.pk}/change/"
     data = form_data(superuser, url)
     full_phone = Permission.objects.get(codename="view_full_phone")

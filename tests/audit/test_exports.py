@@ -11,7 +11,8 @@ from audit.models import AuditEntry
 from deliveries.models import Message
 from deliveries.views.exports import messages_csv
 
-from ..support import smstake_report, user_in
+from ..factories import make_user
+from ..support import smstake_report
 
 pytestmark = pytest.mark.django_db
 
@@ -23,7 +24,7 @@ def messages(post_smstake) -> None:
 
 
 def manager(*, full_phone: bool = False) -> Client:
-    user = user_in("Campaign manager", "meera")
+    user = make_user("Campaign manager", username="meera")
     if full_phone:
         user.user_permissions.add(Permission.objects.get(codename="view_full_phone"))
     client = Client()
@@ -68,7 +69,7 @@ def test_an_export_with_full_numbers_says_so(messages):
 def test_a_download_cut_short_records_the_rows_that_went_out(messages, rf):
     # The view itself, as the WSGI server meets its response (the test client would wrap it).
     request = rf.get("/dashboard/export/messages.csv")
-    request.user = user_in("Campaign manager", "meera")
+    request.user = make_user("Campaign manager", username="meera")
     response = messages_csv(request)
     chunks = iter(response.streaming_content)
     next(chunks)  # the header

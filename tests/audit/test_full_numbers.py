@@ -4,7 +4,6 @@ where the "view full phone number" permission reveals them; nothing when they we
 from datetime import timedelta
 
 import pytest
-from django.contrib.auth.models import User
 from django.test import Client
 from django.utils import timezone
 from rest_framework.authtoken.models import Token
@@ -12,7 +11,8 @@ from rest_framework.authtoken.models import Token
 from audit.models import AuditEntry
 from deliveries.models import Message
 
-from ..support import smstake_report, user_in
+from ..factories import make_user
+from ..support import smstake_report
 
 pytestmark = pytest.mark.django_db
 
@@ -27,7 +27,7 @@ def messages(post_smstake) -> list[Message]:
 
 def signed_in(role: str) -> Client:
     client = Client()
-    client.force_login(user_in(role))
+    client.force_login(make_user(role))
     return client
 
 
@@ -80,7 +80,7 @@ def test_the_admin_records_a_message_page_and_once_per_list_page(messages):
 
 
 def test_the_api_records_a_message_and_once_per_list_page(messages):
-    user = User.objects.create_superuser("root", password="pw")
+    user = make_user(superuser=True)
     client = Client(headers={"Authorization": f"Token {Token.objects.create(user=user).key}"})
 
     assert client.get(f"/api/v1/messages/{messages[2].pk}/").json()["to"] == "+919876543210"

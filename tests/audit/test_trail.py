@@ -13,7 +13,7 @@ from audit.services import audit_record
 from webhooks import tasks
 from webhooks.models import WebhookEndpoint
 
-from ..support import user_in
+from ..factories import make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -23,7 +23,7 @@ TRAIL = "/admin/audit/auditentry/"
 @pytest.fixture
 def entry() -> AuditEntry:
     return audit_record(
-        actor=User.objects.create_user("ravi"),
+        actor=make_user(username="ravi"),
         action="user.change",
         target=None,
         details={"changes": {"is_staff": [False, True]}},
@@ -38,11 +38,7 @@ def signed_in(user: User) -> Client:
 
 @pytest.mark.parametrize("who", ["Administrator", "superuser"])
 def test_administrators_and_superusers_read_the_trail_but_cannot_change_it(entry, who):
-    user = (
-        User.objects.create_superuser("root", password="pw")
-        if who == "superuser"
-        else user_in("Administrator")
-    )
+    user = make_user(superuser=True) if who == "superuser" else make_user("Administrator")
     client = signed_in(user)
 
     listing = client.get(TRAIL)
@@ -62,7 +58,7 @@ def test_administrators_and_superusers_read_the_trail_but_cannot_change_it(entry
 
 @pytest.mark.parametrize("role", ["Support", "Campaign manager"])
 def test_other_roles_cannot_read_the_trail(entry, role):
-    assert signed_in(user_in(role)).get(TRAIL).status_code == 403
+    assert signed_in(make_user(role)).get(TRAIL).status_code == 403
 
 
 def test_an_entry_cannot_be_changed_or_deleted_in_code(entry):
@@ -94,7 +90,7 @@ def test_a_deleted_user_s_entries_keep_their_name(entry):
 def test_any_change_can_be_recorded_with_the_service(rf):
     """What a feature without an admin (a subscription, say) calls."""
     request = rf.get("/", REMOTE_ADDR="203.0.113.9")
-    request.user = User.objects.create_user("meera")
+    request.user = make_user(username="meera")
     endpoint = WebhookEndpoint.objects.create(provider="smstake", slug="acme", secrets=["s"])
 
     recorded = audit_record(

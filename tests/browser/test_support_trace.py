@@ -1,43 +1,20 @@
 """A support agent, in a real browser: log in, search a number as a customer reads it out,
 open the message, read its timeline. Screenshots go to test-artifacts/ for review."""
 
-import os
-from collections.abc import Iterator
-from pathlib import Path
-
 import pytest
 from django.test import Client
 
 from deliveries.models import Message
 
-from ..support import smstake_report, user_in
-
-CHROMIUM = "/usr/bin/chromium"
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+from ..factories import make_user
+from ..support import smstake_report
+from .conftest import ARTIFACTS
 
 pytestmark = [
     pytest.mark.browser,
     # The live server sees only committed data.
     pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(
-        not Path(CHROMIUM).exists(), reason=f"no Chromium at {CHROMIUM} (apt install chromium)"
-    ),
 ]
-
-
-@pytest.fixture
-def page() -> Iterator[object]:
-    playwright_api = pytest.importorskip("playwright.sync_api", reason="playwright not installed")
-    # The live server runs in a thread of this process; Playwright's sync API runs an
-    # event loop, which makes Django refuse ORM calls unless told this is fine here.
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    with playwright_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True)
-        context = browser.new_context(viewport={"width": 1280, "height": 900})
-        yield context.new_page()
-        context.close()
-        browser.close()
-    os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
 
 
 def _journey(post_smstake) -> None:
@@ -79,8 +56,7 @@ def _journey(post_smstake) -> None:
 
 def test_support_traces_an_otp_by_a_local_phone_number(live_server, page, post_smstake):
     _journey(post_smstake)
-    user_in("Support", username="asha")
-    ARTIFACTS.mkdir(exist_ok=True)
+    make_user("Support", username="asha")
 
     page.goto(f"{live_server.url}/trace/")
     page.fill("#id_username", "asha")

@@ -1,13 +1,13 @@
 """The admin as support's main tool: masking per role, search, filters, read-only history."""
 
 import pytest
-from django.contrib.auth.models import User
 from django.test import Client
 
 from deliveries.models import Campaign, Message
 
+from ..factories import make_user
 from ..helpers import ON_POSTGRES, requires_postgres
-from ..support import smstake_report, user_in
+from ..support import smstake_report
 
 pytestmark = pytest.mark.django_db
 
@@ -25,10 +25,7 @@ def message(post_smstake) -> Message:
 
 def _client_for(role: str) -> Client:
     client = Client()
-    if role == "superuser":
-        client.force_login(User.objects.create_superuser("root", password="pw"))
-    else:
-        client.force_login(user_in(role))
+    client.force_login(make_user(superuser=True) if role == "superuser" else make_user(role))
     return client
 
 

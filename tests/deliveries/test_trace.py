@@ -6,15 +6,16 @@ from django.test import Client
 from deliveries.models import Message
 from deliveries.selectors import message_search
 
+from ..factories import make_user
 from ..helpers import fixture_bytes
-from ..support import smstake_report, user_in
+from ..support import smstake_report
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def support(client: Client) -> Client:
-    client.force_login(user_in("Support"))
+    client.force_login(make_user("Support"))
     return client
 
 
@@ -216,7 +217,7 @@ def test_anonymous_users_are_sent_to_the_login_page(client, delivered):
 
 
 def test_campaign_managers_cannot_trace_messages(client, delivered):
-    client.force_login(user_in("Campaign manager"))
+    client.force_login(make_user("Campaign manager"))
 
     assert client.get("/trace/", {"q": "msg_8f3k2j9x1m"}).status_code == 403
     assert client.get(f"/trace/message/{delivered.pk}/").status_code == 403

@@ -14,8 +14,9 @@ from webhooks.inbox import inbox_drain
 from webhooks.models import InboundEvent, WebhookEndpoint
 
 from ..conftest import run_worker
+from ..factories import make_user
 from ..helpers import fixture_bytes, requires_postgres, smstake_sign
-from ..support import smstake_report, user_in
+from ..support import smstake_report
 
 pytestmark = pytest.mark.django_db
 
@@ -29,7 +30,7 @@ LONE_SURROGATE = "x\ud800"
 @pytest.fixture
 def support() -> Client:
     client = Client()
-    client.force_login(user_in("Support"))
+    client.force_login(make_user("Support"))
     return client
 
 

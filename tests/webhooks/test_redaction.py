@@ -29,8 +29,8 @@ from webhooks.redaction import (
     query_to_store,
 )
 
+from ..factories import make_user
 from ..helpers import FIXTURES, fixture_bytes
-from ..support import user_in
 from .providers.signers import FORM, SAMPLES, Req, endpoint_secret, key_for, request, sign
 
 pytestmark = pytest.mark.django_db
@@ -152,7 +152,7 @@ CASES = {
 }
 
 
-@pytest.fixture(params=CASES.values(), ids=CASES.keys())
+@pytest.fixture(params=list(CASES.values()), ids=list(CASES.keys()))
 def case(request: pytest.FixtureRequest) -> Case:
     return request.param
 
@@ -172,7 +172,7 @@ class Logged:
 
 
 @pytest.fixture
-def logged(case: Case, send) -> Logged:  # type: ignore[no-untyped-def]
+def logged(case: Case, send) -> Logged:
     provider = case.provider
     WebhookEndpoint.objects.create(
         provider=provider, slug=provider, secrets=[endpoint_secret(provider, key_for(provider))]
@@ -205,7 +205,7 @@ def _plus(text: str) -> str:
 
 @pytest.fixture
 def support_user() -> User:
-    return user_in("Support")
+    return make_user("Support")
 
 
 @pytest.fixture
@@ -264,7 +264,7 @@ def test_an_administrator_sees_full_numbers_but_still_no_message_text(send):
     WebhookEndpoint.objects.create(provider="kannel", slug="kannel", secrets=[key_for("kannel")])
     send(sign("kannel", request("kannel", "delivered.txt"), key_for("kannel")))
     client = Client()
-    client.force_login(user_in("Administrator"))
+    client.force_login(make_user("Administrator"))
 
     html = client.get(f"{LOG}{InboundEvent.objects.get().pk}/change/").content.decode()
 

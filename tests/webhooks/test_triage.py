@@ -8,7 +8,8 @@ from deliveries.models import Message
 from webhooks.inbox import inbox_drain
 from webhooks.models import InboundEvent, WebhookEndpoint
 
-from ..support import smstake_report, user_in
+from ..factories import make_user
+from ..support import smstake_report
 
 pytestmark = pytest.mark.django_db
 
@@ -18,7 +19,7 @@ LOG = "/admin/webhooks/inboundevent/"
 @pytest.fixture
 def support() -> Client:
     client = Client()
-    client.force_login(user_in("Support", username="asha"))
+    client.force_login(make_user("Support", username="asha"))
     return client
 
 

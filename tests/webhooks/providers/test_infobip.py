@@ -3,14 +3,10 @@
 import base64
 from dataclasses import replace
 
-import pytest
-
 from deliveries.models import Message
 from webhooks.models import InboundEvent
 
 from .signers import key_for, request
-
-pytestmark = pytest.mark.django_db
 
 
 def test_every_result_of_the_documented_example_is_applied(deliver):

@@ -1,12 +1,8 @@
 """Jasmin HTTP DLRs (level 1 and 2), answered exactly `ACK/Jasmin`."""
 
-import pytest
-
 from deliveries.models import Message
 
 from .signers import request
-
-pytestmark = pytest.mark.django_db
 
 
 def test_a_level_2_delivered_receipt_is_acknowledged_the_jasmin_way(deliver):

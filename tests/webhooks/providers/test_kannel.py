@@ -2,13 +2,9 @@
 
 from dataclasses import replace
 
-import pytest
-
 from deliveries.models import Message
 
 from .signers import request
-
-pytestmark = pytest.mark.django_db
 
 
 def test_a_type_1_report_with_a_delivrd_receipt_lands_delivered(deliver):

@@ -12,8 +12,6 @@ from webhooks.providers.messagebird import MessagebirdProvider
 
 from .signers import request
 
-pytestmark = pytest.mark.django_db
-
 # messagebird/go-rest-api signature_jwt/testdata/reference.json, a few cases verbatim.
 REFERENCE = json.loads((Path(__file__).parent / "messagebird_reference.json").read_text())
 

@@ -8,8 +8,6 @@ from webhooks.providers.plivo import PlivoProvider
 
 from .signers import request
 
-pytestmark = pytest.mark.django_db
-
 
 def _v2(signature: str) -> InboundRequest:
     headers = {"x-plivo-signature-v2": signature, "x-plivo-signature-v2-nonce": "12345"}

@@ -12,8 +12,6 @@ from webhooks.providers.sinch import SinchProvider
 
 from .signers import key_for, request, sign
 
-pytestmark = pytest.mark.django_db
-
 
 def test_it_handles_a_delivered_recipient_report(deliver):
     response = deliver("sinch", request("sinch", "recipient_delivered.json"))

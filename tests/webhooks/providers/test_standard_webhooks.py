@@ -9,8 +9,6 @@ from webhooks.providers.standard_webhooks import StandardWebhooksProvider
 
 from .signers import request
 
-pytestmark = pytest.mark.django_db
-
 # The specification's test vector (standard-webhooks libraries' tests).
 SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
 MSG_ID = "msg_p5jXN8AQM9LWM0D4loKWxJek"

@@ -4,13 +4,9 @@ import base64
 import time
 from dataclasses import replace
 
-import pytest
-
 from deliveries.models import Message
 
 from .signers import _ed25519, key_for, request, sign
-
-pytestmark = pytest.mark.django_db
 
 
 def test_it_handles_telnyx_delivered(deliver):

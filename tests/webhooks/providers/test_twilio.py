@@ -8,8 +8,6 @@ from webhooks.providers.twilio import TwilioProvider
 
 from .signers import FORM, JSON, request
 
-pytestmark = pytest.mark.django_db
-
 # twilio-python, tests/unit/test_request_validator.py
 SDK_TOKEN = "12345"
 SDK_URL = "https://mycompany.com/myapp.php?foo=1&bar=2"

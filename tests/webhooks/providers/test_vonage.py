@@ -13,8 +13,6 @@ from webhooks.providers.vonage import VonageProvider
 
 from .signers import key_for, request, sign
 
-pytestmark = pytest.mark.django_db
-
 
 def test_it_accepts_the_sdk_md5hash_signature_vector(monkeypatch):
     monkeypatch.setattr(base, "clock", lambda: 1461605396)

@@ -17,9 +17,9 @@ from pathlib import Path
 
 import pytest
 
-from .helpers import SMSTAKE_SECRET, fixture_bytes, smstake_sign
+from ..helpers import SMSTAKE_SECRET, fixture_bytes, smstake_sign
 
-PROJECT = Path(__file__).resolve().parents[1]
+PROJECT = Path(__file__).resolve().parents[2]
 SLOW_SENDERS = 40
 READERS = 4
 # Fewer threads than slow senders, as in the attack on production (2 x 16 threads).

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def start(**env: str) -> subprocess.CompletedProcess[str]:
@@ -42,7 +42,7 @@ def test_production_settings_pass_the_deploy_check():
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
         cwd=ROOT,
-        # Browser test modules set DJANGO_ALLOW_ASYNC_UNSAFE for this process (Playwright
+        # The browser tests set DJANGO_ALLOW_ASYNC_UNSAFE while they run (Playwright
         # runs an event loop); a production environment has no such variable.
         env={k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"}
         | {

@@ -4,7 +4,7 @@ import pytest
 
 from webhooks.models import InboundEvent
 
-from .helpers import fixture_bytes
+from ..helpers import fixture_bytes
 
 
 def test_healthz_answers_without_touching_the_database(client):

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 APP_CSS = (ROOT / "static" / "css" / "app.css").read_bytes()
 TEN_YEARS = "max-age=315360000, public, immutable"
 

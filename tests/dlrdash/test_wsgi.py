@@ -8,7 +8,7 @@ import pytest
 from dlrdash.wsgi import application
 from webhooks.models import InboundEvent
 
-from .helpers import fixture_bytes, smstake_sign
+from ..helpers import fixture_bytes, smstake_sign
 
 
 def _call(method: str, path: str, body: bytes = b"", **headers: str) -> tuple[str, dict[str, str]]:

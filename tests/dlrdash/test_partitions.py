@@ -16,7 +16,7 @@ from webhooks.inbox import inbound_events_process, inbound_events_reprocess
 from webhooks.models import InboundEvent, WebhookEndpoint
 from webhooks.retention import inbox_prune
 
-from .helpers import fixture_bytes, held_elsewhere, requires_postgres
+from ..helpers import fixture_bytes, held_elsewhere, requires_postgres
 
 INBOX = "webhooks_inboundevent"
 HISTORY = "deliveries_statusevent"

@@ -49,7 +49,7 @@ from dlrdash.outbound import OutboundError, OutboundRefused, post, target_check
         ("64:ff9b::a9fe:a9fe", "a cloud metadata address"),
     ],
 )
-def test_an_address_inside_our_network_is_refused(address: str, reason: str, resolving) -> None:  # type: ignore[no-untyped-def]
+def test_an_address_inside_our_network_is_refused(address: str, reason: str, resolving) -> None:
     resolving({"hooks.example.net": [address]})
 
     with pytest.raises(OutboundRefused) as refused:
@@ -63,7 +63,7 @@ def test_an_address_inside_our_network_is_refused(address: str, reason: str, res
 @pytest.mark.parametrize(
     "address", ["93.184.215.14", "8.8.8.8", "2606:4700:4700::1111", "::ffff:8.8.8.8"]
 )
-def test_a_public_address_is_allowed(address: str, resolving) -> None:  # type: ignore[no-untyped-def]
+def test_a_public_address_is_allowed(address: str, resolving) -> None:
     resolving({"hooks.example.net": [address]})
 
     target = target_check("https://hooks.example.net/alerts?team=ops")
@@ -72,7 +72,7 @@ def test_a_public_address_is_allowed(address: str, resolving) -> None:  # type: 
     assert target.addresses == (str(ipaddress.ip_address(address)),)
 
 
-def test_a_name_is_refused_if_any_of_its_addresses_is_inside(resolving) -> None:  # type: ignore[no-untyped-def]
+def test_a_name_is_refused_if_any_of_its_addresses_is_inside(resolving) -> None:
     resolving({"hooks.example.net": ["8.8.8.8", "10.0.0.7"]})
 
     with pytest.raises(OutboundRefused, match="a private address"):
@@ -123,7 +123,7 @@ def test_anything_but_an_http_url_with_a_host_is_refused(url: str, message: str)
 )
 def test_a_listed_host_name_address_or_network_is_allowed(
     allowed: list[str], url: str, settings
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     settings.OUTBOUND_ALLOWED_HOSTS = allowed
 
     assert target_check(url).addresses
@@ -131,7 +131,7 @@ def test_a_listed_host_name_address_or_network_is_allowed(
 
 def test_listing_an_address_does_not_allow_a_name_that_also_resolves_elsewhere(
     resolving, settings
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     settings.OUTBOUND_ALLOWED_HOSTS = ["127.0.0.1"]
     resolving({"both.example.net": ["127.0.0.1", "::1"]})
 
@@ -141,7 +141,7 @@ def test_listing_an_address_does_not_allow_a_name_that_also_resolves_elsewhere(
 
 def test_the_validator_refuses_with_the_reason_and_lets_an_unresolvable_name_through(
     resolving,
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     resolving({"inside.example.net": ["192.168.0.10"]})
 
     with pytest.raises(ValidationError) as refused:
@@ -160,7 +160,7 @@ def test_the_validator_refuses_with_the_reason_and_lets_an_unresolvable_name_thr
 
 def test_a_name_that_passed_when_saved_but_resolves_inside_when_called_is_refused(
     resolving, local_server
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     server = local_server(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n")
     resolving({"rebind.example.net": ["93.184.215.14"]})
     outbound.validate_destination(f"http://rebind.example.net:{server.port}/hook")  # saved
@@ -174,7 +174,7 @@ def test_a_name_that_passed_when_saved_but_resolves_inside_when_called_is_refuse
 
 def test_the_connection_goes_to_the_address_that_was_checked_and_keeps_the_host_name(
     resolving, local_server, settings
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     settings.OUTBOUND_ALLOWED_HOSTS = ["hooks.internal"]
     server = local_server(b"HTTP/1.1 204 No Content\r\n\r\n")
     # Resolved once: a second lookup would send the request nowhere.
@@ -192,7 +192,7 @@ def test_the_connection_goes_to_the_address_that_was_checked_and_keeps_the_host_
 
 def test_a_2xx_answer_is_returned_with_at_most_a_kilobyte_of_its_body(
     local_server, settings
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     settings.OUTBOUND_ALLOWED_HOSTS = ["127.0.0.1"]
     server = local_server(b"HTTP/1.1 200 OK\r\nContent-Length: 1000000\r\n\r\n" + b"x" * 1_000_000)
 
@@ -217,7 +217,7 @@ def test_a_2xx_answer_is_returned_with_at_most_a_kilobyte_of_its_body(
 )
 def test_a_failed_answer_is_told_in_a_class(
     answer: bytes, message: str, local_server, settings
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     settings.OUTBOUND_ALLOWED_HOSTS = ["127.0.0.1"]
     server = local_server(answer)
 
@@ -227,7 +227,7 @@ def test_a_failed_answer_is_told_in_a_class(
     assert str(failed.value) == message
 
 
-def test_a_closed_port_is_connection_refused_without_the_address(settings) -> None:  # type: ignore[no-untyped-def]
+def test_a_closed_port_is_connection_refused_without_the_address(settings) -> None:
     settings.OUTBOUND_ALLOWED_HOSTS = ["127.0.0.1"]
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -239,7 +239,7 @@ def test_a_closed_port_is_connection_refused_without_the_address(settings) -> No
     assert str(failed.value) == "connection refused"
 
 
-def test_tls_to_a_plain_http_receiver_is_a_tls_error(local_server, settings) -> None:  # type: ignore[no-untyped-def]
+def test_tls_to_a_plain_http_receiver_is_a_tls_error(local_server, settings) -> None:
     settings.OUTBOUND_ALLOWED_HOSTS = ["127.0.0.1"]
     server = local_server(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n")
 
@@ -252,7 +252,7 @@ def test_tls_to_a_plain_http_receiver_is_a_tls_error(local_server, settings) -> 
 @pytest.mark.parametrize("trickle", [False, True])
 def test_a_receiver_that_never_finishes_answering_is_timed_out(
     trickle: bool, local_server, settings
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     settings.OUTBOUND_ALLOWED_HOSTS = ["127.0.0.1"]
     # Silent, or a byte at a time: each step is quick, the whole never ends.
     server = local_server(b"HTTP/1.1 200 OK\r\n" + b"X-Slow: " + b"a" * 10_000, trickle=trickle)
@@ -273,7 +273,9 @@ def resolving(monkeypatch: pytest.MonkeyPatch) -> Callable[..., list[str]]:
     looked_up: list[str] = []
 
     def install(names: dict[str, list[str]], then: list[str] | None = None) -> list[str]:
-        def getaddrinfo(host: str, port: int, *args: object, **kwargs: object) -> list[tuple]:
+        def getaddrinfo(
+            host: str, port: int, *args: object, **kwargs: object
+        ) -> list[tuple[object, ...]]:
             looked_up.append(host)
             if host not in names:
                 raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
