@@ -7,6 +7,7 @@ pending; once its claim lapses another worker sends them again with the same
 """
 
 import signal
+import subprocess
 import threading
 import time
 from collections import Counter
@@ -35,12 +36,6 @@ pytestmark = pytest.mark.faults
 HOLD_SECONDS = 0.7
 # Small batches: some are recorded before the kill, one is in flight, others wait.
 BATCH = 4
-WORKER_ENV = {
-    "OUTBOUND_ALLOWED_HOSTS": "127.0.0.1",  # the receiver is on loopback
-    "FORWARDING_BATCH_SIZE": str(BATCH),
-    "FORWARDING_RETRY_BASE_SECONDS": "1",
-}
-QUEUES = ("celery", "outbound")  # reports are applied on one, deliveries sent on the other
 _STATES = "SELECT id, state FROM forwarding_delivery"
 FORWARDING_TABLES = "forwarding_deliveryattempt, forwarding_delivery, forwarding_subscription"
 
@@ -98,7 +93,7 @@ def test_a_worker_killed_mid_delivery_leaves_it_pending_and_it_is_sent_again_wit
     bodies = smstake_traffic(messages=40, seed=87)
     assert {a.status for a in server.post_many(bodies)} == {200}
 
-    worker = app.celery_worker(queues=QUEUES, **WORKER_ENV)
+    worker = _worker(app)
     try:
         _wait_for(
             lambda: _delivered(db) >= BATCH and _holds_any(receiver),
@@ -123,7 +118,7 @@ def test_a_worker_killed_mid_delivery_leaves_it_pending_and_it_is_sent_again_wit
         "WHERE state = 'pending' AND next_attempt_at > now()"
     )
 
-    replacement = app.celery_worker(beat=True, queues=QUEUES, **WORKER_ENV)
+    replacement = _worker(app, beat=True)
     try:
         wait_until_processed(db, len(bodies), timeout=60)
         _wait_for(
@@ -165,6 +160,17 @@ def test_a_worker_killed_mid_delivery_leaves_it_pending_and_it_is_sent_again_wit
     assert {payload["type"] for payload in deduplicated.values()} == {FINAL}
     per_message = Counter(payload["message"]["message_id"] for payload in deduplicated.values())
     assert per_message == Counter(finals)
+
+
+def _worker(app: App, *, beat: bool = False) -> subprocess.Popen[bytes]:
+    return app.celery_worker(
+        beat=beat,
+        # Reports are applied from one queue, deliveries sent from the other.
+        queues=("celery", "outbound"),
+        OUTBOUND_ALLOWED_HOSTS="127.0.0.1",  # the receiver is on loopback
+        FORWARDING_BATCH_SIZE=str(BATCH),
+        FORWARDING_RETRY_BASE_SECONDS="1",
+    )
 
 
 def _holds_any(receiver: SlowReceiver) -> bool:
