@@ -259,9 +259,14 @@ class App:
     def drain_process(self, *args: str, **env: str) -> subprocess.Popen[bytes]:
         return self.spawn("drain", [sys.executable, "manage.py", "drain_inbox", *args], **env)
 
-    def celery_worker(self, *, beat: bool = False, **env: str) -> subprocess.Popen[bytes]:
+    def celery_worker(
+        self, *, beat: bool = False, queues: tuple[str, ...] = (), **env: str
+    ) -> subprocess.Popen[bytes]:
+        """A worker on the default queue, or on `queues` (e.g. "celery", "outbound")."""
         argv = [str(BIN / "celery"), "-A", "dlrdash", "worker", "--pool", "solo"]
         argv += ["--loglevel", "INFO", "--without-gossip", "--without-mingle"]
+        if queues:
+            argv += ["--queues", ",".join(queues)]
         if beat:
             argv += ["--beat", "--schedule", str(self.logdir / "celerybeat-schedule")]
         return self.spawn("celery", argv, **env)
