@@ -2,6 +2,7 @@
 
 import threading
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 from django.db import IntegrityError, connection
@@ -32,7 +33,7 @@ def report(message_id: str, status: str, client_ref: str) -> DeliveryReport:
     )
 
 
-def cells() -> list[tuple]:
+def cells() -> list[tuple[Any, ...]]:
     """Non-empty cells, key and sums: (bucket, campaign, provider, …, messages, …)."""
     columns = [f.column for f in DeliveryRollup._meta.fields if f.column != "id"]
     rows = DeliveryRollup.objects.exclude(messages=0, call_seconds=0).values_list(*columns)
@@ -63,7 +64,7 @@ def test_a_message_linked_to_the_campaign_during_the_delete_is_unlinked_too(monk
     reports_apply(items=[(report("a", "delivered", "otp_1"), None)])
     campaign = Campaign.objects.get()
     clear = rollups.rollups_campaign_clear
-    calls = []
+    calls: list[Any] = []
 
     def worker() -> None:
         try:

@@ -10,7 +10,7 @@ from .receiver import Receiver
 
 
 @pytest.fixture(autouse=True)
-def _forwarding_settings(settings) -> Iterator[None]:  # type: ignore[no-untyped-def]
+def _forwarding_settings(settings) -> Iterator[None]:
     """The receiver listens on 127.0.0.1, which the SSRF guard lets through only when
     listed; tests drain explicitly (no background sender thread)."""
     settings.OUTBOUND_ALLOWED_HOSTS = ["127.0.0.1"]

@@ -12,7 +12,7 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def admin_client(client):  # type: ignore[no-untyped-def]
+def admin_client(client):
     user = User.objects.create_user("anita", password="pw", is_staff=True)
     user.groups.add(Group.objects.get(name="Administrator"))
     client.force_login(user)
@@ -71,7 +71,7 @@ def test_a_deliverys_page_shows_its_attempts_and_payload_and_replay_sends_it_aga
     receiver.answer = lambda _: (500, b"database is down", {})
     _delivered()
     deliveries_drain()
-    delivery = Delivery.objects.filter(attempts=1).first()
+    delivery = Delivery.objects.filter(attempts=1).get()
 
     page = admin_client.get(f"/admin/forwarding/delivery/{delivery.pk}/change/").content.decode()
     assert "database is down" in page and "&quot;sequence&quot;" in page

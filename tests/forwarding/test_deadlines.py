@@ -18,14 +18,14 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def otp(subscription):  # type: ignore[no-untyped-def]
+def otp(subscription):
     subscription.event_types = [FINAL, NO_DLR]
     subscription.no_dlr_seconds = 20
     subscription.save()
     return subscription
 
 
-def _register(message_id: str, submitted_at, **fields: object) -> Message:  # type: ignore[no-untyped-def]
+def _register(message_id: str, submitted_at, **fields: object) -> Message:
     row = {"provider": "smstake", "message_id": message_id, "to": "+919876543210"}
     return messages_register(rows=[row | {"submitted_at": submitted_at, **fields}])[0][0]
 

@@ -1,5 +1,7 @@
 """The outbox is written in the transaction that applies the reports, once per change."""
 
+from typing import Any
+
 import pytest
 from django.db import transaction
 
@@ -70,7 +72,7 @@ def test_a_better_final_after_a_failure_is_a_status_change_but_not_a_second_fina
 
 def reports_and_write(reports: list[DeliveryReport]) -> None:
     with transaction.atomic():
-        changes: list = []
+        changes: list[Any] = []
         reports_apply(items=[(r, None) for r in reports], changes_into=changes)
         outbox_write(changes=changes)
 
