@@ -30,6 +30,7 @@ from .latency import LATENCY_COLUMNS, latency_bucket_value
 from .models import Campaign, DeliveryRollup, Message
 from .reports import CHANNEL_CHOICES
 from .rollups import hour_of
+from .slices import Slice
 
 # group_by value → rollup column.
 DIMENSIONS: dict[str, str] = {
@@ -160,12 +161,7 @@ class DeliveryStats:
 
 def delivery_stats(
     *,
-    since: datetime,
-    until: datetime,
-    campaign: int | None = None,
-    provider: str | None = None,
-    channel: str | None = None,
-    operator: str | None = None,
+    slice: Slice,
     group_by: str | None = None,
     now: datetime | None = None,
 ) -> DeliveryStats:
@@ -176,20 +172,13 @@ def delivery_stats(
     """
     if group_by is not None and group_by not in GROUP_BY_CHOICES:
         raise ValueError(f"group_by must be one of {', '.join(GROUP_BY_CHOICES)}")
-    cells = rollup_cells(
-        since=since,
-        until=until,
-        campaign=campaign,
-        provider=provider,
-        channel=channel,
-        operator=operator,
-    )
+    cells = rollup_cells(slice=slice)
     now = now or timezone.now()
     totals = Figures()
     if group_by in TIME_GROUPS:
         _figures_fold(_rows(cells, [], now=now), lambda row: totals)
-        groups = _series(cells, since=since, until=until, per=group_by, now=now)
-        return DeliveryStats(since, until, group_by, totals, groups)
+        groups = _series(cells, slice=slice, per=group_by, now=now)
+        return DeliveryStats(slice.since, slice.until, group_by, totals, groups)
     column = DIMENSIONS.get(group_by or "")
     by_key: dict[Any, Figures] = {}
 
@@ -204,17 +193,12 @@ def delivery_stats(
     _figures_fold(_rows(cells, extra, now=now), target)
     groups = _groups_label(column, by_key)
     groups.sort(key=lambda g: (-g.figures.sent, g.label))
-    return DeliveryStats(since, until, group_by, totals, groups)
+    return DeliveryStats(slice.since, slice.until, group_by, totals, groups)
 
 
 def delivery_overview(
     *,
-    since: datetime,
-    until: datetime,
-    campaign: int | None = None,
-    provider: str | None = None,
-    channel: str | None = None,
-    operator: str | None = None,
+    slice: Slice,
     group_bys: Sequence[str] = (),
     now: datetime | None = None,
 ) -> tuple[Figures, dict[str, list[Group]]]:
@@ -231,14 +215,7 @@ def delivery_overview(
         if name not in DIMENSIONS:
             raise ValueError(f"group_by must be one of {', '.join(DIMENSIONS)}")
     now = now or timezone.now()
-    cells = rollup_cells(
-        since=since,
-        until=until,
-        campaign=campaign,
-        provider=provider,
-        channel=channel,
-        operator=operator,
-    )
+    cells = rollup_cells(slice=slice)
     extra = ["campaign_id", "provider", "operator", "error_code"]
     counts, params = _count_rows(cells, extra, now=now).query.sql_with_params()
     histograms, more = _histogram_rows(cells, extra).query.sql_with_params()
@@ -299,37 +276,20 @@ def delivery_overview(
 
 def delivery_series(
     *,
-    since: datetime,
-    until: datetime,
-    campaign: int | None = None,
-    provider: str | None = None,
-    channel: str | None = None,
-    operator: str | None = None,
+    slice: Slice,
     per: str = "hour",
     now: datetime | None = None,
 ) -> list[Group]:
     """One group per hour or day of the range (empty ones included), in one query."""
     if per not in TIME_GROUPS:
         raise ValueError(f"per must be one of {', '.join(TIME_GROUPS)}")
-    cells = rollup_cells(
-        since=since,
-        until=until,
-        campaign=campaign,
-        provider=provider,
-        channel=channel,
-        operator=operator,
-    )
-    return _series(cells, since=since, until=until, per=per, now=now or timezone.now())
+    cells = rollup_cells(slice=slice)
+    return _series(cells, slice=slice, per=per, now=now or timezone.now())
 
 
 def messages_stuck(
     *,
-    since: datetime,
-    until: datetime,
-    campaign: int | None = None,
-    provider: str | None = None,
-    channel: str | None = None,
-    operator: str | None = None,
+    slice: Slice,
     now: datetime | None = None,
     limit: int = STUCK_LIST_LIMIT,
 ) -> list[Message]:
@@ -343,21 +303,15 @@ def messages_stuck(
     the scan reads, so a filter that matches few pending messages reads more of the range.
     """
     now = now or timezone.now()
-    start = hour_of(since)
+    start = hour_of(slice.since)
     pending = Message.objects.annotate(at=Coalesce("submitted_at", "created_at")).filter(
-        status__in=sorted(st.PENDING_STATUSES), at__gte=start
+        slice.segment(channel=False), status__in=sorted(st.PENDING_STATUSES), at__gte=start
     )
-    if campaign is not None:
-        pending = pending.filter(campaign_id=campaign)
-    if provider:
-        pending = pending.filter(provider=provider)
-    if operator:
-        pending = pending.filter(operator__iexact=operator)
     found: list[Message] = []
     for name, hours in sorted(settings.DLR_VALIDITY_HOURS.items()):
-        if channel and name != channel:
+        if slice.channel and name != slice.channel:
             continue
-        end = min(until, now - timedelta(hours=hours))
+        end = min(slice.until, now - timedelta(hours=hours))
         if end <= start:
             continue  # the whole range is still inside this channel's window
         rows = pending.filter(channel=name, at__lt=end).select_related("campaign")
@@ -384,7 +338,7 @@ def campaigns_overview(
     range cost more than the rest (and a second read for the trend) did.
     """
     now = now or timezone.now()
-    cells = rollup_cells(since=since, until=until).annotate(day=TruncDate("bucket"))
+    cells = rollup_cells(slice=Slice(since=since, until=until)).annotate(day=TruncDate("bucket"))
     figures: dict[int, Figures] = {}
     trend: dict[int, dict[date, int]] = {}
     for row in _rows(cells, ["campaign_id", "day"], now=now, latency=False):
@@ -446,25 +400,12 @@ def _ratio(part: float, whole: float) -> float | None:
 
 def rollup_cells(
     *,
-    since: datetime,
-    until: datetime,
-    campaign: int | None = None,
-    provider: str | None = None,
-    channel: str | None = None,
-    operator: str | None = None,
+    slice: Slice,
 ) -> QuerySet[DeliveryRollup]:
     """The rollup cells of a slice (public: `deliveries.comparison` reads them too)."""
-    cells = DeliveryRollup.objects.filter(bucket__gte=hour_of(since), bucket__lt=until)
-    if campaign is not None:
-        cells = cells.filter(campaign_id=campaign)
-    if provider:
-        cells = cells.filter(provider=provider)
-    if channel:
-        cells = cells.filter(channel=channel)
-    if operator:
-        # Operators arrive in any case ("Jio", "JIO"); MessageFilter matches them the same way.
-        cells = cells.filter(operator__iexact=operator)
-    return cells
+    return DeliveryRollup.objects.filter(
+        slice.segment(), bucket__gte=hour_of(slice.since), bucket__lt=slice.until
+    )
 
 
 def _no_dlr_filter(now: datetime) -> Q:
@@ -542,7 +483,7 @@ def _groups_label(column: str | None, by_key: dict[Any, Figures]) -> list[Group]
 
 
 def _series(
-    cells: QuerySet[DeliveryRollup], *, since: datetime, until: datetime, per: str, now: datetime
+    cells: QuerySet[DeliveryRollup], *, slice: Slice, per: str, now: datetime
 ) -> list[Group]:
     """One group per hour or day of the range, empty ones included, in time order."""
     figures: dict[Any, Figures] = {}
@@ -554,14 +495,16 @@ def _series(
     for row in _rows(cells, [period], now=now, latency=False):
         figures.setdefault(row[period], Figures()).add(row)
     if per == "hour":
-        hours = int((until - hour_of(since)).total_seconds() // 3600) + 1
-        periods: list[Any] = [hour_of(since) + timedelta(hours=h) for h in range(hours)]
-        periods = [p for p in periods if p < until]
+        start = hour_of(slice.since)
+        hours = int((slice.until - start).total_seconds() // 3600) + 1
+        periods: list[Any] = [start + timedelta(hours=h) for h in range(hours)]
+        periods = [p for p in periods if p < slice.until]
         return [
             Group(p.isoformat(), f"{p:%d %b %H:00}", figures.get(p, Figures())) for p in periods
         ]
     return [
-        Group(d.isoformat(), f"{d:%d %b}", figures.get(d, Figures())) for d in _days(since, until)
+        Group(d.isoformat(), f"{d:%d %b}", figures.get(d, Figures()))
+        for d in _days(slice.since, slice.until)
     ]
 
 

@@ -81,7 +81,7 @@ def breakdown_csv(request: HttpRequest, group_by: str) -> HttpResponse:
     if group_by not in analytics.GROUP_BY_CHOICES:
         raise Http404("No such breakdown")
     _, chosen = slice_of(request)
-    stats = analytics.delivery_stats(**chosen.filters(), group_by=group_by)
+    stats = analytics.delivery_stats(slice=chosen, group_by=group_by)
     header = [
         group_by,
         "label",

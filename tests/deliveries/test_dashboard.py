@@ -20,6 +20,7 @@ from deliveries.models import Campaign, DeliveryRollup, Message
 from deliveries.reports import DeliveryReport
 from deliveries.rollups import rollups_rebuild
 from deliveries.services import reports_apply
+from deliveries.slices import Slice
 from deliveries.status import Status
 
 from ..helpers import requires_postgres
@@ -120,7 +121,9 @@ def test_campaign_figures_equal_the_campaign_breakdown_without_latency(traffic, 
 
     rows = analytics.campaigns_overview(since=since, until=now, now=now)
 
-    stats = analytics.delivery_stats(since=since, until=now, group_by="campaign", now=now)
+    stats = analytics.delivery_stats(
+        slice=Slice(since=since, until=now), group_by="campaign", now=now
+    )
     by_id = {int(g.key): g.figures for g in stats.groups}
     for row in rows:
         expected = by_id.get(row.campaign.pk, analytics.Figures())
@@ -388,14 +391,14 @@ def test_message_csv_of_100k_messages_streams_in_bounded_memory(manager_client):
 @pytest.mark.parametrize("params", [{}, {"range": "7d"}, {"range": "7d", "operator": "JIO"}])
 def test_the_overview_query_gives_the_figures_of_one_breakdown_per_query(traffic, params):
     since = timezone.now() - (timedelta(days=7) if params else timedelta(hours=24))
-    filters = {"since": since, "until": timezone.now(), "operator": params.get("operator")}
+    chosen = Slice(since=since, until=timezone.now(), operator=params.get("operator"))
     names = ["operator", "channel", "provider", "campaign", "error_code"]
     now = timezone.now()
 
-    totals, groups = analytics.delivery_overview(**filters, group_bys=names, now=now)
+    totals, groups = analytics.delivery_overview(slice=chosen, group_bys=names, now=now)
 
     for name in names:
-        one = analytics.delivery_stats(**filters, group_by=name, now=now)
+        one = analytics.delivery_stats(slice=chosen, group_by=name, now=now)
         assert totals == one.totals
         assert [(g.key, g.label, g.figures) for g in groups[name]] == [
             (g.key, g.label, g.figures) for g in one.groups
