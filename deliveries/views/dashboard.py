@@ -23,9 +23,9 @@ from .. import analytics
 from ..masking import full_phone_view_record
 from ..models import Campaign
 from ..reports import CHANNEL_CHOICES
+from ..roles import can_view_dashboard
 from ..slices import Slice
 
-ROLES = ("Campaign manager", "Administrator")
 PRESETS: dict[str, timedelta] = {
     "1h": timedelta(hours=1),
     "24h": timedelta(hours=24),
@@ -58,8 +58,7 @@ def campaign_manager_required(view: View) -> View:
 
     @wraps(view)
     def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
-        user = request.user
-        if not (user.is_superuser or user.groups.filter(name__in=ROLES).exists()):
+        if not can_view_dashboard(request.user):
             raise PermissionDenied
         return view(request, *args, **kwargs)
 
