@@ -21,8 +21,9 @@ from django.utils import timezone
 
 from . import analytics
 from . import status as st
-from .analytics import Figures, Group
+from .figures import Figures, Group
 from .latency import LATENCY_COLUMNS, LATENCY_EDGES
+from .rollup_reads import rollup_cells
 from .slices import Slice
 
 BUCKETS = ("hour", "day")
@@ -178,7 +179,7 @@ def _top_errors(provider: str, errors: list[Group], *, failed: int) -> list[Erro
 
 def _slo_shares(slice: Slice) -> tuple[dict[str, SloShare], dict[tuple[str, str], SloShare]]:
     """SLO shares per provider and per (provider, operator), from one histogram query."""
-    cells = analytics.rollup_cells(slice=slice)
+    cells = rollup_cells(slice=slice)
     rows = (
         cells.filter(status__in=st.DELIVERED_STATUSES)
         .values("provider", "operator", "channel")

@@ -20,10 +20,12 @@ from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 
 from .. import analytics
+from ..figures import Group
 from ..masking import full_phone_view_record
 from ..models import Campaign
 from ..reports import CHANNEL_CHOICES
 from ..roles import can_view_dashboard
+from ..rollup_reads import rollup_providers_operators
 from ..slices import Slice
 
 PRESETS: dict[str, timedelta] = {
@@ -88,7 +90,7 @@ class SliceForm(forms.Form):
             (c.pk, c.name) for c in Campaign.objects.order_by("name")
         ]
         # Values seen in the last 90 days of rollups are offered.
-        pairs = analytics.rollup_providers_operators(since=now - timedelta(days=90))
+        pairs = rollup_providers_operators(since=now - timedelta(days=90))
         providers = sorted({p for p, _ in pairs})
         operators = sorted({o for _, o in pairs if o})
         choices = [("", "All providers")] + [(p, p) for p in providers]
@@ -179,7 +181,7 @@ class ErrorRow:
     share_of_failed: float | None
 
 
-def _error_row(group: analytics.Group, *, failed: int) -> ErrorRow:
+def _error_row(group: Group, *, failed: int) -> ErrorRow:
     provider, _, code = group.key.partition(":")
     return ErrorRow(
         provider=provider,
