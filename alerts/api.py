@@ -16,8 +16,9 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from deliveries.api.common import LOOKUP_ANY, LimitOffsetPagination400
-from deliveries.api.permissions import ADMINISTRATOR, CAMPAIGN_MANAGER, RolePermission
+from deliveries.api.permissions import RolePermission
 from deliveries.api.schema import ERRORS_READ, ERRORS_WRITE
+from deliveries.roles import DASHBOARD_ROLES
 
 from . import services
 from .links import dashboard_link
@@ -28,15 +29,15 @@ class AlertRulePermission(RolePermission):
     """Rules carry webhook secrets: campaign managers and administrators only."""
 
     model = "alerts.alertrule"
-    read_roles = (CAMPAIGN_MANAGER, ADMINISTRATOR)
-    write_roles = (CAMPAIGN_MANAGER, ADMINISTRATOR)
+    read_roles = DASHBOARD_ROLES
+    write_roles = DASHBOARD_ROLES
 
 
 class AlertPermission(RolePermission):
     model = "alerts.alert"
-    read_roles = (CAMPAIGN_MANAGER, ADMINISTRATOR)
+    read_roles = DASHBOARD_ROLES
     # Acknowledging is a POST: the same people who see alerts may acknowledge them.
-    write_roles = (CAMPAIGN_MANAGER, ADMINISTRATOR)
+    write_roles = DASHBOARD_ROLES
 
 
 class AlertRuleSerializer(serializers.ModelSerializer):

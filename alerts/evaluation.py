@@ -31,6 +31,7 @@ from deliveries import status as st
 from deliveries.models import DeliveryRollup, Message
 from deliveries.rollups import hour_of
 
+from .links import rule_slice
 from .models import AlertRule
 
 FINAL = sorted(st.DELIVERED_STATUSES | st.FAILED_STATUSES)
@@ -76,17 +77,9 @@ def rule_measure(
     return _share_measure(rule, now=now, episode_since=episode_since)
 
 
-def _segment(rule: AlertRule) -> Q:
-    q = Q()
-    if rule.campaign_id:
-        q &= Q(campaign_id=rule.campaign_id)
-    if rule.provider:
-        q &= Q(provider=rule.provider)
-    if rule.operator:
-        q &= Q(operator__iexact=rule.operator)
-    if rule.channel:
-        q &= Q(channel=rule.channel)
-    return q
+def _segment(rule: AlertRule, since: datetime, until: datetime) -> Q:
+    """The rule's campaign, provider, channel and operator: the dashboard slice's filters."""
+    return rule_slice(rule, since=since, until=until).segment()
 
 
 def _is_hit(rule: AlertRule, status: str, error_code: str) -> bool:
@@ -97,7 +90,9 @@ def _is_hit(rule: AlertRule, status: str, error_code: str) -> bool:
 
 def _messages(rule: AlertRule, since: datetime, until: datetime) -> QuerySet[Message]:
     # created_at is indexed; the segment narrows the range further.
-    q = _segment(rule) & Q(created_at__gte=since, created_at__lt=until, status__in=FINAL)
+    q = _segment(rule, since, until) & Q(
+        created_at__gte=since, created_at__lt=until, status__in=FINAL
+    )
     if rule.dlt_template_id:
         q &= Q(dlt_template_id=rule.dlt_template_id)
     return Message.objects.filter(q).order_by()
@@ -126,7 +121,7 @@ def _hourly_from_rollups(
 ) -> dict[datetime, Tally]:
     cells = (
         DeliveryRollup.objects.filter(
-            _segment(rule), bucket__gte=since, bucket__lt=until, status__in=FINAL
+            _segment(rule, since, until), bucket__gte=since, bucket__lt=until, status__in=FINAL
         )
         .order_by()
         .values_list("bucket", "status", "error_code")

@@ -1,35 +1,31 @@
-"""The dashboard link of an alert: its segment and window, in the dashboard's parameters."""
+"""An alert rule's segment as a dashboard slice, and the dashboard link of an alert."""
 
+from dataclasses import replace
 from datetime import datetime, timedelta
-from urllib.parse import urlencode
 
-from django.urls import reverse
-from django.utils import timezone
+from deliveries.slices import Slice
 
-from .models import Alert
+from .models import Alert, AlertRule
+
+
+def rule_slice(rule: AlertRule, *, since: datetime, until: datetime) -> Slice:
+    return Slice(
+        since=since,
+        until=until,
+        campaign=rule.campaign_id or None,
+        provider=rule.provider or None,
+        channel=rule.channel or None,
+        operator=rule.operator or None,
+    )
 
 
 def dashboard_link(alert: Alert) -> str:
-    """The dashboard's own query parameters (`deliveries/views/dashboard.py` `SliceForm`).
-
-    The form reads naive local times, as its own export links write them; the minute added to
-    the end keeps the last reports of the window inside the range after truncation to seconds.
-    """
+    """The alert's segment over its window. The dashboard's form reads times truncated to
+    seconds: the minute added to the end keeps the window's last reports inside the range."""
     rule = alert.rule
     until = alert.resolved_at or alert.window_until
-    params = {
-        "range": "custom",
-        "since": _local(alert.window_since),
-        "until": _local(until + timedelta(minutes=1)),
-        "campaign": rule.campaign_id or "",
+    chosen = rule_slice(rule, since=alert.window_since, until=until + timedelta(minutes=1))
+    if not rule.provider and rule.endpoint:
         # A no-DLR rule has no segment of its own: show its endpoint's provider.
-        "provider": rule.provider or (rule.endpoint.provider if rule.endpoint else ""),
-        "channel": rule.channel,
-        "operator": rule.operator,
-    }
-    query = urlencode({k: v for k, v in params.items() if v != ""})
-    return f"{reverse('deliveries:dashboard')}?{query}"
-
-
-def _local(moment: datetime) -> str:
-    return timezone.localtime(moment).strftime("%Y-%m-%dT%H:%M:%S")
+        chosen = replace(chosen, provider=rule.endpoint.provider)
+    return chosen.dashboard_url()

@@ -14,22 +14,25 @@ Definitions (the same on the pages, in the API and in CSV exports):
 """
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.conf import settings
 from django.db import connection
-from django.db.models import BigIntegerField, Q, QuerySet, Sum, Value
+from django.db.models import QuerySet
 from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 
 from . import status as st
 from .error_codes import error_code_meaning
-from .latency import LATENCY_COLUMNS, latency_bucket_value
+from .figures import Figures, Group
+from .latency import LATENCY_COLUMNS
 from .models import Campaign, DeliveryRollup, Message
 from .reports import CHANNEL_CHOICES
+from .rollup_reads import count_rows, histogram_rows, rollup_cells, rollup_rows
 from .rollups import hour_of
+from .slices import Slice
 
 # group_by value → rollup column.
 DIMENSIONS: dict[str, str] = {
@@ -41,112 +44,7 @@ DIMENSIONS: dict[str, str] = {
 }
 TIME_GROUPS = ("hour", "day")
 GROUP_BY_CHOICES = (*DIMENSIONS, *TIME_GROUPS)
-CHAT_CHANNELS = frozenset({"whatsapp", "rcs"})
 STUCK_LIST_LIMIT = 50
-
-
-@dataclass
-class Figures:
-    """Counts for one slice of messages, and the rates derived from them."""
-
-    sent: int = 0
-    delivered: int = 0
-    failed: int = 0
-    pending: int = 0
-    no_dlr: int = 0
-    by_status: dict[str, int] = field(default_factory=dict)
-    chat_delivered: int = 0
-    read: int = 0
-    calls: int = 0
-    answered: int = 0
-    answered_seconds: int = 0
-    latency_histogram: dict[int, int] = field(default_factory=dict)
-
-    def add(self, row: Mapping[str, Any]) -> None:
-        """Count a row of summed cells: `status`, `channel`, `n`, optionally `secs`, `no_dlr`
-        and the histogram (`LATENCY_COLUMNS`; rows without it add no latency)."""
-        status, channel, n = row["status"], row["channel"], row["n"] or 0
-        kind = st.info(status).kind
-        self.sent += n
-        self.by_status[status] = self.by_status.get(status, 0) + n
-        setattr(self, kind, getattr(self, kind) + n)
-        self.no_dlr += row.get("no_dlr") or 0
-        if channel in CHAT_CHANNELS and kind == "delivered":
-            self.chat_delivered += n
-            self.read += n if status == st.Status.READ else 0
-        if channel == "voice":
-            self.calls += n
-            if status == st.Status.ANSWERED:
-                self.answered += n
-                self.answered_seconds += row.get("secs") or 0
-        if kind == "delivered":  # only delivered messages have a latency (counted_of)
-            histogram = self.latency_histogram
-            for bucket, count in enumerate(map(row.get, LATENCY_COLUMNS)):
-                if count:
-                    histogram[bucket] = histogram.get(bucket, 0) + count
-
-    @property
-    def failed_by_kind(self) -> dict[str, int]:
-        return {s: self.by_status.get(s, 0) for s in sorted(st.FAILED_STATUSES, key=st.rank)}
-
-    @property
-    def delivery_rate(self) -> float | None:
-        return _ratio(self.delivered, self.sent)
-
-    @property
-    def failure_rate(self) -> float | None:
-        return _ratio(self.failed, self.sent)
-
-    @property
-    def dlr_coverage(self) -> float | None:
-        return _ratio(self.delivered + self.failed, self.sent)
-
-    @property
-    def read_rate(self) -> float | None:
-        return _ratio(self.read, self.chat_delivered)
-
-    @property
-    def answer_rate(self) -> float | None:
-        return _ratio(self.answered, self.calls)
-
-    @property
-    def average_call_seconds(self) -> float | None:
-        return _ratio(self.answered_seconds, self.answered)
-
-    def latency_percentile(self, q: float) -> float | None:
-        """Seconds within which a share `q` of delivered messages arrived."""
-        total = sum(self.latency_histogram.values())
-        if not total:
-            return None
-        seen = 0
-        for index in sorted(self.latency_histogram):
-            seen += self.latency_histogram[index]
-            if seen >= q * total:
-                return round(latency_bucket_value(index), 1)
-        return None  # unreachable: the loop ends with seen == total
-
-    @property
-    def latency_p50(self) -> float | None:
-        return self.latency_percentile(0.5)
-
-    @property
-    def latency_p90(self) -> float | None:
-        return self.latency_percentile(0.9)
-
-    @property
-    def latency_p95(self) -> float | None:
-        return self.latency_percentile(0.95)
-
-    @property
-    def latency_p99(self) -> float | None:
-        return self.latency_percentile(0.99)
-
-
-@dataclass
-class Group:
-    key: str
-    label: str
-    figures: Figures
 
 
 @dataclass
@@ -160,12 +58,7 @@ class DeliveryStats:
 
 def delivery_stats(
     *,
-    since: datetime,
-    until: datetime,
-    campaign: int | None = None,
-    provider: str | None = None,
-    channel: str | None = None,
-    operator: str | None = None,
+    slice: Slice,
     group_by: str | None = None,
     now: datetime | None = None,
 ) -> DeliveryStats:
@@ -176,20 +69,13 @@ def delivery_stats(
     """
     if group_by is not None and group_by not in GROUP_BY_CHOICES:
         raise ValueError(f"group_by must be one of {', '.join(GROUP_BY_CHOICES)}")
-    cells = rollup_cells(
-        since=since,
-        until=until,
-        campaign=campaign,
-        provider=provider,
-        channel=channel,
-        operator=operator,
-    )
+    cells = rollup_cells(slice=slice)
     now = now or timezone.now()
     totals = Figures()
     if group_by in TIME_GROUPS:
-        _figures_fold(_rows(cells, [], now=now), lambda row: totals)
-        groups = _series(cells, since=since, until=until, per=group_by, now=now)
-        return DeliveryStats(since, until, group_by, totals, groups)
+        _figures_fold(rollup_rows(cells, [], now=now), lambda row: totals)
+        groups = _series(cells, slice=slice, per=group_by, now=now)
+        return DeliveryStats(slice.since, slice.until, group_by, totals, groups)
     column = DIMENSIONS.get(group_by or "")
     by_key: dict[Any, Figures] = {}
 
@@ -201,20 +87,15 @@ def delivery_stats(
         return by_key.setdefault(key, Figures())
 
     extra = ["provider", column] if column == "error_code" else [column] if column else []
-    _figures_fold(_rows(cells, extra, now=now), target)
+    _figures_fold(rollup_rows(cells, extra, now=now), target)
     groups = _groups_label(column, by_key)
     groups.sort(key=lambda g: (-g.figures.sent, g.label))
-    return DeliveryStats(since, until, group_by, totals, groups)
+    return DeliveryStats(slice.since, slice.until, group_by, totals, groups)
 
 
 def delivery_overview(
     *,
-    since: datetime,
-    until: datetime,
-    campaign: int | None = None,
-    provider: str | None = None,
-    channel: str | None = None,
-    operator: str | None = None,
+    slice: Slice,
     group_bys: Sequence[str] = (),
     now: datetime | None = None,
 ) -> tuple[Figures, dict[str, list[Group]]]:
@@ -224,24 +105,17 @@ def delivery_overview(
     slice's cells are read once, not once per breakdown: the query first sums them over
     the hours (a few thousand rows however long the range), then groups that small result
     once per dimension (`UNION ALL`). Counts and histograms stay apart throughout (see
-    `_rows`): grouping the histograms' 36 columns over every count row too cost ~15 ms a
+    `rollup_rows`): grouping the histograms' 36 columns over every count row too cost ~15 ms a
     dashboard at 10 M bench messages. Time groups are not accepted: see `delivery_stats`.
     """
     for name in group_bys:
         if name not in DIMENSIONS:
             raise ValueError(f"group_by must be one of {', '.join(DIMENSIONS)}")
     now = now or timezone.now()
-    cells = rollup_cells(
-        since=since,
-        until=until,
-        campaign=campaign,
-        provider=provider,
-        channel=channel,
-        operator=operator,
-    )
+    cells = rollup_cells(slice=slice)
     extra = ["campaign_id", "provider", "operator", "error_code"]
-    counts, params = _count_rows(cells, extra, now=now).query.sql_with_params()
-    histograms, more = _histogram_rows(cells, extra).query.sql_with_params()
+    counts, params = count_rows(cells, extra, now=now).query.sql_with_params()
+    histograms, more = histogram_rows(cells, extra).query.sql_with_params()
     # Every name interpolated below is a constant of this module (DIMENSIONS), not input.
     zeros = ", ".join("0" for _ in LATENCY_COLUMNS)
     sums = ", ".join(f"SUM({c})" for c in LATENCY_COLUMNS)
@@ -299,37 +173,20 @@ def delivery_overview(
 
 def delivery_series(
     *,
-    since: datetime,
-    until: datetime,
-    campaign: int | None = None,
-    provider: str | None = None,
-    channel: str | None = None,
-    operator: str | None = None,
+    slice: Slice,
     per: str = "hour",
     now: datetime | None = None,
 ) -> list[Group]:
     """One group per hour or day of the range (empty ones included), in one query."""
     if per not in TIME_GROUPS:
         raise ValueError(f"per must be one of {', '.join(TIME_GROUPS)}")
-    cells = rollup_cells(
-        since=since,
-        until=until,
-        campaign=campaign,
-        provider=provider,
-        channel=channel,
-        operator=operator,
-    )
-    return _series(cells, since=since, until=until, per=per, now=now or timezone.now())
+    cells = rollup_cells(slice=slice)
+    return _series(cells, slice=slice, per=per, now=now or timezone.now())
 
 
 def messages_stuck(
     *,
-    since: datetime,
-    until: datetime,
-    campaign: int | None = None,
-    provider: str | None = None,
-    channel: str | None = None,
-    operator: str | None = None,
+    slice: Slice,
     now: datetime | None = None,
     limit: int = STUCK_LIST_LIMIT,
 ) -> list[Message]:
@@ -343,21 +200,15 @@ def messages_stuck(
     the scan reads, so a filter that matches few pending messages reads more of the range.
     """
     now = now or timezone.now()
-    start = hour_of(since)
+    start = hour_of(slice.since)
     pending = Message.objects.annotate(at=Coalesce("submitted_at", "created_at")).filter(
-        status__in=sorted(st.PENDING_STATUSES), at__gte=start
+        slice.segment(channel=False), status__in=sorted(st.PENDING_STATUSES), at__gte=start
     )
-    if campaign is not None:
-        pending = pending.filter(campaign_id=campaign)
-    if provider:
-        pending = pending.filter(provider=provider)
-    if operator:
-        pending = pending.filter(operator__iexact=operator)
     found: list[Message] = []
     for name, hours in sorted(settings.DLR_VALIDITY_HOURS.items()):
-        if channel and name != channel:
+        if slice.channel and name != slice.channel:
             continue
-        end = min(until, now - timedelta(hours=hours))
+        end = min(slice.until, now - timedelta(hours=hours))
         if end <= start:
             continue  # the whole range is still inside this channel's window
         rows = pending.filter(channel=name, at__lt=end).select_related("campaign")
@@ -384,10 +235,10 @@ def campaigns_overview(
     range cost more than the rest (and a second read for the trend) did.
     """
     now = now or timezone.now()
-    cells = rollup_cells(since=since, until=until).annotate(day=TruncDate("bucket"))
+    cells = rollup_cells(slice=Slice(since=since, until=until)).annotate(day=TruncDate("bucket"))
     figures: dict[int, Figures] = {}
     trend: dict[int, dict[date, int]] = {}
-    for row in _rows(cells, ["campaign_id", "day"], now=now, latency=False):
+    for row in rollup_rows(cells, ["campaign_id", "day"], now=now, latency=False):
         figures.setdefault(row["campaign_id"], Figures()).add(row)
         per_day = trend.setdefault(row["campaign_id"], {})
         per_day[row["day"]] = per_day.get(row["day"], 0) + (row["n"] or 0)
@@ -402,123 +253,9 @@ def campaigns_overview(
     ]
 
 
-def rollup_providers_operators(*, since: datetime) -> list[tuple[str, str]]:
-    """The (provider, operator) pairs with cells since `since`, sorted: the filter choices.
-
-    On PostgreSQL a skip scan of the `rollup_provider_operator` index: one probe for the next
-    pair and one for a cell of it since `since`, so it costs ~2 probes per pair however many
-    cells the range holds (a DISTINCT over 90 days of cells read them all: 24 ms at 10 M
-    bench messages, whose cells span two days, and growing with every day kept).
-    """
-    if connection.vendor != "postgresql":
-        cells = DeliveryRollup.objects.filter(bucket__gte=since).order_by()
-        return sorted(cells.values_list("provider", "operator").distinct())
-    table = connection.ops.quote_name(DeliveryRollup._meta.db_table)
-    sql = f"""
-        WITH RECURSIVE pairs AS (
-            (SELECT provider, operator FROM {table} ORDER BY provider, operator LIMIT 1)
-            UNION ALL
-            SELECT next.provider, next.operator FROM pairs, LATERAL (
-                SELECT provider, operator FROM {table}
-                WHERE (provider, operator) > (pairs.provider, pairs.operator)
-                ORDER BY provider, operator LIMIT 1
-            ) AS next
-        )
-        SELECT provider, operator FROM pairs WHERE EXISTS (
-            SELECT 1 FROM {table} AS cell WHERE cell.provider = pairs.provider
-            AND cell.operator = pairs.operator AND cell.bucket >= %s
-        )
-    """  # noqa: S608 (the table name is the model's)
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [since])
-        # Sorted here, as on SQLite: the database's collation may order case differently.
-        return sorted((provider, operator) for provider, operator in cursor.fetchall())
-
-
 def error_label(*, provider: str, code: str) -> str:
     meaning = error_code_meaning(provider=provider, code=code)
     return meaning.meaning if meaning else code
-
-
-def _ratio(part: float, whole: float) -> float | None:
-    return part / whole if whole else None
-
-
-def rollup_cells(
-    *,
-    since: datetime,
-    until: datetime,
-    campaign: int | None = None,
-    provider: str | None = None,
-    channel: str | None = None,
-    operator: str | None = None,
-) -> QuerySet[DeliveryRollup]:
-    """The rollup cells of a slice (public: `deliveries.comparison` reads them too)."""
-    cells = DeliveryRollup.objects.filter(bucket__gte=hour_of(since), bucket__lt=until)
-    if campaign is not None:
-        cells = cells.filter(campaign_id=campaign)
-    if provider:
-        cells = cells.filter(provider=provider)
-    if channel:
-        cells = cells.filter(channel=channel)
-    if operator:
-        # Operators arrive in any case ("Jio", "JIO"); MessageFilter matches them the same way.
-        cells = cells.filter(operator__iexact=operator)
-    return cells
-
-
-def _no_dlr_filter(now: datetime) -> Q:
-    """Pending cells whose whole hour lies before the channel's validity window."""
-    past_window = Q()
-    for name, hours in settings.DLR_VALIDITY_HOURS.items():
-        cutoff = now - timedelta(hours=hours) - timedelta(hours=1)
-        past_window |= Q(channel=name, bucket__lte=cutoff)
-    return past_window & Q(status__in=st.PENDING_STATUSES)
-
-
-def _rows(
-    cells: QuerySet[DeliveryRollup], extra: list[str], *, now: datetime, latency: bool = True
-) -> QuerySet[Any]:
-    """The cells summed per `extra` × channel × status: `n`, `secs`, `no_dlr`, and with
-    `latency` the histogram columns, as rows `Figures.add` takes.
-
-    The histogram comes in rows of its own (`_histogram_rows`), after the count rows of the
-    same keys (their histogram NULL, the histogram rows' counts 0).
-    """
-    counts: QuerySet[Any] = _count_rows(cells, extra, now=now)
-    if not latency:
-        return counts
-    none = Value(None, output_field=BigIntegerField())
-    nulls: QuerySet[Any] = counts.annotate(**dict.fromkeys(LATENCY_COLUMNS, none))
-    return nulls.union(_histogram_rows(cells, extra), all=True)
-
-
-def _count_rows(cells: QuerySet[DeliveryRollup], extra: list[str], *, now: datetime) -> Any:
-    return (
-        cells.values(*extra, "channel", "status")
-        .annotate(
-            n=Sum("messages"),
-            secs=Sum("call_seconds"),
-            no_dlr=Sum("messages", filter=_no_dlr_filter(now)),
-        )
-        .order_by()
-    )
-
-
-def _histogram_rows(cells: QuerySet[DeliveryRollup], extra: list[str]) -> Any:
-    """The histogram columns summed over delivered cells only, the only ones with a latency.
-
-    Summing the 36 columns over every cell instead, NULLs and all, cost more than this
-    second pass over the delivered ones (10 M bench messages, 24 hours, 62,009 cells of
-    which ~15 % delivered: the stats query 36 → 33 ms, medians of 15 serial runs).
-    """
-    zero = Value(0, output_field=BigIntegerField())
-    return (
-        cells.filter(status__in=st.DELIVERED_STATUSES)
-        .values(*extra, "channel", "status")
-        .annotate(n=zero, secs=zero, no_dlr=zero, **{c: Sum(c) for c in LATENCY_COLUMNS})
-        .order_by()
-    )
 
 
 def _figures_fold(rows: Iterable[Mapping[str, Any]], target: Any) -> None:
@@ -542,7 +279,7 @@ def _groups_label(column: str | None, by_key: dict[Any, Figures]) -> list[Group]
 
 
 def _series(
-    cells: QuerySet[DeliveryRollup], *, since: datetime, until: datetime, per: str, now: datetime
+    cells: QuerySet[DeliveryRollup], *, slice: Slice, per: str, now: datetime
 ) -> list[Group]:
     """One group per hour or day of the range, empty ones included, in time order."""
     figures: dict[Any, Figures] = {}
@@ -551,17 +288,19 @@ def _series(
         cells, period = cells.annotate(day=TruncDate("bucket")), "day"
     else:
         period = "bucket"
-    for row in _rows(cells, [period], now=now, latency=False):
+    for row in rollup_rows(cells, [period], now=now, latency=False):
         figures.setdefault(row[period], Figures()).add(row)
     if per == "hour":
-        hours = int((until - hour_of(since)).total_seconds() // 3600) + 1
-        periods: list[Any] = [hour_of(since) + timedelta(hours=h) for h in range(hours)]
-        periods = [p for p in periods if p < until]
+        start = hour_of(slice.since)
+        hours = int((slice.until - start).total_seconds() // 3600) + 1
+        periods: list[Any] = [start + timedelta(hours=h) for h in range(hours)]
+        periods = [p for p in periods if p < slice.until]
         return [
             Group(p.isoformat(), f"{p:%d %b %H:00}", figures.get(p, Figures())) for p in periods
         ]
     return [
-        Group(d.isoformat(), f"{d:%d %b}", figures.get(d, Figures())) for d in _days(since, until)
+        Group(d.isoformat(), f"{d:%d %b}", figures.get(d, Figures()))
+        for d in _days(slice.since, slice.until)
     ]
 
 

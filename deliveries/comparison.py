@@ -12,9 +12,8 @@ uncertainty, so the true share lies in [`share`, `share_upper`]. With √2-space
 bucket spans at most ±19 % around the target (10 s → the [8 s, 11.3 s) bucket).
 """
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
-from typing import TypedDict
 
 from django.conf import settings
 from django.db.models import Sum
@@ -22,23 +21,15 @@ from django.utils import timezone
 
 from . import analytics
 from . import status as st
-from .analytics import Figures, Group
+from .figures import Figures, Group
 from .latency import LATENCY_COLUMNS, LATENCY_EDGES
+from .rollup_reads import rollup_cells
+from .slices import Slice
 
 BUCKETS = ("hour", "day")
 # Ranges up to this long are compared per hour by default, longer ones per day.
 HOURLY_UP_TO = timedelta(hours=48)
 TOP_ERRORS = 3
-
-
-class _Where(TypedDict):
-    """The slice every query of a comparison shares."""
-
-    since: datetime
-    until: datetime
-    campaign: int | None
-    channel: str | None
-    operator: str | None
 
 
 def latency_bucket_bounds(index: int) -> tuple[float, float]:
@@ -135,29 +126,25 @@ def default_bucket(*, since: datetime, until: datetime) -> str:
 
 
 def providers_compare(
-    *,
-    since: datetime,
-    until: datetime,
-    campaign: int | None = None,
-    channel: str | None = None,
-    operator: str | None = None,
-    bucket: str | None = None,
-    now: datetime | None = None,
+    *, slice: Slice, bucket: str | None = None, now: datetime | None = None
 ) -> Comparison:
     """Every provider with traffic in the slice, largest first: figures, SLO share, top
-    errors and the per-period series. 3 queries plus 1 per provider (the series)."""
+    errors and the per-period series. 3 queries plus 1 per provider (the series).
+
+    The slice's provider, if any, is left out: every provider is compared."""
+    slice = replace(slice, provider=None)
+    since, until = slice.since, slice.until
     bucket = bucket or default_bucket(since=since, until=until)
     if bucket not in BUCKETS:
         raise ValueError(f"bucket must be one of {', '.join(BUCKETS)}")
     now = now or timezone.now()
-    where = _Where(since=since, until=until, campaign=campaign, channel=channel, operator=operator)
-    by_provider = analytics.delivery_stats(**where, group_by="provider", now=now)
-    errors = analytics.delivery_stats(**where, group_by="error_code", now=now).groups
-    slo, slo_operator = _slo_shares(**where)
+    by_provider = analytics.delivery_stats(slice=slice, group_by="provider", now=now)
+    errors = analytics.delivery_stats(slice=slice, group_by="error_code", now=now).groups
+    slo, slo_operator = _slo_shares(slice)
     comparison = Comparison(since=since, until=until, bucket=bucket)
     for group in by_provider.groups:
         series = analytics.delivery_stats(
-            **where, provider=group.key, group_by=bucket, now=now
+            slice=replace(slice, provider=group.key), group_by=bucket, now=now
         ).groups
         if not comparison.periods:
             comparison.periods = series
@@ -190,18 +177,9 @@ def _top_errors(provider: str, errors: list[Group], *, failed: int) -> list[Erro
     ]
 
 
-def _slo_shares(
-    *,
-    since: datetime,
-    until: datetime,
-    campaign: int | None,
-    channel: str | None,
-    operator: str | None,
-) -> tuple[dict[str, SloShare], dict[tuple[str, str], SloShare]]:
+def _slo_shares(slice: Slice) -> tuple[dict[str, SloShare], dict[tuple[str, str], SloShare]]:
     """SLO shares per provider and per (provider, operator), from one histogram query."""
-    cells = analytics.rollup_cells(
-        since=since, until=until, campaign=campaign, channel=channel, operator=operator
-    )
+    cells = rollup_cells(slice=slice)
     rows = (
         cells.filter(status__in=st.DELIVERED_STATUSES)
         .values("provider", "operator", "channel")

@@ -29,6 +29,7 @@ from django.utils import timezone
 from . import status as st
 from .error_codes import error_code_meaning
 from .models import Message
+from .slices import Slice
 
 MAX_RANGE = timedelta(days=92)
 CAUSES: dict[str, str] = {
@@ -72,15 +73,10 @@ class DltDrilldown:
     by_sender: list[DltRow]
 
 
-def dlt_failures(
-    *,
-    since: datetime,
-    until: datetime,
-    campaign: int | None = None,
-    provider: str | None = None,
-    operator: str | None = None,
-) -> DltDrilldown:
-    """DLT failures submitted in [since, until), grouped four ways (one query)."""
+def dlt_failures(*, slice: Slice) -> DltDrilldown:
+    """DLT failures submitted in [since, until), grouped four ways (one query). DLT is an
+    SMS registration, so the slice's channel is not a filter here."""
+    since, until = slice.since, slice.until
     if until - since > MAX_RANGE:
         raise ValueError("the DLT drill-down is limited to 92 days")
     days = _days(since, until)
@@ -88,13 +84,9 @@ def dlt_failures(
     messages = Message.objects.filter(status__in=st.FAILED_STATUSES, created_at__gte=since).exclude(
         error_code=""
     )
-    messages = messages.annotate(moment=submitted).filter(moment__gte=since, moment__lt=until)
-    if campaign is not None:
-        messages = messages.filter(campaign_id=campaign)
-    if provider:
-        messages = messages.filter(provider=provider)
-    if operator:
-        messages = messages.filter(operator__iexact=operator)
+    messages = messages.annotate(moment=submitted).filter(
+        slice.segment(channel=False), moment__gte=since, moment__lt=until
+    )
     rows = (
         messages.annotate(day=TruncDate("moment", tzinfo=timezone.get_current_timezone()))
         .values("provider", "error_code", "dlt_template_id", "sender", "day")

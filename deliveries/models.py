@@ -213,7 +213,7 @@ class DeliveryRollup(models.Model):
             # The unique index serves range scans on bucket; campaign pages filter first.
             models.Index(fields=["campaign_id", "bucket"], name="rollup_campaign"),
             # The filter form's choices: a skip scan over the pairs, each checked for a
-            # recent cell (`analytics.rollup_providers_operators`).
+            # recent cell (`rollup_reads.rollup_providers_operators`).
             models.Index(
                 fields=["provider", "operator", "bucket"], name="rollup_provider_operator"
             ),

@@ -16,8 +16,20 @@ from typing import Any
 
 from django.apps import apps as django_apps
 from django.contrib.auth.management import create_permissions
+from django.contrib.auth.models import AnonymousUser
+from django.contrib.auth.models import User as AuthUser
 
-SUPPORT = [
+SUPPORT = "Support"
+CAMPAIGN_MANAGER = "Campaign manager"
+ADMINISTRATOR = "Administrator"
+# Who reads the dashboard pages (and their API figures, exports and alerts).
+DASHBOARD_ROLES = (CAMPAIGN_MANAGER, ADMINISTRATOR)
+# Who traces messages and reads the webhook log: raw provider traffic.
+SUPPORT_ROLES = (SUPPORT, ADMINISTRATOR)
+
+User = AuthUser | AnonymousUser
+
+SUPPORT_PERMISSIONS = [
     "deliveries.view_message",
     "deliveries.view_statusevent",
     "deliveries.view_campaign",
@@ -25,14 +37,14 @@ SUPPORT = [
     "webhooks.change_inboundevent",
     "webhooks.view_webhookendpoint",
 ]
-CAMPAIGN_MANAGER = [
+CAMPAIGN_MANAGER_PERMISSIONS = [
     "deliveries.view_message",
     "deliveries.view_campaign",
     "deliveries.add_campaign",
     "deliveries.change_campaign",
 ]
-ADMINISTRATOR = [
-    *SUPPORT,
+ADMINISTRATOR_PERMISSIONS = [
+    *SUPPORT_PERMISSIONS,
     "deliveries.view_full_phone",
     "deliveries.add_campaign",
     "deliveries.change_campaign",
@@ -54,10 +66,27 @@ ADMINISTRATOR = [
     "forwarding.view_deliveryattempt",
 ]
 ROLES = {
-    "Support": SUPPORT,
-    "Campaign manager": CAMPAIGN_MANAGER,
-    "Administrator": ADMINISTRATOR,
+    SUPPORT: SUPPORT_PERMISSIONS,
+    CAMPAIGN_MANAGER: CAMPAIGN_MANAGER_PERMISSIONS,
+    ADMINISTRATOR: ADMINISTRATOR_PERMISSIONS,
 }
+
+
+def user_has_role(user: User, *roles: str) -> bool:
+    """Signed in and in one of `roles`' groups; superusers hold every role."""
+    if not user.is_authenticated:
+        return False
+    if user.is_superuser:
+        return True
+    return user.groups.filter(name__in=roles).exists()
+
+
+def can_view_dashboard(user: User) -> bool:
+    return user_has_role(user, *DASHBOARD_ROLES)
+
+
+def can_trace_messages(user: User) -> bool:
+    return user_has_role(user, *SUPPORT_ROLES)
 
 
 def roles_sync(apps: Any = django_apps) -> None:

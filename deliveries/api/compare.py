@@ -16,6 +16,7 @@ from rest_framework.views import APIView
 from .. import dlt
 from ..comparison import BUCKETS, Comparison, providers_compare
 from ..reports import CHANNEL_CHOICES
+from ..slices import Slice
 from .permissions import DashboardPermission
 from .schema import ERRORS_READ
 from .stats import MAX_HOURLY_RANGE, MAX_RANGE, FiguresSerializer, query_range
@@ -150,7 +151,8 @@ class CompareView(APIView):
     def get(self, request: Request) -> Response:
         query = CompareQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
-        comparison = providers_compare(**query.validated_data)
+        data = query.validated_data
+        comparison = providers_compare(slice=Slice.from_query(data), bucket=data.get("bucket"))
         return Response(CompareSerializer(_compare_data(comparison)).data)
 
 
@@ -202,4 +204,5 @@ class DltView(APIView):
     def get(self, request: Request) -> Response:
         query = DltQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
-        return Response(DltSerializer(dlt.dlt_failures(**query.validated_data)).data)
+        drill = dlt.dlt_failures(slice=Slice.from_query(query.validated_data))
+        return Response(DltSerializer(drill).data)

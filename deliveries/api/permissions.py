@@ -7,26 +7,11 @@ Being staff grants nothing here, as it grants nothing in the admin. Superusers m
 everything. Anonymous requests never reach these: IsAuthenticated answers them 401 first.
 """
 
-from django.contrib.auth.models import AnonymousUser
-from django.contrib.auth.models import User as AuthUser
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 from rest_framework.request import Request
 from rest_framework.views import APIView
 
-SUPPORT = "Support"
-CAMPAIGN_MANAGER = "Campaign manager"
-ADMINISTRATOR = "Administrator"
-ROLES = (SUPPORT, CAMPAIGN_MANAGER, ADMINISTRATOR)
-
-User = AuthUser | AnonymousUser
-
-
-def user_has_role(user: User, *roles: str) -> bool:
-    if not user.is_authenticated:
-        return False
-    if user.is_superuser:
-        return True
-    return user.groups.filter(name__in=roles).exists()
+from ..roles import ADMINISTRATOR, DASHBOARD_ROLES, ROLES, SUPPORT_ROLES, User, user_has_role
 
 
 class RolePermission(BasePermission):
@@ -34,7 +19,7 @@ class RolePermission(BasePermission):
     add/change/delete permission or `write_roles` (none by default: name roles only where
     their groups' permissions do not already say it, as for registering messages)."""
 
-    read_roles: tuple[str, ...] = ROLES
+    read_roles: tuple[str, ...] = tuple(ROLES)
     write_roles: tuple[str, ...] = ()
     # app_label.model_name, for the model permissions that also grant access.
     model: str = ""
@@ -73,13 +58,13 @@ class DashboardPermission(RolePermission):
     """Statistics, comparison and DLT: the dashboard pages' figures, for their roles
     (`campaign_manager_required` in deliveries/views/dashboard.py). Read-only."""
 
-    read_roles = (CAMPAIGN_MANAGER, ADMINISTRATOR)
+    read_roles = DASHBOARD_ROLES
 
 
 class WebhookEventPermission(RolePermission):
     """The webhook log shows raw provider traffic: Support and Administrator only."""
 
-    read_roles = (SUPPORT, ADMINISTRATOR)
+    read_roles = SUPPORT_ROLES
 
 
 class EndpointPermission(RolePermission):

@@ -19,6 +19,7 @@ from rest_framework.views import APIView
 from ..analytics import GROUP_BY_CHOICES, DeliveryStats, delivery_stats
 from ..models import Campaign
 from ..reports import CHANNEL_CHOICES
+from ..slices import Slice
 from .permissions import DashboardPermission
 from .schema import ERRORS_READ
 
@@ -106,7 +107,8 @@ class StatsSerializer(serializers.Serializer):
 
 
 def _stats(query: dict[str, Any], **fixed: Any) -> DeliveryStats:
-    return delivery_stats(**{**query, **fixed})
+    slice = Slice.from_query(query, **fixed)
+    return delivery_stats(slice=slice, group_by=query.get("group_by"))
 
 
 class StatsView(APIView):

@@ -5,30 +5,15 @@ dashboard's (range presets, campaign, channel, operator); the provider filter is
 because every provider is shown.
 """
 
+from dataclasses import replace
 from typing import Any
-from urllib.parse import urlencode
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.utils import timezone
 
 from .. import comparison
-from .dashboard import Slice, campaign_manager_required, slice_of
-
-
-def dashboard_link(chosen: Slice, **extra: str) -> str:
-    """The dashboard filtered to the same slice (plus `extra`), as an explicit range."""
-    params = {
-        "range": "custom",
-        "since": timezone.localtime(chosen.since).strftime("%Y-%m-%dT%H:%M:%S"),
-        "until": timezone.localtime(chosen.until).strftime("%Y-%m-%dT%H:%M:%S"),
-        "campaign": chosen.campaign or "",
-        "channel": chosen.channel or "",
-        "operator": chosen.operator or "",
-        **extra,
-    }
-    return "/dashboard/?" + urlencode({k: v for k, v in params.items() if v != ""})
+from .dashboard import campaign_manager_required, slice_of
 
 
 def _chart(result: comparison.Comparison) -> dict[str, Any]:
@@ -59,13 +44,7 @@ def _chart_rows(chart: dict[str, Any]) -> list[tuple[str, list[float | None]]]:
 @campaign_manager_required
 def compare(request: HttpRequest) -> HttpResponse:
     form, chosen = slice_of(request, default_range="24h")
-    result = comparison.providers_compare(
-        since=chosen.since,
-        until=chosen.until,
-        campaign=chosen.campaign,
-        channel=chosen.channel,
-        operator=chosen.operator,
-    )
+    result = comparison.providers_compare(slice=chosen)
     chart = _chart(result)
     operators = sorted({row.operator for row in result.slo_by_operator})
     slo_grid = {(row.provider, row.operator): row.slo for row in result.slo_by_operator}
@@ -74,7 +53,7 @@ def compare(request: HttpRequest) -> HttpResponse:
         "slice": chosen,
         "result": result,
         "columns": [
-            (column, dashboard_link(chosen, provider=column.provider))
+            (column, replace(chosen, provider=column.provider).dashboard_url())
             for column in result.providers
         ],
         "chart": chart,

@@ -10,7 +10,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import wraps
 from typing import Any, cast
-from urllib.parse import urlencode
 
 from django import forms
 from django.contrib.auth.decorators import login_required
@@ -21,11 +20,14 @@ from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 
 from .. import analytics
+from ..figures import Group
 from ..masking import full_phone_view_record
 from ..models import Campaign
 from ..reports import CHANNEL_CHOICES
+from ..roles import can_view_dashboard
+from ..rollup_reads import rollup_providers_operators
+from ..slices import Slice
 
-ROLES = ("Campaign manager", "Administrator")
 PRESETS: dict[str, timedelta] = {
     "1h": timedelta(hours=1),
     "24h": timedelta(hours=24),
@@ -58,8 +60,7 @@ def campaign_manager_required(view: View) -> View:
 
     @wraps(view)
     def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
-        user = request.user
-        if not (user.is_superuser or user.groups.filter(name__in=ROLES).exists()):
+        if not can_view_dashboard(request.user):
             raise PermissionDenied
         return view(request, *args, **kwargs)
 
@@ -89,7 +90,7 @@ class SliceForm(forms.Form):
             (c.pk, c.name) for c in Campaign.objects.order_by("name")
         ]
         # Values seen in the last 90 days of rollups are offered.
-        pairs = analytics.rollup_providers_operators(since=now - timedelta(days=90))
+        pairs = rollup_providers_operators(since=now - timedelta(days=90))
         providers = sorted({p for p, _ in pairs})
         operators = sorted({o for _, o in pairs if o})
         choices = [("", "All providers")] + [(p, p) for p in providers]
@@ -116,27 +117,6 @@ class SliceForm(forms.Form):
         return data
 
 
-@dataclass(frozen=True)
-class Slice:
-    since: datetime
-    until: datetime
-    preset: str
-    campaign: int | None = None
-    provider: str | None = None
-    channel: str | None = None
-    operator: str | None = None
-
-    def filters(self) -> dict[str, Any]:
-        return {
-            "since": self.since,
-            "until": self.until,
-            "campaign": self.campaign,
-            "provider": self.provider,
-            "channel": self.channel,
-            "operator": self.operator,
-        }
-
-
 def slice_of(
     request: HttpRequest, *, default_range: str = "24h", campaign: int | None = None
 ) -> tuple[SliceForm, Slice]:
@@ -146,28 +126,28 @@ def slice_of(
     if form.is_valid():
         data = form.cleaned_data
         chosen = Slice(
+            preset=data["range"],
             since=data["since"],
             until=data["until"],
-            preset=data["range"],
             campaign=campaign or data["campaign"],
             provider=data["provider"] or None,
             channel=data["channel"] or None,
             operator=data["operator"] or None,
         )
     else:
-        chosen = Slice(now - PRESETS[default_range], now, default_range, campaign=campaign)
+        since = now - PRESETS[default_range]
+        chosen = Slice(preset=default_range, since=since, until=now, campaign=campaign)
     return form, chosen
 
 
 def _overview(chosen: Slice) -> dict[str, Any]:
     """Everything the dashboard and a campaign page show, for one slice."""
-    filters = chosen.filters()
     per = "hour" if chosen.until - chosen.since <= HOURLY_UP_TO else "day"
     # Two reads of the slice's rollup cells: the series, and every other figure at once.
-    series = analytics.delivery_series(**filters, per=per)
+    series = analytics.delivery_series(slice=chosen, per=per)
     shown = [(n, label) for n, label in BREAKDOWNS if not (n == "campaign" and chosen.campaign)]
     totals, groups = analytics.delivery_overview(
-        **filters, group_bys=[*(n for n, _ in shown), "error_code"]
+        slice=chosen, group_bys=[*(n for n, _ in shown), "error_code"]
     )
     breakdowns = [(name, label, groups[name]) for name, label in shown]
     errors = [_error_row(g, failed=totals.failed) for g in groups["error_code"][:TOP_ERRORS]]
@@ -185,10 +165,10 @@ def _overview(chosen: Slice) -> dict[str, Any]:
         "chart": chart,
         "breakdowns": breakdowns,
         "errors": errors,
-        "stuck": analytics.messages_stuck(**filters),
+        "stuck": analytics.messages_stuck(slice=chosen),
         "stuck_limit": analytics.STUCK_LIST_LIMIT,
-        "query": _query(chosen),
-        "message_query": _message_query(chosen),
+        "query": chosen.query(),
+        "message_query": chosen.message_query(),
     }
 
 
@@ -201,7 +181,7 @@ class ErrorRow:
     share_of_failed: float | None
 
 
-def _error_row(group: analytics.Group, *, failed: int) -> ErrorRow:
+def _error_row(group: Group, *, failed: int) -> ErrorRow:
     provider, _, code = group.key.partition(":")
     return ErrorRow(
         provider=provider,
@@ -210,34 +190,6 @@ def _error_row(group: analytics.Group, *, failed: int) -> ErrorRow:
         messages=group.figures.sent,
         share_of_failed=group.figures.sent / failed if failed else None,
     )
-
-
-def _query(chosen: Slice) -> str:
-    """The slice as a query string, for export links (always an explicit custom range)."""
-    params = {
-        "range": "custom",
-        # The form reads naive times in the current time zone.
-        "since": timezone.localtime(chosen.since).strftime("%Y-%m-%dT%H:%M:%S"),
-        "until": timezone.localtime(chosen.until).strftime("%Y-%m-%dT%H:%M:%S"),
-        "campaign": chosen.campaign or "",
-        "provider": chosen.provider or "",
-        "channel": chosen.channel or "",
-        "operator": chosen.operator or "",
-    }
-    return urlencode({k: v for k, v in params.items() if v != ""})
-
-
-def _message_query(chosen: Slice) -> str:
-    """The slice in MessageFilter's terms, for the message list export."""
-    params = {
-        "created_after": chosen.since.isoformat(),
-        "created_before": chosen.until.isoformat(),
-        "campaign": chosen.campaign or "",
-        "provider": chosen.provider or "",
-        "channel": chosen.channel or "",
-        "operator": chosen.operator or "",
-    }
-    return urlencode({k: v for k, v in params.items() if v != ""})
 
 
 @campaign_manager_required

@@ -3,6 +3,7 @@
 Figures come from `deliveries.dlt.dlt_failures` (failed messages in the window only).
 """
 
+from dataclasses import replace
 from datetime import timedelta
 
 from django.http import HttpRequest, HttpResponse
@@ -20,13 +21,7 @@ def dlt_page(request: HttpRequest) -> HttpResponse:
     if chosen.until - since > dlt.MAX_RANGE:
         # Longer presets (or custom ranges) are cut to the drill-down's limit, and said so.
         since = chosen.until - dlt.MAX_RANGE + timedelta(seconds=1)
-    drill = dlt.dlt_failures(
-        since=since,
-        until=chosen.until,
-        campaign=chosen.campaign,
-        provider=chosen.provider,
-        operator=chosen.operator,
-    )
+    drill = dlt.dlt_failures(slice=replace(chosen, since=since))
     context = {
         "form": form,
         "slice": chosen,

@@ -13,6 +13,7 @@ from audit.services import audit_record
 
 from .. import analytics
 from ..csv_export import FinishCallback, csv_response
+from ..figures import Figures
 from ..filters import MessageFilter
 from ..masking import can_view_full_phone
 from ..models import Message
@@ -59,7 +60,7 @@ def _rate(value: float | None) -> str:
     return "" if value is None else f"{value:.4f}"
 
 
-def _figure_row(label: str, key: str, f: analytics.Figures) -> list[Any]:
+def _figure_row(label: str, key: str, f: Figures) -> list[Any]:
     return [
         key,
         label,
@@ -81,14 +82,14 @@ def breakdown_csv(request: HttpRequest, group_by: str) -> StreamingHttpResponse:
     if group_by not in analytics.GROUP_BY_CHOICES:
         raise Http404("No such breakdown")
     _, chosen = slice_of(request)
-    stats = analytics.delivery_stats(**chosen.filters(), group_by=group_by)
+    stats = analytics.delivery_stats(slice=chosen, group_by=group_by)
     header = [
         group_by,
         "label",
         "sent",
         "delivered",
         "failed_total",
-        *analytics.Figures().failed_by_kind,
+        *Figures().failed_by_kind,
         "pending",
         "no_dlr",
         "delivery_rate",

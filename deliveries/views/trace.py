@@ -7,16 +7,13 @@ from django.shortcuts import redirect, render
 
 from ..masking import can_view_full_phone, full_phone_view_record
 from ..models import Message
+from ..roles import can_trace_messages
 from ..selectors import TRACE_LIMIT, message_search, message_trace
 from ..status import STATUS_TABLE
 
-# Who may trace messages: superusers and these groups (created by the roles migration).
-TRACE_GROUPS = ("Support", "Administrator")
-
 
 def _trace_allowed(request: HttpRequest) -> None:
-    user = request.user
-    if user.is_superuser or user.groups.filter(name__in=TRACE_GROUPS).exists():
+    if can_trace_messages(request.user):
         return
     raise PermissionDenied("Tracing messages is for Support and Administrators.")
 

@@ -9,6 +9,7 @@ from deliveries.comparison import SloShare, latency_bucket_bounds, providers_com
 from deliveries.latency import LATENCY_COLUMNS
 from deliveries.models import DeliveryRollup, Message
 from deliveries.rollups import latency_bucket
+from deliveries.slices import Slice
 from webhooks.simulation import Degradation
 
 from ..factories import make_user
@@ -36,7 +37,8 @@ def _direct(**filters: str) -> dict[str, dict[str, int]]:
 def test_comparison_figures_equal_direct_counts_from_messages():
     traffic_apply(messages=300, seed=11, now=NOW, infobip_share=0.4)
 
-    comparison = providers_compare(**EVERYTHING, channel="sms", operator="AIRTEL", now=NOW)
+    chosen = Slice(**EVERYTHING, channel="sms", operator="AIRTEL")
+    comparison = providers_compare(slice=chosen, now=NOW)
 
     direct = _direct(channel="sms", operator="AIRTEL")
     assert {c.provider for c in comparison.providers} == set(direct) >= {"smstake", "infobip"}
@@ -57,7 +59,7 @@ def test_comparison_figures_equal_direct_counts_from_messages():
 def test_top_errors_per_provider_count_the_messages_with_that_code():
     traffic_apply(messages=300, seed=12, now=NOW, infobip_share=0.4)
 
-    comparison = providers_compare(**EVERYTHING, channel="sms", now=NOW)
+    comparison = providers_compare(slice=Slice(**EVERYTHING, channel="sms"), now=NOW)
 
     for column in comparison.providers:
         for error in column.top_errors:
@@ -74,24 +76,26 @@ def test_top_errors_per_provider_count_the_messages_with_that_code():
 def test_the_operator_filter_ignores_case_like_the_dashboard():
     traffic_apply(messages=120, seed=13, now=NOW, infobip_share=0.4)
 
-    upper = providers_compare(**EVERYTHING, operator="AIRTEL", now=NOW)
-    lower = providers_compare(**EVERYTHING, operator="airtel", now=NOW)
+    upper = providers_compare(slice=Slice(**EVERYTHING, operator="AIRTEL"), now=NOW)
+    lower = providers_compare(slice=Slice(**EVERYTHING, operator="airtel"), now=NOW)
 
     assert [c.figures.sent for c in upper.providers] == [c.figures.sent for c in lower.providers]
 
 
 def test_an_empty_slice_compares_no_providers():
-    comparison = providers_compare(**EVERYTHING, now=NOW)
+    comparison = providers_compare(slice=Slice(**EVERYTHING), now=NOW)
 
     assert comparison.providers == []
     assert comparison.slo_by_operator == []
 
 
 def test_a_comparison_over_two_days_is_bucketed_per_hour_and_longer_per_day():
-    assert providers_compare(since=NOW - timedelta(hours=48), until=NOW).bucket == "hour"
-    assert providers_compare(since=NOW - timedelta(days=7), until=NOW).bucket == "day"
+    two_days = Slice(since=NOW - timedelta(hours=48), until=NOW)
+    week = Slice(since=NOW - timedelta(days=7), until=NOW)
+    assert providers_compare(slice=two_days).bucket == "hour"
+    assert providers_compare(slice=week).bucket == "day"
     with pytest.raises(ValueError):
-        providers_compare(since=NOW - timedelta(days=7), until=NOW, bucket="week")
+        providers_compare(slice=week, bucket="week")
 
 
 # --- Latency SLO --------------------------------------------------------------------------
@@ -119,7 +123,7 @@ def test_slo_share_counts_delivered_messages_within_the_channel_target(settings)
     _delivered("fasttel", "AIRTEL", 40, 1)
     _delivered("fasttel", "JIO", 3, 50)
 
-    comparison = providers_compare(**EVERYTHING, now=NOW)
+    comparison = providers_compare(slice=Slice(**EVERYTHING), now=NOW)
 
     slo = {c.provider: c.slo for c in comparison.providers}
     assert slo["slowtel"].share == pytest.approx(0.90)
@@ -139,7 +143,7 @@ def test_the_bucket_holding_the_target_bounds_the_share_from_both_sides(settings
     _delivered("midtel", "VI", 9.5, 20)
     _delivered("midtel", "VI", 2, 80)
 
-    slo = providers_compare(**EVERYTHING, now=NOW).providers[0].slo
+    slo = providers_compare(slice=Slice(**EVERYTHING), now=NOW).providers[0].slo
 
     assert slo.share == pytest.approx(0.80)
     assert slo.share_upper == pytest.approx(1.0)
@@ -165,7 +169,8 @@ def _delivered_share_of_final(provider: str, operator: str, since: datetime) -> 
     column = next(
         c
         for c in providers_compare(
-            since=since, until=since + timedelta(minutes=30), operator=operator, now=NOW
+            slice=Slice(since=since, until=since + timedelta(minutes=30), operator=operator),
+            now=NOW,
         ).providers
         if c.provider == provider
     )

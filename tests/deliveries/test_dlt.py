@@ -7,6 +7,7 @@ from django.utils import timezone
 from deliveries.dlt import CAUSES, dlt_failures
 from deliveries.error_codes import error_code_meaning
 from deliveries.models import Message
+from deliveries.slices import Slice
 
 from ..factories import make_user
 from .traffic import traffic_apply
@@ -37,7 +38,7 @@ def test_failures_are_grouped_by_dlt_cause_template_and_sender():
     _failed("DLT_HEADER_INACTIVE", template="1207163", sender="ACMEOT")
     _failed("DND", status="failed", sender="ACMEPR")
 
-    drill = dlt_failures(**WEEK)
+    drill = dlt_failures(slice=Slice(**WEEK))
 
     causes = {row.key: row.messages for row in drill.by_cause}
     assert causes == {"entity": 0, "header": 1, "template": 3, "consent": 0, "dnd": 1}
@@ -63,7 +64,7 @@ def test_failures_are_grouped_by_dlt_cause_template_and_sender():
 def test_each_code_carries_its_meaning_from_the_catalog():
     _failed("DLT_CONSENT_NOT_FOUND", template="1207161")
 
-    (code,) = dlt_failures(**WEEK).by_code
+    (code,) = dlt_failures(slice=Slice(**WEEK)).by_code
 
     assert code.cause == "consent"
     expected = error_code_meaning(provider="smstake", code="DLT_CONSENT_NOT_FOUND")
@@ -76,7 +77,7 @@ def test_non_dlt_failures_deliveries_and_other_windows_are_left_out():
     _failed("", status="failed")
     Message.objects.create(provider="smstake", message_id="ok", status="delivered")
 
-    assert dlt_failures(**WEEK).total == 0
+    assert dlt_failures(slice=Slice(**WEEK)).total == 0
 
 
 def test_the_trend_counts_failures_per_submission_day():
@@ -84,7 +85,7 @@ def test_the_trend_counts_failures_per_submission_day():
     _failed("DLT_TEMPLATE_MISMATCH", days_ago=2)
     _failed("DLT_TEMPLATE_MISMATCH", days_ago=2)
 
-    drill = dlt_failures(**WEEK)
+    drill = dlt_failures(slice=Slice(**WEEK))
 
     template = next(r for r in drill.by_cause if r.key == "template")
     assert len(template.trend) == len(drill.days) == 8
@@ -97,7 +98,9 @@ def test_the_drill_down_equals_direct_counts_on_simulated_traffic():
     traffic_apply(messages=400, seed=5, now=NOW)
 
     # Wavix reports carry no submission time: those messages count from their creation.
-    drill = dlt_failures(since=NOW - timedelta(days=4), until=timezone.now() + timedelta(hours=1))
+    drill = dlt_failures(
+        slice=Slice(since=NOW - timedelta(days=4), until=timezone.now() + timedelta(hours=1))
+    )
 
     dlt_codes = [
         m
@@ -119,13 +122,13 @@ def test_filters_narrow_the_drill_down_to_a_provider_and_operator():
     _failed("DLT_TEMPLATE_MISMATCH", operator="JIO")
     _failed("DLT_TEMPLATE_MISMATCH", operator="AIRTEL", provider="infobip")
 
-    assert dlt_failures(**WEEK, operator="airtel").total == 2
-    assert dlt_failures(**WEEK, operator="AIRTEL", provider="infobip").total == 1
+    assert dlt_failures(slice=Slice(**WEEK, operator="airtel")).total == 2
+    assert dlt_failures(slice=Slice(**WEEK, operator="AIRTEL", provider="infobip")).total == 1
 
 
 def test_a_window_longer_than_92_days_is_refused():
     with pytest.raises(ValueError):
-        dlt_failures(since=NOW - timedelta(days=93), until=NOW)
+        dlt_failures(slice=Slice(since=NOW - timedelta(days=93), until=NOW))
 
 
 def test_the_dlt_page_lists_causes_codes_templates_and_senders(client):
