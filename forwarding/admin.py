@@ -4,7 +4,7 @@
 import hashlib
 import json
 from datetime import timedelta
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.contrib import admin, messages
@@ -75,7 +75,7 @@ class SubscriptionForm(forms.ModelForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["retire_secrets"].choices = [
+        cast(forms.MultipleChoiceField, self.fields["retire_secrets"]).choices = [
             (str(i), _fingerprint(s)) for i, s in enumerate(self.instance.secrets)
         ]
         self.initial["providers"] = ", ".join(self.instance.providers)
@@ -88,7 +88,7 @@ class SubscriptionForm(forms.ModelForm):
         return [c.pk for c in self.cleaned_data["campaigns"]]
 
     def clean_add_secret(self) -> str:
-        value = self.cleaned_data["add_secret"]
+        value: str = self.cleaned_data["add_secret"]
         if value:
             secret_check(value)
         return value
@@ -131,14 +131,14 @@ class SubscriptionAdmin(admin.ModelAdmin):
     list_filter = ["active"]
     search_fields = ["name", "url"]
     actions = ["send_test_event"]
-    readonly_fields = [
+    readonly_fields = (
         "health",
         "disabled_reason",
         "failing_since",
         "paused_until",
         "consecutive_failures",
         "created_at",
-    ]
+    )
     fieldsets = [
         (None, {"fields": ["name", "url", "active", "event_types", "no_dlr_seconds"]}),
         ("Secrets", {"fields": ["add_secret", "retire_secrets"]}),
@@ -182,7 +182,7 @@ class DeliveryAttemptInline(admin.TabularInline):
     model = DeliveryAttempt
     extra = 0
     can_delete = False
-    fields = ["attempted_at", "status_code", "latency_ms", "response", "error", "next_attempt_at"]
+    fields = ("attempted_at", "status_code", "latency_ms", "response", "error", "next_attempt_at")
     readonly_fields = fields
     ordering = ["attempted_at"]
 

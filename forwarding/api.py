@@ -17,9 +17,10 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from deliveries.api.common import LOOKUP_ANY, LimitOffsetPagination400
-from deliveries.api.permissions import ADMINISTRATOR, RolePermission
+from deliveries.api.permissions import RolePermission
 from deliveries.api.schema import ERRORS_READ, ERRORS_WRITE
 from deliveries.reports import CHANNEL_CHOICES
+from deliveries.roles import ADMINISTRATOR
 from deliveries.status import CHOICES as STATUS_CHOICES
 
 from . import services
@@ -47,12 +48,11 @@ class HealthSerializer(serializers.Serializer):
     paused_until = serializers.DateTimeField(allow_null=True)
 
 
-def _secret(value: str) -> str:
+def _secret(value: str) -> None:
     try:
         secret_check(value)
     except DjangoValidationError as exc:
         raise serializers.ValidationError(exc.messages) from None
-    return value
 
 
 class SubscriptionSerializer(serializers.ModelSerializer):
@@ -150,7 +150,7 @@ class SubscriptionSerializer(serializers.ModelSerializer):
         if not validated.get("secrets"):
             generated = services.subscription_secret_generate()
             validated["secrets"] = [generated]
-        subscription = super().create(validated)
+        subscription: Subscription = super().create(validated)
         subscription.generated_secret = generated  # type: ignore[attr-defined]
         return subscription
 

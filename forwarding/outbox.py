@@ -128,7 +128,7 @@ def outbox_write(*, changes: Sequence[StatusChange], now: datetime | None = None
     return len(rows) + len(late)
 
 
-def _row(matcher: Matcher, change: StatusChange, event_type: str, now: datetime) -> tuple:
+def _row(matcher: Matcher, change: StatusChange, event_type: str, now: datetime) -> tuple[Any, ...]:
     report = change.report
     return (
         matcher.pk,
@@ -163,7 +163,7 @@ def _deadline_passed(matcher: Matcher, change: StatusChange, now: datetime) -> b
         return False
     message = change.message
     submitted = message["submitted_at"] or message["created_at"]
-    return submitted + timedelta(seconds=matcher.no_dlr_seconds) <= now
+    return bool(submitted + timedelta(seconds=matcher.no_dlr_seconds) <= now)
 
 
 def _no_dlr_late(matcher: Matcher, change: StatusChange, now: datetime) -> Delivery:

@@ -30,7 +30,7 @@ from deliveries.error_codes import error_code_meaning
 from deliveries.models import Message
 from deliveries.status import CHOICES as STATUS_CHOICES
 
-from .models import EVENT_TYPE_CHOICES, NO_DLR, Delivery
+from .models import EVENT_TYPE_CHOICES, NO_DLR
 
 VERSION = 1
 TEST_EVENT = "subscription.test"
@@ -69,7 +69,7 @@ class ForwardedEventSerializer(serializers.Serializer):
     )
 
 
-def payloads_build(deliveries: Sequence[Delivery], *, phone_numbers: set[int]) -> dict[int, bytes]:
+def payloads_build(deliveries: Sequence[Any], *, phone_numbers: set[int]) -> dict[int, bytes]:
     """The JSON body per delivery id (deliveries: `Delivery` or the drain's claimed rows),
     with one query for the messages.
 
@@ -111,7 +111,7 @@ def _plan() -> list[tuple[str, Callable[[Message], Any] | None, Callable[[Any], 
         elif isinstance(field, serializers.PrimaryKeyRelatedField):
             plan.append((name, attrgetter(f"{field.source}_id"), _same))
         else:
-            plan.append((name, attrgetter(field.source), _none_or(_converter(field))))
+            plan.append((name, attrgetter(str(field.source)), _none_or(_converter(field))))
     return plan
 
 
