@@ -12,7 +12,7 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from dlrdash import outbound
-from dlrdash.outbound import OutboundError, OutboundRefused, post, target_check
+from dlrdash.outbound import OutboundError, OutboundRefused, post, sending, target_check
 
 # --- Which addresses -----------------------------------------------------------------------
 
@@ -251,19 +251,26 @@ def test_tls_to_a_plain_http_receiver_is_a_tls_error(local_server, settings) -> 
 
 @pytest.mark.parametrize("trickle", [False, True])
 def test_a_receiver_that_never_finishes_answering_is_timed_out(
-    trickle: bool, local_server, settings
+    trickle: bool, local_server, settings, monkeypatch
 ) -> None:  # type: ignore[no-untyped-def]
     settings.OUTBOUND_ALLOWED_HOSTS = ["127.0.0.1"]
+    monkeypatch.setattr(sending, "TOTAL_TIMEOUT", 1)
     # Silent, or a byte at a time: each step is quick, the whole never ends.
     server = local_server(b"HTTP/1.1 200 OK\r\n" + b"X-Slow: " + b"a" * 10_000, trickle=trickle)
 
     with pytest.raises(OutboundError) as failed:
-        post(server.url, body=b"{}", headers={}, connect_timeout=0.5, total_timeout=1)
+        post(server.url, body=b"{}", headers={})
 
     assert str(failed.value) == "timed out"
 
 
 # --- Fixtures --------------------------------------------------------------------------------
+
+
+@pytest.fixture(autouse=True)
+def _no_kept_connections() -> Iterator[None]:
+    yield
+    outbound.pools_clear()
 
 
 @pytest.fixture
