@@ -149,8 +149,16 @@ def _send_all(
     phones = {pk for pk, s in subscriptions.items() if s.include_phone_numbers}
     bodies = payloads_build(deliveries, phone_numbers=phones)
     broken: set[int] = set()
+    # Waiting for a turn here rather than inside the sender: a delivery queued behind
+    # requests that fail sees the failure before it is sent.
+    size = settings.FORWARDING_TARGET_CONCURRENCY
+    turns = {pk: threading.BoundedSemaphore(size) for pk in subscriptions}
 
     def send(delivery: Claimed) -> sender.Answer | None:
+        with turns[delivery.subscription_id]:
+            return send_in_turn(delivery)
+
+    def send_in_turn(delivery: Claimed) -> sender.Answer | None:
         if delivery.subscription_id in broken:
             return None
         subscription = subscriptions[delivery.subscription_id]
