@@ -197,7 +197,7 @@ ALERTS_FROM_EMAIL = envstr("ALERTS_FROM_EMAIL", "dlrdash alerts <alerts@localhos
 # Attempts before an alert notification is given up as failed.
 ALERTS_MAX_ATTEMPTS = envint("ALERTS_MAX_ATTEMPTS", "8")
 # Destinations users configure (alert webhooks, forwarding targets) are refused when they
-# resolve to loopback, private, link-local or metadata addresses (dlrdash/outbound.py),
+# resolve to loopback, private, link-local or metadata addresses (dlrdash/outbound/),
 # unless listed here: host names, addresses or networks, e.g. "alerts.internal,10.1.2.0/24".
 OUTBOUND_ALLOWED_HOSTS = envlist("OUTBOUND_ALLOWED_HOSTS", "")
 

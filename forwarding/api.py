@@ -27,7 +27,6 @@ from . import services
 from .models import EVENT_TYPE_CHOICES, NO_DLR, Delivery, Subscription, secret_check
 from .payload import ForwardedEventSerializer
 from .selectors import subscription_health
-from .sender import TargetRefused, target_check
 
 
 class SubscriptionPermission(RolePermission):
@@ -121,13 +120,6 @@ class SubscriptionSerializer(serializers.ModelSerializer):
     @extend_schema_field(HealthSerializer)
     def get_health(self, subscription: Subscription) -> dict[str, Any]:
         return HealthSerializer(subscription_health(subscription=subscription)).data
-
-    def validate_url(self, value: str) -> str:
-        try:
-            target_check(value)
-        except TargetRefused as exc:
-            raise serializers.ValidationError(str(exc)) from None
-        return value
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         secret = attrs.pop("secret", None)

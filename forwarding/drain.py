@@ -149,12 +149,10 @@ def _send_all(
     phones = {pk for pk, s in subscriptions.items() if s.include_phone_numbers}
     bodies = payloads_build(deliveries, phone_numbers=phones)
     broken: set[int] = set()
-    # Waiting for a turn here, not inside the sender's pool, so a request that waited while
-    # an earlier one failed sees the failure and is not sent.
-    turns = {
-        pk: threading.BoundedSemaphore(settings.FORWARDING_TARGET_CONCURRENCY)
-        for pk in subscriptions
-    }
+    # Waiting for a turn here rather than inside the sender: a delivery queued behind
+    # requests that fail sees the failure before it is sent.
+    size = settings.FORWARDING_TARGET_CONCURRENCY
+    turns = {pk: threading.BoundedSemaphore(size) for pk in subscriptions}
 
     def send(delivery: Claimed) -> sender.Answer | None:
         with turns[delivery.subscription_id]:

@@ -1,6 +1,8 @@
 """dlrdash.outbound: destinations inside our network are refused, when saved and when called;
 what goes wrong is told in classes, never in addresses."""
 
+import contextlib
+import http.server
 import ipaddress
 import socket
 import socketserver
@@ -12,7 +14,7 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from dlrdash import outbound
-from dlrdash.outbound import OutboundError, OutboundRefused, post, target_check
+from dlrdash.outbound import OutboundError, OutboundRefused, post, sending, target_check
 
 # --- Which addresses -----------------------------------------------------------------------
 
@@ -251,19 +253,75 @@ def test_tls_to_a_plain_http_receiver_is_a_tls_error(local_server, settings) -> 
 
 @pytest.mark.parametrize("trickle", [False, True])
 def test_a_receiver_that_never_finishes_answering_is_timed_out(
-    trickle: bool, local_server, settings
+    trickle: bool, local_server, settings, monkeypatch
 ) -> None:
     settings.OUTBOUND_ALLOWED_HOSTS = ["127.0.0.1"]
+    monkeypatch.setattr(sending, "TOTAL_TIMEOUT", 1)
     # Silent, or a byte at a time: each step is quick, the whole never ends.
     server = local_server(b"HTTP/1.1 200 OK\r\n" + b"X-Slow: " + b"a" * 10_000, trickle=trickle)
 
     with pytest.raises(OutboundError) as failed:
-        post(server.url, body=b"{}", headers={}, connect_timeout=0.5, total_timeout=1)
+        post(server.url, body=b"{}", headers={})
 
     assert str(failed.value) == "timed out"
 
 
+# --- Kept-alive connections, bounded per target ---------------------------------------------
+
+
+def test_a_kept_alive_connection_is_reused_without_resolving_again(
+    resolving, keep_alive_server, settings
+) -> None:
+    settings.OUTBOUND_ALLOWED_HOSTS = ["hooks.internal"]
+    calls = resolving({"hooks.internal": ["127.0.0.1"]})
+    url = f"http://hooks.internal:{keep_alive_server.port}/hook"
+
+    statuses = [post(url, body=b"{}", headers={}).status for _ in range(3)]
+
+    assert statuses == [200, 200, 200]
+    assert (calls, len(keep_alive_server.connections)) == (["hooks.internal"], 1)
+
+
+def test_a_kept_alive_connection_closed_by_the_receiver_is_replaced(
+    keep_alive_server, settings
+) -> None:
+    settings.OUTBOUND_ALLOWED_HOSTS = ["127.0.0.1"]
+    url = f"http://127.0.0.1:{keep_alive_server.port}/hook"
+    post(url, body=b"{}", headers={})
+    keep_alive_server.close_idle()
+
+    assert post(url, body=b"{}", headers={}).status == 200
+    assert len(keep_alive_server.connections) == 2
+
+
+def test_requests_to_one_target_in_flight_at_once_are_bounded(keep_alive_server, settings) -> None:
+    settings.OUTBOUND_ALLOWED_HOSTS = ["127.0.0.1"]
+    settings.FORWARDING_TARGET_CONCURRENCY = 2
+    keep_alive_server.hold.clear()
+    url = f"http://127.0.0.1:{keep_alive_server.port}/hook"
+    senders = [
+        threading.Thread(target=post, args=(url,), kwargs={"body": b"{}", "headers": {}})
+        for _ in range(5)
+    ]
+    for sender in senders:
+        sender.start()
+
+    assert keep_alive_server.two_in_flight.wait(5)
+    time.sleep(0.3)  # room for a third request, were it let through
+    keep_alive_server.hold.set()
+    for sender in senders:
+        sender.join(5)
+
+    assert (keep_alive_server.most_in_flight, keep_alive_server.answered) == (2, 5)
+
+
 # --- Fixtures --------------------------------------------------------------------------------
+
+
+@pytest.fixture(autouse=True)
+def _no_kept_connections() -> Iterator[None]:
+    yield
+    outbound.pools_clear()
 
 
 @pytest.fixture
@@ -358,3 +416,67 @@ def local_server() -> Iterator[Callable[..., LocalServer]]:
     yield start
     for server in servers:
         server.close()
+
+
+class KeepAliveServer:
+    """HTTP/1.1 with keep-alive: answers 200 to every POST, counts connections and requests
+    in flight; `hold` cleared keeps requests waiting."""
+
+    def __init__(self) -> None:
+        self.connections: list[socket.socket] = []
+        self.hold = threading.Event()
+        self.hold.set()
+        self.two_in_flight = threading.Event()
+        self.lock = threading.Lock()
+        self.in_flight = self.most_in_flight = self.answered = 0
+        owner = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def setup(self) -> None:
+                super().setup()
+                owner.connections.append(self.request)
+
+            def do_POST(self) -> None:
+                self.rfile.read(int(self.headers["content-length"]))
+                with owner.lock:
+                    owner.in_flight += 1
+                    owner.most_in_flight = max(owner.most_in_flight, owner.in_flight)
+                    if owner.in_flight >= 2:
+                        owner.two_in_flight.set()
+                owner.hold.wait(10)
+                with owner.lock:
+                    owner.in_flight -= 1
+                    owner.answered += 1
+                self.send_response(200)
+                self.send_header("content-length", "2")
+                self.end_headers()
+                self.wfile.write(b"ok")
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.port = self.server.server_address[1]
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close_idle(self) -> None:
+        """Close every connection from the server's side, as an idle timeout would."""
+        for connection in self.connections:
+            with contextlib.suppress(OSError):
+                connection.shutdown(socket.SHUT_RDWR)
+        time.sleep(0.1)  # let the close reach the client's socket
+
+    def close(self) -> None:
+        self.hold.set()
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def keep_alive_server() -> Iterator[KeepAliveServer]:
+    server = KeepAliveServer()
+    yield server
+    server.close()

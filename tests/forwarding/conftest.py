@@ -3,7 +3,7 @@ from collections.abc import Iterator
 import pytest
 
 from alerts.models import webhook_secret_generate
-from forwarding import sender
+from dlrdash import outbound
 from forwarding.models import FINAL, NO_DLR, STATUS, Subscription
 
 from .receiver import Receiver
@@ -16,7 +16,7 @@ def _forwarding_settings(settings) -> Iterator[None]:
     settings.OUTBOUND_ALLOWED_HOSTS = ["127.0.0.1"]
     settings.FORWARDING_INLINE_SENDER = False
     yield
-    sender.pools_clear()
+    outbound.pools_clear()
 
 
 @pytest.fixture
