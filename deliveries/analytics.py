@@ -105,8 +105,9 @@ def delivery_overview(
     slice's cells are read once, not once per breakdown: the query first sums them over
     the hours (a few thousand rows however long the range), then groups that small result
     once per dimension (`UNION ALL`). Counts and histograms stay apart throughout (see
-    `rollup_rows`): grouping the histograms' 36 columns over every count row too cost ~15 ms a
-    dashboard at 10 M bench messages. Time groups are not accepted: see `delivery_stats`.
+    `rollup_rows`): grouping the histograms' 36 columns over every count row too made each
+    dashboard measurably slower (bench/README.md). Time groups are not accepted: see
+    `delivery_stats`.
     """
     for name in group_bys:
         if name not in DIMENSIONS:

@@ -67,8 +67,7 @@ def histogram_rows(cells: QuerySet[DeliveryRollup], extra: list[str]) -> Any:
     """The histogram columns summed over delivered cells only, the only ones with a latency.
 
     Summing the 36 columns over every cell instead, NULLs and all, cost more than this
-    second pass over the delivered ones (10 M bench messages, 24 hours, 62,009 cells of
-    which ~15 % delivered: the stats query 36 → 33 ms, medians of 15 serial runs).
+    second pass over the delivered ones, a small share of the cells (bench/README.md).
     """
     zero = Value(0, output_field=BigIntegerField())
     return (
@@ -83,9 +82,9 @@ def rollup_providers_operators(*, since: datetime) -> list[tuple[str, str]]:
     """The (provider, operator) pairs with cells since `since`, sorted: the filter choices.
 
     On PostgreSQL a skip scan of the `rollup_provider_operator` index: one probe for the next
-    pair and one for a cell of it since `since`, so it costs ~2 probes per pair however many
-    cells the range holds (a DISTINCT over 90 days of cells read them all: 24 ms at 10 M
-    bench messages, whose cells span two days, and growing with every day kept).
+    pair and one for a cell of it since `since`, so it costs two probes per pair however many
+    cells the range holds (a DISTINCT over 90 days of cells read them all, and grew with
+    every day kept).
     """
     if connection.vendor != "postgresql":
         cells = DeliveryRollup.objects.filter(bucket__gte=since).order_by()

@@ -196,7 +196,7 @@ def rollups_rebuild() -> int:
         _rollups_lock()
         if connection.vendor == "postgresql":
             # The hash of cells must fit in memory: with the default 4 MB it spilled to disk
-            # (341 k cells at 10 M messages) and the rebuild took 310 s instead of ~10× 1 M's.
+            # at 10 M messages and the rebuild took far longer than ten times 1 M's.
             with connection.cursor() as cursor:
                 cursor.execute("SET LOCAL work_mem = '256MB'")
         DeliveryRollup.objects.all().delete()
@@ -374,12 +374,10 @@ def _cells_upsert_unnest(
     conflict: str,
 ) -> None:
     """The PostgreSQL form: one array per key and count column, bound server-side (a VALUES
-    list of ~5,000 parameters cost more to quote in Python, with psycopg's client-side
+    list of thousands of parameters cost more to quote in Python, with psycopg's client-side
     binding, than to run), and the histograms as sparse (cell, bucket, messages) triples
-    pivoted into columns in SQL. With 36 dense arrays, mostly NULL, a batch moving 5,000
-    bench messages (6,204 cells) cost 80 ms of Python and 185 ms of PostgreSQL CPU; this
-    way 61 + 170 ms, against 60 + 145 ms when latency was in the key (7,404 narrower
-    cells): updating a row of 45 columns costs more than one of 11."""
+    pivoted into columns in SQL: 36 dense arrays, mostly NULL, cost more in Python and in
+    PostgreSQL (bench/README.md)."""
     types = [column_field(DeliveryRollup, c).db_type(connection) for c in _KEY_COLUMNS]
     types += ["bigint", "bigint"]
     zero = [0, 0]
