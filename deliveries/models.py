@@ -175,8 +175,8 @@ class DeliveryRollup(models.Model):
     status (or campaign, operator, …) changes, it moves from one cell to another. Error code
     is part of the key rather than a separate table because it only varies on failed
     messages, so it splits few cells, and one table lets every filter apply to every figure
-    with one upsert per cell. Latency is not in the key: it splits every delivered cell ~36
-    ways (70 % of the cells at 1 M messages were latency splits), so each cell holds its
+    with one upsert per cell. Latency is not in the key: it would split every delivered cell
+    up to 36 ways (most cells were latency splits, bench/README.md), so each cell holds its
     histogram in `lat_00` … `lat_35` (`deliveries.latency.LATENCY_COLUMNS`), added below.
     """
 
@@ -226,8 +226,8 @@ class DeliveryRollup(models.Model):
 # Delivered messages of the cell (with a known latency) per latency bucket: lat_i counts those
 # in bucket i. Generated from the bucket edges so the columns cannot drift from them.
 # NULL, never 0, when there are none: PostgreSQL stores a NULL as one bit of the row's null
-# bitmap, so the ~85 % of cells that are not delivered carry no histogram bytes (10 M bench
-# messages: 15 MB of cells instead of 46 MB) and SUM skips them without work. Every writer
+# bitmap, so the cells that are not delivered (most of them) carry no histogram bytes, and
+# SUM skips them without work. Every writer
 # keeps it so (`deliveries.rollups`); readers take a NULL sum as 0.
 for _column in LATENCY_COLUMNS:
     DeliveryRollup.add_to_class(_column, models.BigIntegerField(null=True))
