@@ -13,7 +13,7 @@ from ..helpers import requires_postgres
 @requires_postgres
 @pytest.mark.django_db(transaction=True)
 def test_every_message_gets_exactly_one_final_and_no_dlr_fires_for_those_without_a_dlr(
-    settings,
+    settings, roles
 ):
     # Retries scaled with the downtime, so the test waits seconds instead of minutes.
     settings.FORWARDING_RETRY_BASE_SECONDS = 1
