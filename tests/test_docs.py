@@ -12,9 +12,11 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = sorted([ROOT / "README.md", ROOT / "bench" / "README.md", *(ROOT / "docs").rglob("*.md")])
 
-# Places outside the repository that it used to lean on. This file names them to look for them.
-OUTSIDE = re.compile(rb"\.\./shared|shared/seeds|DESIGN\.md")
-OUTSIDE_EXEMPT = ("tests/fixtures/", "tests/test_docs.py")
+# Places outside the repository that it used to lean on, spelled in pieces so that this file
+# does not name them itself (and needs no exemption from its own check).
+_PARENT, _SHARED, _DESIGN = rb"\.\./", b"shared", b"DESIGN"
+OUTSIDE = re.compile(_PARENT + _SHARED + rb"|" + _SHARED + rb"/seeds|" + _DESIGN + rb"\.md")
+OUTSIDE_EXEMPT = ("tests/fixtures/",)
 ISSUE_NUMBER = re.compile(rb"\bissues? ?#?[0-9]+\b", re.I)
 
 _FENCE = re.compile(r"^(```|~~~).*?^\1[^\n]*$", re.M | re.S)
