@@ -21,6 +21,14 @@ requires_postgres = pytest.mark.skipif(
 )
 
 
+def fixture_names(provider: str) -> list[str]:
+    """The payload files of a provider's fixture folder (not its SOURCES.md)."""
+    folder = FIXTURES / provider
+    if not folder.is_dir():
+        return []
+    return sorted(p.name for p in folder.iterdir() if p.suffix in (".json", ".txt"))
+
+
 def fixture_bytes(provider: str, name: str) -> bytes:
     """A payload exactly as stored: byte-exact, since signatures cover the raw body."""
     return (FIXTURES / provider / name).read_bytes()

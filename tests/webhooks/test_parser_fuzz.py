@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 from webhooks.providers import PROVIDERS, InboundRequest, ParseError
 from webhooks.providers.storable import report_storable
 
-from ..helpers import FIXTURES
+from ..helpers import FIXTURES, fixture_names
 
 FUZZ = settings(
     max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow], derandomize=True
@@ -50,7 +50,7 @@ def _post(body: bytes, content_type: str) -> InboundRequest:
 
 
 def _fixtures(provider: str) -> list[Path]:
-    return sorted((FIXTURES / provider).glob("*.*"))
+    return [FIXTURES / provider / name for name in fixture_names(provider)]
 
 
 @pytest.mark.parametrize("provider", sorted(PROVIDERS))

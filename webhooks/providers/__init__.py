@@ -1,6 +1,7 @@
 """Provider adapters, one module each. Register a new one in PROVIDERS below."""
 
 from .base import AuthError, InboundRequest, ParseError, Provider
+from .gupshup import GupshupProvider
 from .infobip import InfobipProvider
 from .jasmin import JasminProvider
 from .kannel import KannelProvider
@@ -31,6 +32,7 @@ PROVIDERS: dict[str, type[Provider]] = {
         KannelProvider,
         JasminProvider,
         StandardWebhooksProvider,
+        GupshupProvider,
     )
 }
 

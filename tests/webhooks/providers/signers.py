@@ -67,10 +67,11 @@ SAMPLES: dict[str, tuple[str, str, str]] = {
     "kannel": ("GET", "delivered.txt", ""),
     "jasmin": ("POST", "level2_delivered.txt", FORM),
     "standard_webhooks": ("POST", "delivered.json", JSON),
+    "gupshup": ("POST", "whatsapp_delivered.json", JSON),
 }
 # Providers that do not sign: a secret token authenticates the sender, nothing covers
 # the body (TLS protects it in transit).
-TOKEN_ONLY = frozenset({"wavix", "infobip", "kannel", "jasmin"})
+TOKEN_ONLY = frozenset({"wavix", "infobip", "kannel", "jasmin", "gupshup"})
 
 
 def request(provider: str, name: str, *, slug: str | None = None, method: str = "") -> Req:
@@ -285,4 +286,5 @@ SIGNERS = {
     "kannel": _token,
     "jasmin": _token,
     "standard_webhooks": _standard_webhooks,
+    "gupshup": _token,
 }

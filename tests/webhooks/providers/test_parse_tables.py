@@ -11,7 +11,7 @@ import pytest
 
 from webhooks.providers import PROVIDERS, InboundRequest
 
-from ...helpers import FIXTURES
+from ...helpers import fixture_names
 from .signers import SAMPLES, Req, request
 
 Row = tuple[str, str, str, str, str, str]
@@ -405,6 +405,105 @@ TABLE: list[tuple[str, str, list[Row]]] = [
             ("62845007-931a-4c3c-a581-6bdeffec75dc", "undelivered", "undelivered", "", "", "sms"),
         ],
     ),
+    (
+        "gupshup",
+        "sms_batch.json",
+        [
+            (
+                "3562707498794989059-328736121207676738",
+                "delivered",
+                "DELIVERED",
+                "SUCCESS",
+                "",
+                "sms",
+            ),
+            (
+                "3798318073013708082-252169030017029882",
+                "undelivered",
+                "FAILED",
+                "UNKNOWN_SUBSCRIBER",
+                "003",
+                "sms",
+            ),
+        ],
+    ),
+    (
+        "gupshup",
+        "sms_delivered.txt",
+        [
+            (
+                "3562707498794989059-328736121207676738",
+                "delivered",
+                "SUCCESS",
+                "SUCCESS",
+                "",
+                "sms",
+            ),
+        ],
+    ),
+    (
+        "gupshup",
+        "sms_dnd_fail_006.txt",
+        [
+            (
+                "4011523960264704337-131207658711470222",
+                "rejected",
+                "FAILURE",
+                "DND_FAIL",
+                "006",
+                "sms",
+            ),
+        ],
+    ),
+    (
+        "gupshup",
+        "whatsapp_delivered.json",
+        [
+            ("ee4a68a0-1203-4c85-8dc3-49d0b3226a35", "delivered", "delivered", "", "", "whatsapp"),
+        ],
+    ),
+    (
+        "gupshup",
+        "whatsapp_enqueued.json",
+        [
+            ("59f8db90-c37e-4408-90ab-cc54ef8246ad", "submitted", "enqueued", "", "", "whatsapp"),
+        ],
+    ),
+    (
+        "gupshup",
+        "whatsapp_failed_1008.json",
+        [
+            ("ee4a68a0-1203-4c85-8dc3-49d0b3226a35", "failed", "failed", "", "1008", "whatsapp"),
+        ],
+    ),
+    (
+        "gupshup",
+        "whatsapp_failed_470.json",
+        [
+            ("72f61f22-5aa4-4615-a970-943edf6da01c", "failed", "failed", "", "470", "whatsapp"),
+        ],
+    ),
+    (
+        "gupshup",
+        "whatsapp_read.json",
+        [
+            ("ee4a68a0-1203-4c85-8dc3-49d0b3226a35", "read", "read", "", "", "whatsapp"),
+        ],
+    ),
+    (
+        "gupshup",
+        "whatsapp_sent.json",
+        [
+            ("ee4a68a0-1203-4c85-8dc3-49d0b3226a35", "sent", "sent", "", "", "whatsapp"),
+        ],
+    ),
+    (
+        "gupshup",
+        "whatsapp_v3_sent.json",
+        [
+            ("7daeb742-f2dc-4c09-90e0-d879d20f7b98", "sent", "sent", "", "", "whatsapp"),
+        ],
+    ),
 ]
 # Items of a batch that cannot be read are named; the others still count.
 ITEM_ERRORS = {
@@ -451,11 +550,6 @@ def test_each_fixture_parses_to_its_reports(provider, fixture, expected):
 
 
 def test_the_table_covers_every_fixture_of_every_provider():
-    on_disk = {
-        (provider, path.name)
-        for provider in PROVIDERS
-        if (FIXTURES / provider).is_dir()
-        for path in (FIXTURES / provider).iterdir()
-    }
+    on_disk = {(provider, name) for provider in PROVIDERS for name in fixture_names(provider)}
 
     assert on_disk == {(provider, fixture) for provider, fixture, _ in TABLE}
