@@ -1,6 +1,7 @@
 """Provider adapters, one module each. Register a new one in PROVIDERS below."""
 
 from .base import AuthError, InboundRequest, ParseError, Provider
+from .exotel import ExotelProvider
 from .gupshup import GupshupProvider
 from .infobip import InfobipProvider
 from .jasmin import JasminProvider
@@ -33,6 +34,7 @@ PROVIDERS: dict[str, type[Provider]] = {
         JasminProvider,
         StandardWebhooksProvider,
         GupshupProvider,
+        ExotelProvider,
     )
 }
 

@@ -68,10 +68,11 @@ SAMPLES: dict[str, tuple[str, str, str]] = {
     "jasmin": ("POST", "level2_delivered.txt", FORM),
     "standard_webhooks": ("POST", "delivered.json", JSON),
     "gupshup": ("POST", "whatsapp_delivered.json", JSON),
+    "exotel": ("POST", "sms_delivered_to_handset.txt", FORM),
 }
 # Providers that do not sign: a secret token authenticates the sender, nothing covers
 # the body (TLS protects it in transit).
-TOKEN_ONLY = frozenset({"wavix", "infobip", "kannel", "jasmin", "gupshup"})
+TOKEN_ONLY = frozenset({"wavix", "infobip", "kannel", "jasmin", "gupshup", "exotel"})
 
 
 def request(provider: str, name: str, *, slug: str | None = None, method: str = "") -> Req:
@@ -287,4 +288,5 @@ SIGNERS = {
     "jasmin": _token,
     "standard_webhooks": _standard_webhooks,
     "gupshup": _token,
+    "exotel": _token,
 }

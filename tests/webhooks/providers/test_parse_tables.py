@@ -504,6 +504,62 @@ TABLE: list[tuple[str, str, list[Row]]] = [
             ("7daeb742-f2dc-4c09-90e0-d879d20f7b98", "sent", "sent", "", "", "whatsapp"),
         ],
     ),
+    (
+        "exotel",
+        "sms_delivered_to_handset.txt",
+        [
+            ("0f477d60517e6e6a0f6d9a7e9af8630e", "delivered", "sent", "20005", "", "sms"),
+        ],
+    ),
+    (
+        "exotel",
+        "sms_delivered_to_operator.txt",
+        [
+            ("1a588e71628f7f7b1f7e0b8f0ba9741f", "sent", "sent", "20006", "", "sms"),
+        ],
+    ),
+    (
+        "exotel",
+        "sms_failed_dlt_template_23185.txt",
+        [
+            ("2b699f82739f8f8c2f8f1c9f1cba852a", "rejected", "failed", "23185", "23185", "sms"),
+        ],
+    ),
+    (
+        "exotel",
+        "sms_failed_subscriber_unavailable_23035.txt",
+        [
+            ("3c7a0a93840a9a9d3a9a2daa2dcb963b", "undelivered", "failed", "23035", "23035", "sms"),
+        ],
+    ),
+    (
+        "exotel",
+        "voice_busy.txt",
+        [
+            ("a2d1d0e4f9addd132ad073b6bc387433", "busy", "busy", "terminal", "", "voice"),
+        ],
+    ),
+    (
+        "exotel",
+        "voice_default_completed.json",
+        [
+            ("80bfbec2d78bbbf10fb851f4fa165211", "answered", "completed", "", "", "voice"),
+        ],
+    ),
+    (
+        "exotel",
+        "voice_no_answer.txt",
+        [
+            ("b3e2e1f50abeee243be184c7cd498544", "no_answer", "no-answer", "terminal", "", "voice"),
+        ],
+    ),
+    (
+        "exotel",
+        "voice_terminal_completed.json",
+        [
+            ("91c0cfd3e89ccc021fc962a5ab276322", "answered", "completed", "terminal", "", "voice"),
+        ],
+    ),
 ]
 # Items of a batch that cannot be read are named; the others still count.
 ITEM_ERRORS = {
