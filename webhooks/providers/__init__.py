@@ -1,5 +1,6 @@
 """Provider adapters, one module each. Register a new one in PROVIDERS below."""
 
+from .bandwidth import BandwidthProvider
 from .base import AuthError, InboundRequest, ParseError, Provider
 from .exotel import ExotelProvider
 from .gupshup import GupshupProvider
@@ -35,6 +36,7 @@ PROVIDERS: dict[str, type[Provider]] = {
         StandardWebhooksProvider,
         GupshupProvider,
         ExotelProvider,
+        BandwidthProvider,
     )
 }
 

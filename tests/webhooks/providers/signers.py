@@ -69,10 +69,11 @@ SAMPLES: dict[str, tuple[str, str, str]] = {
     "standard_webhooks": ("POST", "delivered.json", JSON),
     "gupshup": ("POST", "whatsapp_delivered.json", JSON),
     "exotel": ("POST", "sms_delivered_to_handset.txt", FORM),
+    "bandwidth": ("POST", "message_delivered.json", JSON),
 }
 # Providers that do not sign: a secret token authenticates the sender, nothing covers
 # the body (TLS protects it in transit).
-TOKEN_ONLY = frozenset({"wavix", "infobip", "kannel", "jasmin", "gupshup", "exotel"})
+TOKEN_ONLY = frozenset({"wavix", "infobip", "kannel", "jasmin", "gupshup", "exotel", "bandwidth"})
 
 
 def request(provider: str, name: str, *, slug: str | None = None, method: str = "") -> Req:
@@ -154,6 +155,12 @@ def _with_headers(req: Req, headers: dict[str, str]) -> Req:
 
 def _token(req: Req, key: str) -> Req:
     return replace(req.with_query(token=key), auth_params=("token",))
+
+
+def _basic_auth(req: Req, key: str) -> Req:
+    """The secret as the basic-auth password, as Bandwidth sends its callback credentials."""
+    token = base64.b64encode(f"dlrdash:{key}".encode()).decode()
+    return _with_headers(req, {"Authorization": f"Basic {token}"})
 
 
 def _smstake(req: Req, key: str) -> Req:
@@ -289,4 +296,5 @@ SIGNERS = {
     "standard_webhooks": _standard_webhooks,
     "gupshup": _token,
     "exotel": _token,
+    "bandwidth": _basic_auth,
 }

@@ -560,6 +560,76 @@ TABLE: list[tuple[str, str, list[Row]]] = [
             ("91c0cfd3e89ccc021fc962a5ab276322", "answered", "completed", "terminal", "", "voice"),
         ],
     ),
+    (
+        "bandwidth",
+        "message_delivered.json",
+        [
+            ("14762070468292kw2fuqty55yp2b2", "delivered", "message-delivered", "ok", "", "sms"),
+        ],
+    ),
+    (
+        "bandwidth",
+        "message_delivered_toll_free.json",
+        [
+            ("1585321273456iprz22vjeo4tvooc", "delivered", "message-delivered", "ok", "", "sms"),
+        ],
+    ),
+    (
+        "bandwidth",
+        "message_failed_4432.json",
+        [
+            (
+                "14762070468292kw2fuqty55yp2b2",
+                "rejected",
+                "message-failed",
+                "forbidden to country",
+                "4432",
+                "mms",
+            ),
+        ],
+    ),
+    (
+        "bandwidth",
+        "message_failed_9902.json",
+        [
+            (
+                "1585321273457jqsa33wkfp5uwppd",
+                "unknown",
+                "message-failed",
+                "delivery-receipt-expired",
+                "9902",
+                "sms",
+            ),
+        ],
+    ),
+    (
+        "bandwidth",
+        "message_sending.json",
+        [
+            (
+                "1593110555875xo7watq5px6rbe5d",
+                "submitted",
+                "message-sending",
+                "Message is sending to carrier",
+                "",
+                "mms",
+            ),
+        ],
+    ),
+    (
+        "bandwidth",
+        "mms_delivered_to_carrier.json",
+        [
+            (
+                "14762070468292kw2fuqty55yp2b2",
+                "sent",
+                "message-delivered",
+                "Message delivered to carrier",
+                "",
+                "mms",
+            ),
+        ],
+    ),
 ]
 # Items of a batch that cannot be read are named; the others still count.
 ITEM_ERRORS = {
