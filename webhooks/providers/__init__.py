@@ -1,5 +1,6 @@
 """Provider adapters, one module each. Register a new one in PROVIDERS below."""
 
+from .africastalking import AfricastalkingProvider
 from .bandwidth import BandwidthProvider
 from .base import AuthError, InboundRequest, ParseError, Provider
 from .exotel import ExotelProvider
@@ -37,6 +38,7 @@ PROVIDERS: dict[str, type[Provider]] = {
         GupshupProvider,
         ExotelProvider,
         BandwidthProvider,
+        AfricastalkingProvider,
     )
 }
 

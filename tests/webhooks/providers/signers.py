@@ -70,10 +70,13 @@ SAMPLES: dict[str, tuple[str, str, str]] = {
     "gupshup": ("POST", "whatsapp_delivered.json", JSON),
     "exotel": ("POST", "sms_delivered_to_handset.txt", FORM),
     "bandwidth": ("POST", "message_delivered.json", JSON),
+    "africastalking": ("POST", "success.txt", FORM),
 }
 # Providers that do not sign: a secret token authenticates the sender, nothing covers
 # the body (TLS protects it in transit).
-TOKEN_ONLY = frozenset({"wavix", "infobip", "kannel", "jasmin", "gupshup", "exotel", "bandwidth"})
+TOKEN_ONLY = frozenset(
+    {"wavix", "infobip", "kannel", "jasmin", "gupshup", "exotel", "bandwidth", "africastalking"}
+)
 
 
 def request(provider: str, name: str, *, slug: str | None = None, method: str = "") -> Req:
@@ -297,4 +300,5 @@ SIGNERS = {
     "gupshup": _token,
     "exotel": _token,
     "bandwidth": _basic_auth,
+    "africastalking": _token,
 }

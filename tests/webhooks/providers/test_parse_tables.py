@@ -630,6 +630,48 @@ TABLE: list[tuple[str, str, list[Row]]] = [
             ),
         ],
     ),
+    (
+        "africastalking",
+        "buffered.txt",
+        [
+            ("ATXid_5e2a0c1f77b94a3d8c2b6f0d1e9a4b71", "sent", "Buffered", "", "", "sms"),
+        ],
+    ),
+    (
+        "africastalking",
+        "failed_user_in_blacklist.txt",
+        [
+            (
+                "ATXid_8f1d2c3b4a5e6f708192a3b4c5d6e7f8",
+                "undelivered",
+                "Failed",
+                "",
+                "UserInBlackList",
+                "sms",
+            ),
+        ],
+    ),
+    (
+        "africastalking",
+        "rejected_insufficient_credit.txt",
+        [
+            (
+                "ATXid_1a2b3c4d5e6f708192a3b4c5d6e7f809",
+                "rejected",
+                "Rejected",
+                "",
+                "InsufficientCredit",
+                "sms",
+            ),
+        ],
+    ),
+    (
+        "africastalking",
+        "success.txt",
+        [
+            ("ATXid_03cb5ecf11ce748794c0f9a85c276259", "delivered", "Success", "", "", "sms"),
+        ],
+    ),
 ]
 # Items of a batch that cannot be read are named; the others still count.
 ITEM_ERRORS = {
