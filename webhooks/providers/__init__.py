@@ -7,6 +7,7 @@ from .exotel import ExotelProvider
 from .gupshup import GupshupProvider
 from .infobip import InfobipProvider
 from .jasmin import JasminProvider
+from .kaleyra import KaleyraProvider
 from .kannel import KannelProvider
 from .messagebird import MessagebirdProvider
 from .plivo import PlivoProvider
@@ -39,6 +40,7 @@ PROVIDERS: dict[str, type[Provider]] = {
         ExotelProvider,
         BandwidthProvider,
         AfricastalkingProvider,
+        KaleyraProvider,
     )
 }
 

@@ -71,11 +71,22 @@ SAMPLES: dict[str, tuple[str, str, str]] = {
     "exotel": ("POST", "sms_delivered_to_handset.txt", FORM),
     "bandwidth": ("POST", "message_delivered.json", JSON),
     "africastalking": ("POST", "success.txt", FORM),
+    "kaleyra": ("POST", "whatsapp_delivered.json", JSON),
 }
 # Providers that do not sign: a secret token authenticates the sender, nothing covers
 # the body (TLS protects it in transit).
 TOKEN_ONLY = frozenset(
-    {"wavix", "infobip", "kannel", "jasmin", "gupshup", "exotel", "bandwidth", "africastalking"}
+    {
+        "wavix",
+        "infobip",
+        "kannel",
+        "jasmin",
+        "gupshup",
+        "exotel",
+        "bandwidth",
+        "africastalking",
+        "kaleyra",
+    }
 )
 
 
@@ -301,4 +312,5 @@ SIGNERS = {
     "exotel": _token,
     "bandwidth": _basic_auth,
     "africastalking": _token,
+    "kaleyra": _token,
 }

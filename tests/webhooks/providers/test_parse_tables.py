@@ -672,6 +672,90 @@ TABLE: list[tuple[str, str, list[Row]]] = [
             ("ATXid_03cb5ecf11ce748794c0f9a85c276259", "delivered", "Success", "", "", "sms"),
         ],
     ),
+    (
+        "kaleyra",
+        "sms_delivered.json",
+        [
+            (
+                "ee8a5e2c-41d7-4c8e-9a4f-9b717ac5e30d:1",
+                "delivered",
+                "DELIVERED",
+                "DELIVERED",
+                "",
+                "sms",
+            ),
+        ],
+    ),
+    (
+        "kaleyra",
+        "sms_not_sent_dnd.json",
+        [
+            (
+                "0b1c2d3e-4f50-4617-8293-a4b5c6d7e8f9:1",
+                "rejected",
+                "NOT-SENT",
+                "DND-NUMB",
+                "DND-NUMB",
+                "sms",
+            ),
+        ],
+    ),
+    (
+        "kaleyra",
+        "sms_sent.json",
+        [
+            ("90eXXXXX-8865-4a96-85b6-4XXXXXXXXX48", "sent", "SENT", "SENT", "", "sms"),
+        ],
+    ),
+    (
+        "kaleyra",
+        "sms_undelivered_absent_sub.json",
+        [
+            (
+                "1c2d3e4f-5061-4728-93a4-b5c6d7e8f9a0:1",
+                "undelivered",
+                "UNDELIVERED",
+                "ABSENT-SUB",
+                "ABSENT-SUB",
+                "sms",
+            ),
+        ],
+    ),
+    (
+        "kaleyra",
+        "whatsapp_delivered.json",
+        [
+            (
+                "c9e113f0-6fc2-4bd7-979c-ebdb2f600f38:0",
+                "delivered",
+                "delivered",
+                "",
+                "",
+                "whatsapp",
+            ),
+        ],
+    ),
+    (
+        "kaleyra",
+        "whatsapp_failed_131047.txt",
+        [
+            (
+                "d0f224a1-7ad3-4ce8-a8ad-fcec3f711f49:0",
+                "failed",
+                "failed",
+                "",
+                "131047",
+                "whatsapp",
+            ),
+        ],
+    ),
+    (
+        "kaleyra",
+        "whatsapp_read.json",
+        [
+            ("c9e113f0-6fc2-4bd7-979c-ebdb2f600f38:0", "read", "read", "", "", "whatsapp"),
+        ],
+    ),
 ]
 # Items of a batch that cannot be read are named; the others still count.
 ITEM_ERRORS = {
