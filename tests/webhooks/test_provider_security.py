@@ -123,7 +123,7 @@ def test_token_only_providers_are_the_ones_that_do_not_sign():
     # Wavix, Infobip, Kannel, Jasmin and the gateways below send no signature: the endpoint
     # secret proves the sender, TLS protects the body, and deduplication is the replay
     # defence.
-    gateways = {"gupshup", "exotel", "bandwidth", "africastalking", "kaleyra"}
+    gateways = {"gupshup", "exotel", "bandwidth", "africastalking", "kaleyra", "clickatell"}
     assert {"wavix", "infobip", "kannel", "jasmin"} | gateways == TOKEN_ONLY
     assert all("token" in PROVIDERS[name].secret_params for name in TOKEN_ONLY)
 

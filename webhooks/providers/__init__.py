@@ -3,6 +3,7 @@
 from .africastalking import AfricastalkingProvider
 from .bandwidth import BandwidthProvider
 from .base import AuthError, InboundRequest, ParseError, Provider
+from .clickatell import ClickatellProvider
 from .exotel import ExotelProvider
 from .gupshup import GupshupProvider
 from .infobip import InfobipProvider
@@ -41,6 +42,7 @@ PROVIDERS: dict[str, type[Provider]] = {
         BandwidthProvider,
         AfricastalkingProvider,
         KaleyraProvider,
+        ClickatellProvider,
     )
 }
 

@@ -72,6 +72,7 @@ SAMPLES: dict[str, tuple[str, str, str]] = {
     "bandwidth": ("POST", "message_delivered.json", JSON),
     "africastalking": ("POST", "success.txt", FORM),
     "kaleyra": ("POST", "whatsapp_delivered.json", JSON),
+    "clickatell": ("GET", "legacy_received_by_recipient_004.txt", ""),
 }
 # Providers that do not sign: a secret token authenticates the sender, nothing covers
 # the body (TLS protects it in transit).
@@ -86,6 +87,7 @@ TOKEN_ONLY = frozenset(
         "bandwidth",
         "africastalking",
         "kaleyra",
+        "clickatell",
     }
 )
 
@@ -313,4 +315,5 @@ SIGNERS = {
     "bandwidth": _basic_auth,
     "africastalking": _token,
     "kaleyra": _token,
+    "clickatell": _token,
 }

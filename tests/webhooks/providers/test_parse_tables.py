@@ -756,6 +756,76 @@ TABLE: list[tuple[str, str, list[Row]]] = [
             ("c9e113f0-6fc2-4bd7-979c-ebdb2f600f38:0", "read", "read", "", "", "whatsapp"),
         ],
     ),
+    (
+        "clickatell",
+        "legacy_error_delivering_007.txt",
+        [
+            ("a7d54d2a3c8b2e1f9b0c4d6e8f1a2b3c", "undelivered", "007", "007", "007", "sms"),
+        ],
+    ),
+    (
+        "clickatell",
+        "legacy_error_with_message_005.txt",
+        [
+            ("b8e65e3b4d9c3f2a0c1d5e7f9a2b3c4d", "failed", "005", "005", "005", "sms"),
+        ],
+    ),
+    (
+        "clickatell",
+        "legacy_received_by_recipient_004.txt",
+        [
+            ("996411ad91fa211e7d17bc873aa4a41d", "delivered", "004", "004", "", "sms"),
+        ],
+    ),
+    (
+        "clickatell",
+        "one_api_device_ack.json",
+        [
+            ("f4d5cbea0c8270fe2c1bfa08416a5f44", "delivered", "DEVICE_ACK", "5", "", "sms"),
+        ],
+    ),
+    (
+        "clickatell",
+        "one_api_sent_to_supplier.json",
+        [
+            ("e3c4bad9b7016ffd1b0ae9f7305f4e33", "sent", "SENT_TO_SUPPLIER", "4", "", "sms"),
+        ],
+    ),
+    (
+        "clickatell",
+        "one_api_whatsapp_delivery_failure.json",
+        [
+            (
+                "a5e6dcfb1d9381af3d2c0b1952706a55",
+                "undelivered",
+                "DELIVERY_FAILURE",
+                "23",
+                "DELIVERY_FAILURE",
+                "whatsapp",
+            ),
+        ],
+    ),
+    (
+        "clickatell",
+        "platform_delivered_to_gateway.json",
+        [
+            ("d2b3a9c8a6f05eec0af9d8e62f4e3d22", "sent", "DELIVERED_TO_GATEWAY", "3", "", "sms"),
+        ],
+    ),
+    (
+        "clickatell",
+        "platform_received_by_recipient.json",
+        [
+            (
+                "c1a2f8b7f5e94ddb9ef8c7d51e3d2c11",
+                "delivered",
+                "RECEIVED_BY_RECIPIENT",
+                "4",
+                "",
+                "sms",
+            ),
+        ],
+    ),
 ]
 # Items of a batch that cannot be read are named; the others still count.
 ITEM_ERRORS = {
