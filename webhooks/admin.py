@@ -179,8 +179,10 @@ class WebhookEndpointAdmin(AuditedAdminMixin, NulRefusingAdmin):
     @admin.display(description="URL to paste into the provider's dashboard")
     def paste_url(self, endpoint: WebhookEndpoint) -> SafeString:
         url = getattr(endpoint, "absolute_url", endpoint.public_url())
-        # Providers that do not sign (Wavix) authenticate with the secret in the URL.
-        hint = "?token=<secret>" if endpoint.provider == "wavix" else ""
+        # Providers that do not sign (Wavix, Gupshup, Exotel…) authenticate with the secret
+        # in the URL; their setup help says so.
+        token_in_url = "?token=<secret>" in endpoint.provider_adapter().setup_help
+        hint = "?token=<secret>" if token_in_url else ""
         return format_html('<code class="paste-url">{}{}</code>', url, hint)
 
     @admin.display(description="setup")

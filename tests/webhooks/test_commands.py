@@ -19,6 +19,22 @@ def test_create_endpoint_is_idempotent_and_keeps_two_secrets_for_rotation(capsys
     assert "/webhooks/acme-smstake/" in capsys.readouterr().out
 
 
+@pytest.mark.parametrize(
+    "provider", ["gupshup", "exotel", "kaleyra", "bandwidth", "africastalking", "clickatell"]
+)
+def test_create_endpoint_prints_the_url_and_the_console_steps_for_each_gateway(provider, capsys):
+    call_command(
+        "create_endpoint",
+        *("--provider", provider, "--slug", f"{provider}-live", "--secret", "s3cret-token"),
+        *("--base-url", "https://dlr.example.com"),
+    )
+
+    out = capsys.readouterr().out
+    assert f"https://dlr.example.com/webhooks/{provider}-live/" in out
+    assert "?token=<secret>" in out  # where the console wants the URL, and with what
+    assert "s3cret-token" not in out
+
+
 def test_create_endpoint_refuses_a_slug_that_cannot_be_a_url():
     with pytest.raises(CommandError):
         call_command(
