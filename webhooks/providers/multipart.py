@@ -1,6 +1,7 @@
 """multipart/form-data bodies, for the providers that post callbacks that way."""
 
 import email
+from email.message import Message
 
 from .base import InboundRequest
 
@@ -13,6 +14,8 @@ def multipart_fields(request: InboundRequest) -> dict[str, str]:
     message = email.message_from_bytes(b"Content-Type: " + header + b"\r\n\r\n" + request.body)
     fields: dict[str, str] = {}
     for part in message.get_payload() if message.is_multipart() else []:
+        if not isinstance(part, Message):
+            continue
         name = part.get_param("name", header="content-disposition")
         value = part.get_payload(decode=True)
         if isinstance(name, str) and isinstance(value, bytes):

@@ -20,6 +20,7 @@ def test_sent_to_the_handset_is_delivered_but_sent_to_the_operator_is_only_sent(
     assert list(rows) == [("delivered", "sent"), ("sent", "sent")]
     handset = Message.objects.get(message_id="0f477d60517e6e6a0f6d9a7e9af8630e")
     assert (handset.client_ref, handset.segments) == ("order-4711", 1)
+    assert handset.delivered_at is not None
     assert handset.delivered_at.isoformat() == "2017-03-03T08:44:25+00:00"  # IST
 
 

@@ -51,4 +51,5 @@ def test_sms_times_without_a_zone_are_read_as_india_time(deliver):
 
     message = Message.objects.get()
     assert message.status == "delivered"
+    assert message.delivered_at is not None
     assert message.delivered_at.isoformat() == "2025-04-17T13:05:24+00:00"
