@@ -1,11 +1,16 @@
 """Exotel: SMS outcomes read from DetailedStatus, and call status callbacks as voice messages."""
 
+import contextlib
 from urllib.parse import parse_qsl
 
 from django.test.client import BOUNDARY, MULTIPART_CONTENT, encode_multipart
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from deliveries.error_codes import error_code_meaning
 from deliveries.models import Message
+from webhooks.providers import InboundRequest, ParseError
+from webhooks.providers.exotel import ExotelProvider
 
 from .signers import Req, key_for, request, sign
 
@@ -63,3 +68,16 @@ def test_an_unanswered_call_lands_no_answer(deliver):
     deliver("exotel", request("exotel", "voice_no_answer.txt"))
 
     assert Message.objects.get().status == "no_answer"
+
+
+@settings(max_examples=80, deadline=None, derandomize=True)
+@given(part=st.binary(max_size=200), boundary=st.sampled_from(["xx", "", 'é"; x', BOUNDARY]))
+def test_a_garbled_multipart_body_is_at_worst_unparseable(part, boundary):
+    body = b'--xx\r\nContent-Disposition: form-data; name="CallSid"\r\n\r\n' + part + b"\r\n--xx--"
+    request = InboundRequest(
+        "POST", "", {"content-type": f"multipart/form-data; boundary={boundary}"}, body=body
+    )
+
+    with contextlib.suppress(ParseError):
+        for report in ExotelProvider().reports(request):
+            assert report.channel == "voice"
