@@ -1,9 +1,9 @@
 """Africa's Talking SMS delivery reports.
 
-Documentation: https://developers.africastalking.com/docs/sms/notifications (a form POST
+Documentation: https://docs.africastalking.com/sms/notifications (a form POST
 with `id`, `status` Sent/Submitted/Buffered/Rejected/Success/Failed, `phoneNumber`,
 `networkCode`, `failureReason` on Rejected and Failed, `retryCount`) and
-https://help.africastalking.com/en/articles/742491-why-did-my-messages-fail (the stages:
+https://help.africastalking.com/articles/742491-why-did-my-messages-fail (the stages:
 "Sent" means Africa's Talking has sent it on, "Submitted" that the operator has it,
 "Buffered" that the operator queued it, "Success" that the handset has it). Africa's Talking
 does not sign its callbacks: the endpoint secret is the `token` in the callback URL (or the

@@ -1,8 +1,9 @@
 """Exotel SMS status callbacks and voice call status callbacks.
 
-Documentation: https://developer.exotel.com/api/sms (StatusCallback: `SmsSid`, `To`,
-`Status`, `SmsUnits`, `DetailedStatus`, `DetailedStatusCode`, `DateSent`, `CustomField`,
-form-encoded), https://support.exotel.com/support/solutions/articles/3000112255 (what each
+Documentation: https://developer.exotel.com/api-console/send-sms-api-console (the SMS
+StatusCallback, form-encoded: `SmsSid`, `To`, `Status`, `SmsUnits`, `DetailedStatus`,
+`DetailedStatusCode`, `DateSent`, `CustomField`),
+https://support.exotel.com/support/solutions/articles/3000112255 (what each
 DetailedStatusCode means), and https://developer.exotel.com/api/statuscallback (calls:
 `CallSid`, `DateUpdated`, `Status` completed/failed/busy/no-answer, `RecordingUrl`, and with
 StatusCallbackEvents `EventType`, `To`, `From`, `StartTime`, `EndTime`,
