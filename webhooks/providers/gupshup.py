@@ -16,7 +16,8 @@ SMS report.
 
 Fixtures (tests/fixtures/gupshup/): `whatsapp_enqueued.json`, `whatsapp_sent.json`,
 `whatsapp_delivered.json`, `whatsapp_read.json`, `whatsapp_failed_1008.json`,
-`whatsapp_failed_470.json`, `whatsapp_v3_sent.json`, `sms_delivered.txt`,
+`whatsapp_failed_470.json`, `whatsapp_mm_lite_sent.json` (no `gsId`: keyed on WhatsApp's
+id), `whatsapp_v3_sent.json`, `sms_delivered.txt`,
 `sms_dnd_fail_006.txt` and `sms_batch.json` (SOURCES.md says which are verbatim).
 """
 

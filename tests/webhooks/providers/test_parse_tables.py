@@ -485,6 +485,20 @@ TABLE: list[tuple[str, str, list[Row]]] = [
     ),
     (
         "gupshup",
+        "whatsapp_mm_lite_sent.json",
+        [
+            (
+                "wamid.HBgMOTE5OTg3OTkzMjc0FQIAERgSMTBEQjFDNkQzMUVBRjExRDI1AA==",
+                "sent",
+                "sent",
+                "",
+                "",
+                "whatsapp",
+            ),
+        ],
+    ),
+    (
+        "gupshup",
         "whatsapp_read.json",
         [
             ("ee4a68a0-1203-4c85-8dc3-49d0b3226a35", "read", "read", "", "", "whatsapp"),
