@@ -3,6 +3,8 @@
 Documentation: https://dev.bandwidth.com/docs/messaging/webhooks (callbacks are a JSON
 array of events, each with `type`, `time`, `description`, `to`, `errorCode` on failures
 and the `message` object: `id`, `from`, `to[]`, `tag`, `segmentCount`, `media`) and
+https://github.com/Bandwidth/python-sdk/blob/main/bandwidth/models/message_callback.py (the
+official SDK's model, which adds `carrierName`) and
 https://dev.bandwidth.com/docs/messaging/errors (the four-digit `errorCode`: 4xxx the
 request or the carrier refused it, a retry gives the same result; 5xxx service failures;
 9902 no delivery receipt before the timeout, which does not mean the message was lost).
@@ -102,6 +104,7 @@ class BandwidthProvider(Provider):
             channel=Channel.MMS if as_list(message.get("media")) else Channel.SMS,
             to=text(event.get("to")) or (recipients[0] if recipients else ""),
             sender=text(message.get("from")),
+            operator=text(event.get("carrierName")),
             tag=text(message.get("tag")),
             segments=positive_int(message.get("segmentCount")),
             submitted_at=parse_time(message.get("time")),
