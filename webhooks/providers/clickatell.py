@@ -79,7 +79,8 @@ class ClickatellProvider(Provider):
             status = NAMES[name]
         elif one_api:
             # Codes from 20 up are all failures (channel-specific ones keep being added).
-            fallback = Status.FAILED if code.isdigit() and int(code) >= 20 else Status.UNKNOWN
+            number = int(code) if code.isascii() and code.isdigit() and len(code) < 6 else 0
+            fallback = Status.FAILED if number >= 20 else Status.UNKNOWN
             status = ONE_API_CODES.get(code.lstrip("0"), fallback)
         else:
             status = LEGACY_CODES.get(code.zfill(3) if code.isdigit() else code, Status.UNKNOWN)
