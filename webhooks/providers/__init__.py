@@ -14,6 +14,7 @@ from .twilio import TwilioProvider
 from .vonage import VonageProvider
 from .vonage_messages import VonageMessagesProvider
 from .wavix import WavixProvider
+from .whatsapp import WhatsappProvider
 
 PROVIDERS: dict[str, type[Provider]] = {
     cls.name: cls
@@ -31,6 +32,7 @@ PROVIDERS: dict[str, type[Provider]] = {
         KannelProvider,
         JasminProvider,
         StandardWebhooksProvider,
+        WhatsappProvider,
     )
 }
 

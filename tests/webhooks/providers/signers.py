@@ -67,6 +67,7 @@ SAMPLES: dict[str, tuple[str, str, str]] = {
     "kannel": ("GET", "delivered.txt", ""),
     "jasmin": ("POST", "level2_delivered.txt", FORM),
     "standard_webhooks": ("POST", "delivered.json", JSON),
+    "whatsapp": ("POST", "delivered.json", JSON),
 }
 # Providers that do not sign: a secret token authenticates the sender, nothing covers
 # the body (TLS protects it in transit).
@@ -271,6 +272,11 @@ def _standard_webhooks(req: Req, key: str) -> Req:
     )
 
 
+def _whatsapp(req: Req, key: str) -> Req:
+    digest = hmac.new(key.encode(), req.body, hashlib.sha256).hexdigest()
+    return _with_headers(req, {"X-Hub-Signature-256": f"sha256={digest}"})
+
+
 SIGNERS = {
     "smstake": _smstake,
     "wavix": _token,
@@ -285,4 +291,5 @@ SIGNERS = {
     "kannel": _token,
     "jasmin": _token,
     "standard_webhooks": _standard_webhooks,
+    "whatsapp": _whatsapp,
 }

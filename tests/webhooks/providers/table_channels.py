@@ -1,0 +1,27 @@
+"""Parse-table rows for the WhatsApp, RCS, voice and Indian/Azure adapters (see
+test_parse_tables.py): (provider, fixture, [(message id, status, provider status,
+provider code, error code, channel), …])."""
+
+Row = tuple[str, str, str, str, str, str]
+WAMID = "wamid.HBgLMTY1MDUwNzY1MjAVAgARGBI5QTNDQTVCM0Q0Q0Q2RTY3RTcA"
+
+CHANNEL_TABLE: list[tuple[str, str, list[Row]]] = [
+    ("whatsapp", "sent.json", [(WAMID, "sent", "sent", "", "", "whatsapp")]),
+    ("whatsapp", "delivered.json", [(WAMID, "delivered", "delivered", "", "", "whatsapp")]),
+    ("whatsapp", "read.json", [(WAMID, "read", "read", "", "", "whatsapp")]),
+    (
+        "whatsapp",
+        "failed_131047.json",
+        [
+            (
+                "wamid.HBgLMTY1MDUwNzY1MjAVAgARGBIzRjU0QjE4QjdBQ0Y5MDJBMkYA",
+                "failed",
+                "failed",
+                "",
+                "131047",
+                "whatsapp",
+            )
+        ],
+    ),
+    ("whatsapp", "user_message.json", []),
+]
