@@ -6,6 +6,7 @@ from .jasmin import JasminProvider
 from .kannel import KannelProvider
 from .messagebird import MessagebirdProvider
 from .plivo import PlivoProvider
+from .rbm import RbmProvider
 from .sinch import SinchProvider
 from .smstake import SmstakeProvider
 from .standard_webhooks import StandardWebhooksProvider
@@ -33,6 +34,7 @@ PROVIDERS: dict[str, type[Provider]] = {
         JasminProvider,
         StandardWebhooksProvider,
         WhatsappProvider,
+        RbmProvider,
     )
 }
 

@@ -68,6 +68,7 @@ SAMPLES: dict[str, tuple[str, str, str]] = {
     "jasmin": ("POST", "level2_delivered.txt", FORM),
     "standard_webhooks": ("POST", "delivered.json", JSON),
     "whatsapp": ("POST", "delivered.json", JSON),
+    "rbm": ("POST", "delivered.json", JSON),
 }
 # Providers that do not sign: a secret token authenticates the sender, nothing covers
 # the body (TLS protects it in transit).
@@ -277,6 +278,27 @@ def _whatsapp(req: Req, key: str) -> Req:
     return _with_headers(req, {"X-Hub-Signature-256": f"sha256={digest}"})
 
 
+def _rbm_data(req: Req) -> bytes:
+    return base64.b64decode(json.loads(req.body)["message"]["data"])
+
+
+def _rbm(req: Req, key: str) -> Req:
+    """Google signs the decoded `message.data`, not the envelope around it."""
+    return _with_headers(
+        req, {"X-Goog-Signature": _b64_hmac(key.encode(), _rbm_data(req), "sha512")}
+    )
+
+
+def altered(req: Req) -> Req:
+    """A signed POST with what its signature covers changed after signing."""
+    if req.auth_headers == ("X-Goog-Signature",):  # rbm: the event inside the envelope
+        envelope = json.loads(req.body)
+        event = _rbm_data(req).replace(b"DELIVERED", b"READ")
+        envelope["message"]["data"] = base64.b64encode(event).decode()
+        return replace(req, body=json.dumps(envelope).encode())
+    return replace(req, body=req.body + b" ")
+
+
 SIGNERS = {
     "smstake": _smstake,
     "wavix": _token,
@@ -292,4 +314,5 @@ SIGNERS = {
     "jasmin": _token,
     "standard_webhooks": _standard_webhooks,
     "whatsapp": _whatsapp,
+    "rbm": _rbm,
 }

@@ -3,6 +3,7 @@ test_parse_tables.py): (provider, fixture, [(message id, status, provider status
 provider code, error code, channel), …])."""
 
 Row = tuple[str, str, str, str, str, str]
+RBM_ID = "MxP3tNqK5vSy6GGTd4mCfqXQ"
 WAMID = "wamid.HBgLMTY1MDUwNzY1MjAVAgARGBI5QTNDQTVCM0Q0Q0Q2RTY3RTcA"
 
 CHANNEL_TABLE: list[tuple[str, str, list[Row]]] = [
@@ -24,4 +25,13 @@ CHANNEL_TABLE: list[tuple[str, str, list[Row]]] = [
         ],
     ),
     ("whatsapp", "user_message.json", []),
+    ("rbm", "delivered.json", [(RBM_ID, "delivered", "DELIVERED", "", "", "rcs")]),
+    ("rbm", "read.json", [(RBM_ID, "read", "READ", "", "", "rcs")]),
+    ("rbm", "is_typing.json", []),
+    (
+        "rbm",
+        "expired_revoked.json",
+        [("MxS9kLwq2TRa3xMgAY1nDgbg", "expired", "TTL_EXPIRATION_REVOKED", "", "", "rcs")],
+    ),
+    ("rbm", "verification.json", []),
 ]
