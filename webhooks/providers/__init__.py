@@ -1,5 +1,6 @@
 """Provider adapters, one module each. Register a new one in PROVIDERS below."""
 
+from .azure_acs import AzureAcsProvider
 from .base import AuthError, InboundRequest, ParseError, Provider
 from .infobip import InfobipProvider
 from .jasmin import JasminProvider
@@ -35,6 +36,7 @@ PROVIDERS: dict[str, type[Provider]] = {
         StandardWebhooksProvider,
         WhatsappProvider,
         RbmProvider,
+        AzureAcsProvider,
     )
 }
 

@@ -69,10 +69,11 @@ SAMPLES: dict[str, tuple[str, str, str]] = {
     "standard_webhooks": ("POST", "delivered.json", JSON),
     "whatsapp": ("POST", "delivered.json", JSON),
     "rbm": ("POST", "delivered.json", JSON),
+    "azure_acs": ("POST", "delivered.json", JSON),
 }
 # Providers that do not sign: a secret token authenticates the sender, nothing covers
 # the body (TLS protects it in transit).
-TOKEN_ONLY = frozenset({"wavix", "infobip", "kannel", "jasmin"})
+TOKEN_ONLY = frozenset({"wavix", "infobip", "kannel", "jasmin", "azure_acs"})
 
 
 def request(provider: str, name: str, *, slug: str | None = None, method: str = "") -> Req:
@@ -315,4 +316,5 @@ SIGNERS = {
     "standard_webhooks": _standard_webhooks,
     "whatsapp": _whatsapp,
     "rbm": _rbm,
+    "azure_acs": _token,
 }

@@ -3,6 +3,8 @@ test_parse_tables.py): (provider, fixture, [(message id, status, provider status
 provider code, error code, channel), …])."""
 
 Row = tuple[str, str, str, str, str, str]
+ACS_DELIVERED = "Outgoing_202009180022138813a09b-0cbf-4304-9b03-1546683bb910"
+ACS_FAILED = "Outgoing_20200918002745a1b2c3d4-5e6f-4a7b-8c9d-0e1f2a3b4c5d"
 RBM_ID = "MxP3tNqK5vSy6GGTd4mCfqXQ"
 WAMID = "wamid.HBgLMTY1MDUwNzY1MjAVAgARGBI5QTNDQTVCM0Q0Q0Q2RTY3RTcA"
 
@@ -34,4 +36,12 @@ CHANNEL_TABLE: list[tuple[str, str, list[Row]]] = [
         [("MxS9kLwq2TRa3xMgAY1nDgbg", "expired", "TTL_EXPIRATION_REVOKED", "", "", "rcs")],
     ),
     ("rbm", "verification.json", []),
+    (
+        "azure_acs",
+        "delivered.json",
+        [(ACS_DELIVERED, "delivered", "Delivered", "", "", "sms")],
+    ),
+    ("azure_acs", "failed.json", [(ACS_FAILED, "failed", "Failed", "", "", "sms")]),
+    ("azure_acs", "sms_received.json", []),
+    ("azure_acs", "subscription_validation.json", []),
 ]
