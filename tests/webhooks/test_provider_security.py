@@ -123,9 +123,9 @@ def test_a_body_altered_after_signing_is_refused(provider, send):
 
 
 def test_token_only_providers_are_the_ones_that_do_not_sign():
-    # Wavix, Infobip, Kannel, Jasmin and Azure Event Grid send no signature: the endpoint
+    # Wavix, Infobip, Kannel, Jasmin, Azure Event Grid and MSG91 send no signature: the endpoint
     # secret proves the sender, TLS protects the body, and deduplication is the replay defence.
-    assert {"wavix", "infobip", "kannel", "jasmin", "azure_acs"} == TOKEN_ONLY
+    assert {"wavix", "infobip", "kannel", "jasmin", "azure_acs", "msg91"} == TOKEN_ONLY
     assert all("token" in PROVIDERS[name].secret_params for name in TOKEN_ONLY)
 
 

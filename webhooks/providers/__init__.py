@@ -6,6 +6,7 @@ from .infobip import InfobipProvider
 from .jasmin import JasminProvider
 from .kannel import KannelProvider
 from .messagebird import MessagebirdProvider
+from .msg91 import Msg91Provider
 from .plivo import PlivoProvider
 from .rbm import RbmProvider
 from .sinch import SinchProvider
@@ -37,6 +38,7 @@ PROVIDERS: dict[str, type[Provider]] = {
         WhatsappProvider,
         RbmProvider,
         AzureAcsProvider,
+        Msg91Provider,
     )
 }
 

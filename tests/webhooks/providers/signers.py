@@ -70,10 +70,11 @@ SAMPLES: dict[str, tuple[str, str, str]] = {
     "whatsapp": ("POST", "delivered.json", JSON),
     "rbm": ("POST", "delivered.json", JSON),
     "azure_acs": ("POST", "delivered.json", JSON),
+    "msg91": ("POST", "v2_delivered.txt", FORM),
 }
 # Providers that do not sign: a secret token authenticates the sender, nothing covers
 # the body (TLS protects it in transit).
-TOKEN_ONLY = frozenset({"wavix", "infobip", "kannel", "jasmin", "azure_acs"})
+TOKEN_ONLY = frozenset({"wavix", "infobip", "kannel", "jasmin", "azure_acs", "msg91"})
 
 
 def request(provider: str, name: str, *, slug: str | None = None, method: str = "") -> Req:
@@ -317,4 +318,5 @@ SIGNERS = {
     "whatsapp": _whatsapp,
     "rbm": _rbm,
     "azure_acs": _token,
+    "msg91": _token,
 }

@@ -5,6 +5,7 @@ provider code, error code, channel), …])."""
 Row = tuple[str, str, str, str, str, str]
 ACS_DELIVERED = "Outgoing_202009180022138813a09b-0cbf-4304-9b03-1546683bb910"
 ACS_FAILED = "Outgoing_20200918002745a1b2c3d4-5e6f-4a7b-8c9d-0e1f2a3b4c5d"
+MSG91_ID = "346XXXXXXXXXXXX130"
 RBM_ID = "MxP3tNqK5vSy6GGTd4mCfqXQ"
 WAMID = "wamid.HBgLMTY1MDUwNzY1MjAVAgARGBI5QTNDQTVCM0Q0Q0Q2RTY3RTcA"
 
@@ -44,4 +45,11 @@ CHANNEL_TABLE: list[tuple[str, str, list[Row]]] = [
     ("azure_acs", "failed.json", [(ACS_FAILED, "failed", "Failed", "", "", "sms")]),
     ("azure_acs", "sms_received.json", []),
     ("azure_acs", "subscription_validation.json", []),
+    ("msg91", "v2_delivered.txt", [(MSG91_ID, "delivered", "DELIVERED", "1", "", "sms")]),
+    ("msg91", "v3_delivered.json", [(MSG91_ID, "delivered", "DELIVERED", "1", "", "sms")]),
+    (
+        "msg91",
+        "v2_ndnc.txt",
+        [("3465706a4b52373031383232", "rejected", "NDNC", "9", "9", "sms")],
+    ),
 ]
