@@ -16,6 +16,7 @@ from .telnyx import TelnyxProvider
 from .twilio import TwilioProvider
 from .vonage import VonageProvider
 from .vonage_messages import VonageMessagesProvider
+from .vonage_voice import VonageVoiceProvider
 from .wavix import WavixProvider
 from .whatsapp import WhatsappProvider
 
@@ -39,6 +40,7 @@ PROVIDERS: dict[str, type[Provider]] = {
         RbmProvider,
         AzureAcsProvider,
         Msg91Provider,
+        VonageVoiceProvider,
     )
 }
 

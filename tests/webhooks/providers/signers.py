@@ -71,6 +71,7 @@ SAMPLES: dict[str, tuple[str, str, str]] = {
     "rbm": ("POST", "delivered.json", JSON),
     "azure_acs": ("POST", "delivered.json", JSON),
     "msg91": ("POST", "v2_delivered.txt", FORM),
+    "vonage_voice": ("POST", "completed.json", JSON),
 }
 # Providers that do not sign: a secret token authenticates the sender, nothing covers
 # the body (TLS protects it in transit).
@@ -319,4 +320,5 @@ SIGNERS = {
     "rbm": _rbm,
     "azure_acs": _token,
     "msg91": _token,
+    "vonage_voice": _vonage_messages,  # the same signed JWT
 }

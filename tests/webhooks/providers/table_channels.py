@@ -5,6 +5,7 @@ provider code, error code, channel), …])."""
 Row = tuple[str, str, str, str, str, str]
 ACS_DELIVERED = "Outgoing_202009180022138813a09b-0cbf-4304-9b03-1546683bb910"
 ACS_FAILED = "Outgoing_20200918002745a1b2c3d4-5e6f-4a7b-8c9d-0e1f2a3b4c5d"
+CALL = "aaaaaaaa-bbbb-cccc-dddd-0123456789ab"
 MSG91_ID = "346XXXXXXXXXXXX130"
 RBM_ID = "MxP3tNqK5vSy6GGTd4mCfqXQ"
 WAMID = "wamid.HBgLMTY1MDUwNzY1MjAVAgARGBI5QTNDQTVCM0Q0Q0Q2RTY3RTcA"
@@ -52,4 +53,41 @@ CHANNEL_TABLE: list[tuple[str, str, list[Row]]] = [
         "v2_ndnc.txt",
         [("3465706a4b52373031383232", "rejected", "NDNC", "9", "9", "sms")],
     ),
+    ("vonage_voice", "started.json", [(CALL, "submitted", "started", "", "", "voice")]),
+    ("vonage_voice", "answered.json", [(CALL, "answered", "answered", "", "", "voice")]),
+    ("vonage_voice", "completed.json", [(CALL, "answered", "completed", "", "", "voice")]),
+    (
+        "vonage_voice",
+        "busy.json",
+        [("bbbbbbbb-cccc-dddd-eeee-0123456789ab", "busy", "busy", "", "busy", "voice")],
+    ),
+    (
+        "vonage_voice",
+        "unanswered_timeout.json",
+        [
+            (
+                "cccccccc-dddd-eeee-ffff-0123456789ab",
+                "no_answer",
+                "timeout",
+                "",
+                "ring_timeout",
+                "voice",
+            )
+        ],
+    ),
+    (
+        "vonage_voice",
+        "rejected_restricted.json",
+        [
+            (
+                "dddddddd-eeee-ffff-aaaa-0123456789ab",
+                "rejected",
+                "rejected",
+                "",
+                "restricted",
+                "voice",
+            )
+        ],
+    ),
+    ("vonage_voice", "recording.json", []),
 ]
