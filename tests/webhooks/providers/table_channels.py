@@ -90,4 +90,29 @@ CHANNEL_TABLE: list[tuple[str, str, list[Row]]] = [
         ],
     ),
     ("vonage_voice", "recording.json", []),
+    (
+        "twilio",
+        "voice_completed.txt",
+        [("CA5f2b9c7e1d0a4b3c8e6f1a2b3c4d5e6f", "answered", "completed", "200", "", "voice")],
+    ),
+    (
+        "twilio",
+        "voice_busy.txt",
+        [("CA6a3c0d8f2e1b5c4d9f7a2b3c4d5e6f70", "busy", "busy", "486", "", "voice")],
+    ),
+    (
+        "twilio",
+        "voice_no_answer.txt",
+        [("CA7b4d1e9a3f2c6d5e0a8b3c4d5e6f7081", "no_answer", "no-answer", "487", "", "voice")],
+    ),
+    (
+        "plivo",
+        "voice_completed.txt",
+        [("55dc8f0a-b5c6-4d3e-9a1b-2c3d4e5f6a7b", "answered", "completed", "", "", "voice")],
+    ),
+    (
+        "plivo",
+        "voice_failed_2010.txt",
+        [("66ed9a1b-c6d7-4e4f-8b2c-3d4e5f6a7b8c", "failed", "failed", "", "2010", "voice")],
+    ),
 ]
