@@ -96,6 +96,8 @@ class Provider:
     # Query parameters and headers whose values must never reach the log.
     secret_params: ClassVar[tuple[str, ...]] = ("token",)
     secret_headers: ClassVar[tuple[str, ...]] = ("authorization",)
+    # Paths of JSON fields holding base64-encoded JSON, redacted inside before storage.
+    encoded_json: ClassVar[tuple[tuple[str, ...], ...]] = ()
     setup_help: ClassVar[str] = ""
 
     def __init__(self) -> None:

@@ -16,7 +16,9 @@ Node.js sample; Google's sample agents are at
 https://github.com/rcs-business-messaging/rbm-api-examples.
 
 Fixtures (tests/fixtures/rbm/): `delivered.json`, `read.json`, `is_typing.json`,
-`expired_revoked.json` and `verification.json` (see SOURCES.md there).
+`user_message.json`, `expired_revoked.json` and `verification.json` (see SOURCES.md
+there). A user's message text travels base64-encoded: `encoded_json` makes storage
+redact it there too.
 """
 
 import json
@@ -56,6 +58,7 @@ class RbmProvider(Provider):
     name = "rbm"
     label = "Google RCS Business Messaging"
     secret_headers = ("authorization", SIGNATURE_HEADER)
+    encoded_json = (("message", "data"),)  # a user's message text is in there
     setup_help = (
         "Business Communications Developer Console → your agent → Integrations → Webhook → "
         "Configure: paste this URL as “Webhook endpoint URL”, paste the console's clientToken "

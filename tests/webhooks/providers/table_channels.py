@@ -32,6 +32,7 @@ CHANNEL_TABLE: list[tuple[str, str, list[Row]]] = [
     ("rbm", "delivered.json", [(RBM_ID, "delivered", "DELIVERED", "", "", "rcs")]),
     ("rbm", "read.json", [(RBM_ID, "read", "READ", "", "", "rcs")]),
     ("rbm", "is_typing.json", []),
+    ("rbm", "user_message.json", []),
     (
         "rbm",
         "expired_revoked.json",

@@ -1,5 +1,6 @@
 """Google RBM: the console's verification request, signed agent events, typing events."""
 
+import base64
 import json
 
 from deliveries.models import Message
@@ -65,3 +66,13 @@ def test_an_expired_and_revoked_message_ends_expired(deliver):
     deliver("rbm", request("rbm", "expired_revoked.json"))
 
     assert Message.objects.get(provider="rbm").status == "expired"
+
+
+def test_a_users_message_gives_no_report_and_its_text_is_not_stored(deliver):
+    deliver("rbm", request("rbm", "user_message.json"))
+
+    event = InboundEvent.objects.get()
+    assert (event.auth_ok, event.outcome) == (True, "orphan")
+    stored = json.loads(base64.b64decode(json.loads(bytes(event.body))["message"]["data"]))
+    assert stored["text"] == "[redacted: 13 chars]"
+    assert stored["messageId"] == "MxVt7pQx3rR8uTfK2n0Lm4cA"
