@@ -58,6 +58,8 @@ class AzureAcsProvider(Provider):
     )
 
     def handshake(self, request: InboundRequest, secrets: Sequence[str]) -> HttpResponse | None:
+        if b"subscriptionvalidationevent" not in request.body.lower():
+            return None  # every report: no need to parse it twice
         code = next(
             (
                 text(_lower(event.get("data")).get("validationcode"))
