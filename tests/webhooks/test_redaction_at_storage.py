@@ -2,13 +2,17 @@
 body, and every provider fixture still parses into the same reports from the stored bytes.
 """
 
+import importlib
 import json
 from dataclasses import replace
 from pathlib import Path
 from urllib.parse import parse_qs, parse_qsl
 
 import pytest
+from django.apps import apps as django_apps
+from django.utils import timezone
 
+from deliveries.models import Message, StatusEvent
 from webhooks.providers import PROVIDERS, InboundRequest, get_provider
 from webhooks.redaction import (
     REDACTED,
@@ -152,3 +156,24 @@ def test_credentials_are_redacted_in_headers_queries_and_bodies_alike():
     ]
     assert parse_qsl(query) == [("token", REDACTED), ("apikey", REDACTED), ("id", "1")]
     assert headers == {"authorization": REDACTED, "x-api-key": REDACTED, "accept": "*/*"}
+
+
+def test_receipts_stored_before_text_was_cut_lose_their_text_in_the_upgrade():
+    migration = importlib.import_module("webhooks.migrations.0006_receipt_texts_redacted")
+    receipt = f"id:7731 sub:001 dlvrd:000 stat:UNDELIV err:034 text:{OTP}"
+    message = Message.objects.create(provider="kannel", message_id="7731", error_message=receipt)
+    event = StatusEvent.objects.create(
+        message=message,
+        status="undelivered",
+        error_message=receipt,
+        received_at=timezone.now(),
+        outcome="applied",
+        dedup_key="k7731",
+    )
+
+    migration.receipt_texts_redact(django_apps, None)
+
+    message.refresh_from_db()
+    event.refresh_from_db()
+    cut = "id:7731 sub:001 dlvrd:000 stat:UNDELIV err:034 text:[redacted: 17 chars]"
+    assert message.error_message == event.error_message == cut
