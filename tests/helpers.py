@@ -6,6 +6,7 @@ import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Protocol
 
 import pytest
 from django.conf import settings
@@ -56,3 +57,13 @@ def held_elsewhere(hold: Callable[[], object]) -> Iterator[None]:
     finally:
         release.set()
         thread.join(timeout=30)
+
+
+class _Serving(Protocol):
+    def serve_forever(self, poll_interval: float = ...) -> None: ...
+
+
+def serve_in_thread(server: _Serving) -> None:
+    """Serve a test's local receiver from a daemon thread. A short poll, so shutting it down at
+    teardown does not wait out socketserver's default half second."""
+    threading.Thread(target=server.serve_forever, args=(0.02,), daemon=True).start()

@@ -115,7 +115,7 @@ class _Rules:
             text = str(value)
             return value if _MARKER.fullmatch(text) else text_marker(len(text))
         if isinstance(value, str):
-            value = _receipt_text_redacted(value)
+            value = receipt_text_redacted(value)
         if not self.mask_phones or not isinstance(value, str | int | float):
             return value
         text = str(value)
@@ -145,7 +145,8 @@ def _key(name: object) -> str:
     return str(name).lower().replace("-", "_")
 
 
-def _receipt_text_redacted(value: str) -> str:
+def receipt_text_redacted(value: str) -> str:
+    """An SMPP-style receipt ("id:… stat:… text:…") with its `text:` part cut to a marker."""
     span = receipt_text_span(value) if ":" in value and "text" in value.lower() else None
     if span is None or _MARKER.fullmatch(value[span[0] : span[1]]):
         return value
