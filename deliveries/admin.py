@@ -25,6 +25,7 @@ from .masking import full_phone_view_record, phone_for
 from .models import Campaign, Message, StatusEvent
 from .paginators import EstimatedCountPaginator
 from .phones import phone_to_e164
+from .services import message_save_edited
 from .templatetags.trace import duration, outcome_label, status_badge
 from .user_admin import user_admin_register
 
@@ -272,6 +273,9 @@ class MessageAdmin(NulRefusingAdmin):
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # messages come from providers' reports and the API, never by hand
+
+    def save_model(self, request: HttpRequest, obj: Message, form: Any, change: bool) -> None:
+        message_save_edited(message=obj)
 
     def get_list_display(self, request: HttpRequest) -> list[Any]:
         # A closure over the request: list columns have no other way to know the viewer.

@@ -330,3 +330,14 @@ def _message_register_fill(
         )
     message.registered_at = now
     message.updated_at = now
+
+
+def message_save_edited(*, message: Message) -> None:
+    """Save a message edited by hand (the admin), moving its rollup counts with it: a campaign
+    or operator corrected by hand lands in the cell a rebuild would put it in."""
+    with transaction.atomic():
+        stored = Message.objects.select_for_update().get(pk=message.pk)
+        before = rollups.counted_of(stored) if rollups.is_counted(stored) else None
+        message.save()
+        after = rollups.counted_of(message) if rollups.is_counted(message) else None
+        rollups.rollups_apply([rollups.MessageChange(before, after)])

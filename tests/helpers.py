@@ -6,6 +6,7 @@ import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Protocol
 
 import pytest
 from django.conf import settings
@@ -19,14 +20,6 @@ ON_POSTGRES = settings.DATABASES["default"]["ENGINE"] == "django.db.backends.pos
 requires_postgres = pytest.mark.skipif(
     not ON_POSTGRES, reason="needs PostgreSQL: run with DATABASE_URL=postgres://…"
 )
-
-
-def fixture_names(provider: str) -> list[str]:
-    """The payload files of a provider's fixture folder (not its SOURCES.md)."""
-    folder = FIXTURES / provider
-    if not folder.is_dir():
-        return []
-    return sorted(p.name for p in folder.iterdir() if p.suffix in (".json", ".txt"))
 
 
 def fixture_bytes(provider: str, name: str) -> bytes:
@@ -64,3 +57,13 @@ def held_elsewhere(hold: Callable[[], object]) -> Iterator[None]:
     finally:
         release.set()
         thread.join(timeout=30)
+
+
+class _Serving(Protocol):
+    def serve_forever(self, poll_interval: float = ...) -> None: ...
+
+
+def serve_in_thread(server: _Serving) -> None:
+    """Serve a test's local receiver from a daemon thread. A short poll, so shutting it down at
+    teardown does not wait out socketserver's default half second."""
+    threading.Thread(target=server.serve_forever, args=(0.02,), daemon=True).start()

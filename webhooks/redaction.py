@@ -5,7 +5,8 @@
   `[redacted]`: in headers, query strings and bodies (JSON at any depth, forms).
 - Message text — the fields providers echo a message's body in (`text`, `body`,
   `message`, `content`, …) and the `text:` of SMPP receipts — becomes its length
-  (`[redacted: 19 chars]`) before the event is stored: an OTP is never kept.
+  (`[redacted: 19 chars]`) before the event is stored: an OTP is never kept. Inside
+  base64-encoded JSON too, where an adapter declares it (`encoded_json`: Google RBM).
 - Phone numbers are stored in full, since reports are parsed from the stored request (a
   GET report's fields are its query string), and shown masked to users without the
   view-full-phone permission: the values of recipient and sender keys, and any number
@@ -15,6 +16,7 @@ Storage changes only what it must: a request with nothing to redact is stored by
 byte, and a rewritten one still parses into the same reports.
 """
 
+import base64
 import json
 import logging
 import re
@@ -113,7 +115,7 @@ class _Rules:
             text = str(value)
             return value if _MARKER.fullmatch(text) else text_marker(len(text))
         if isinstance(value, str):
-            value = _receipt_text_redacted(value)
+            value = receipt_text_redacted(value)
         if not self.mask_phones or not isinstance(value, str | int | float):
             return value
         text = str(value)
@@ -143,7 +145,8 @@ def _key(name: object) -> str:
     return str(name).lower().replace("-", "_")
 
 
-def _receipt_text_redacted(value: str) -> str:
+def receipt_text_redacted(value: str) -> str:
+    """An SMPP-style receipt ("id:… stat:… text:…") with its `text:` part cut to a marker."""
     span = receipt_text_span(value) if ":" in value and "text" in value.lower() else None
     if span is None or _MARKER.fullmatch(value[span[0] : span[1]]):
         return value
@@ -199,7 +202,9 @@ def _body_cleaned(body: bytes, provider: str) -> bytes:
     rules = _rules(provider, mask_phones=False)
     form, data = _parsed(text)
     if form == "json":
-        if not _json_cleaned(data, rules):
+        paths = getattr(PROVIDERS.get(provider), "encoded_json", ())
+        encoded = _encoded_cleaned(data, paths, rules)
+        if not _json_cleaned(data, rules) and not encoded:
             return body
         try:
             return _json_text(data, separators=(",", ":")).encode("utf-8")
@@ -207,6 +212,27 @@ def _body_cleaned(body: bytes, provider: str) -> bytes:
             return body
     cleaned = _FORMATS[form](text, rules)
     return body if cleaned == text else cleaned.encode("utf-8")
+
+
+def _encoded_cleaned(data: Any, paths: tuple[tuple[str, ...], ...], rules: _Rules) -> bool:
+    """The same rules inside base64-encoded JSON at `paths` (Google's Pub/Sub envelope
+    carries a user's RCS message that way); True if anything changed."""
+    changed = False
+    for *parents, leaf in paths:
+        node = data
+        for key in parents:
+            node = node.get(key) if isinstance(node, dict) else None
+        encoded = node.get(leaf) if isinstance(node, dict) else None
+        if not isinstance(encoded, str):
+            continue
+        try:
+            inner = json.loads(base64.b64decode(encoded, validate=True))
+        except (ValueError, RecursionError):
+            continue  # not base64 JSON: the parser will say so; nothing readable to hide
+        if _json_cleaned(inner, rules):
+            node[leaf] = base64.b64encode(_json_text(inner).encode("utf-8")).decode()
+            changed = True
+    return changed
 
 
 # --- Display ---------------------------------------------------------------------------

@@ -63,13 +63,16 @@ def receive(request: HttpRequest, slug: str) -> HttpResponse:
         return _error(413, "body too large")
     inbound = receiving.inbound_request(request, body)
     auth_error, refusal = "", 401
+    answer: HttpResponse | None = None  # a handshake's own answer
     if not receiving.address_allowed(endpoint, receiving.client_address(request)):
         auth_error, refusal = "address not in the endpoint's allowlist", 403
     else:
         try:
-            provider.verify(inbound, endpoint.secrets)
+            answer = provider.handshake(inbound, endpoint.secrets)
+            if answer is None:
+                provider.verify(inbound, endpoint.secrets)
         except AuthError as exc:
-            auth_error = str(exc)
+            auth_error, refusal = str(exc), exc.status
     if auth_error and not rejections.rejection_log_admit(endpoint=endpoint):
         return _refused(endpoint, refusal)  # a flood: counted, not logged row by row
     try:
@@ -79,7 +82,7 @@ def receive(request: HttpRequest, slug: str) -> HttpResponse:
             request=request,
             inbound=inbound,
             auth_error=auth_error,
-            response_code=refusal if auth_error else 200,
+            response_code=refusal if auth_error else (answer or HttpResponse()).status_code,
         )
     except DatabaseError:
         logger.exception("webhook %s: could not store the event", slug, extra={"endpoint": slug})
@@ -95,7 +98,7 @@ def receive(request: HttpRequest, slug: str) -> HttpResponse:
         )
         return _refused(endpoint, refusal)
     WEBHOOK_REQUESTS.labels(endpoint.provider, "accepted").inc()
-    return provider.acknowledge()
+    return answer if answer is not None else provider.acknowledge()
 
 
 def _refused(endpoint: WebhookEndpoint, refusal: int) -> JsonResponse:

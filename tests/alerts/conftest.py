@@ -1,7 +1,6 @@
 """Synthetic traffic for alert rules, and a local HTTP receiver for outgoing webhooks."""
 
 import itertools
-import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -11,6 +10,7 @@ import pytest
 
 from deliveries.models import Message
 from deliveries.status import Status
+from tests.helpers import serve_in_thread
 
 _ids = itertools.count()
 
@@ -80,7 +80,7 @@ def receiver(settings) -> Iterator[Callable[[list[int]], Receiver]]:
                 pass
 
         server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        threading.Thread(target=server.serve_forever, daemon=True).start()
+        serve_in_thread(server)
         servers.append(server)
         state.url = f"http://127.0.0.1:{server.server_address[1]}/hook"
         return state

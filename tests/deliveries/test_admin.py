@@ -3,11 +3,13 @@
 import pytest
 from django.test import Client
 
+from deliveries import rollups
 from deliveries.models import Campaign, Message
 
 from ..factories import make_user
 from ..helpers import ON_POSTGRES, requires_postgres
 from ..support import smstake_report
+from .test_rollups import cells
 
 pytestmark = pytest.mark.django_db
 
@@ -230,3 +232,24 @@ def test_the_unfiltered_changelist_counts_from_statistics_not_count_star(post_sm
     assert response.context["cl"].result_count == 3
     assert not any("COUNT(*)" in q["sql"] for q in queries.captured_queries)
     assert filtered.context["cl"].result_count == 1
+
+
+def test_a_campaign_set_by_hand_moves_the_messages_counts_as_a_rebuild_would(message):
+    campaign = Campaign.objects.create(name="Diwali", ref_prefix="diwali_")
+    client = _client_for("Administrator")
+
+    page = client.get(f"{CHANGELIST}{message.pk}/change/")
+    management = {  # the read-only history inline's formset still posts its counts
+        f"{inline.formset.prefix}-{name}": value
+        for inline in page.context["inline_admin_formsets"]
+        for name, value in inline.formset.management_form.initial.items()
+    }
+    answer = client.post(
+        f"{CHANGELIST}{message.pk}/change/", {**management, "campaign": campaign.pk}
+    )
+
+    assert answer.status_code == 302, answer.context["adminform"].form.errors
+    incremental = cells()
+    rollups.rollups_rebuild()
+    assert cells() == incremental
+    assert {key[1] for key in incremental} == {campaign.pk}

@@ -19,6 +19,9 @@ import pytest
 
 from ..helpers import SMSTAKE_SECRET, fixture_bytes, smstake_sign
 
+# A real server process, held by slow senders for seconds: run by make test, not test-fast.
+pytestmark = pytest.mark.slow
+
 PROJECT = Path(__file__).resolve().parents[2]
 SLOW_SENDERS = 40
 READERS = 4

@@ -105,6 +105,7 @@ def production_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Prod
         log.close()
 
 
+@pytest.mark.slow  # collects static files and starts the production server
 def test_make_serve_serves_a_hashed_static_file_with_a_ten_year_cache(production_server):
     name = production_server.hashed_name("css/app.css")
     assert name != "css/app.css"
@@ -117,6 +118,7 @@ def test_make_serve_serves_a_hashed_static_file_with_a_ten_year_cache(production
     assert answer.headers["content-type"].startswith("text/css")
 
 
+@pytest.mark.slow  # collects static files and starts the production server
 def test_make_serve_serves_a_name_without_hash_with_a_short_cache(production_server):
     answer = production_server.get("/static/css/app.css")
 
@@ -124,6 +126,7 @@ def test_make_serve_serves_a_name_without_hash_with_a_short_cache(production_ser
     assert answer.headers["cache-control"] == "max-age=60, public"
 
 
+@pytest.mark.slow  # collects static files and starts the production server
 def test_pages_under_make_serve_link_the_hashed_names(production_server):
     page = production_server.get("/admin/login/")
 

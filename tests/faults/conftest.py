@@ -1,134 +1,45 @@
-"""Private PostgreSQL and Redis instances, and the app as real processes, for fault tests.
-
-The shared services on 5432 and 6379 belong to everyone on the machine: these tests stop
-and kill their *own* instances only, started on free ports under a temporary folder and
-torn down at the end of the session even when a test fails. Tests skip with a clear reason
-where `initdb`/`pg_ctl`, `redis-server`, `granian` or `celery` are not installed.
-
-The app runs as it does in production: `python -m dlrdash.serve` (granian, DEBUG off,
-behind a proxy that says https), a Celery worker with the periodic sweep, or `manage.py
-drain_inbox`. The tests talk to it over real HTTP and read the database with plain SQL.
-"""
+"""Fixtures of the fault tests: private PostgreSQL and Redis instances and the app as real
+processes (tests/faults/processes.py), torn down at the end of the session even when a test
+fails."""
 
 import contextlib
-import glob
-import http.client
-import json
 import os
 import shutil
-import signal
-import socket
 import subprocess
 import sys
 import tempfile
-import time
-from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import psycopg
 import pytest
 
-from ..helpers import SMSTAKE_SECRET, smstake_sign
+from ..helpers import SMSTAKE_SECRET
+from .processes import (
+    BIN,
+    DATABASE,
+    SLUG,
+    App,
+    PostgresInstance,
+    RedisInstance,
+    Server,
+    free_port,
+    pg_bindir,
+    process_end,
+    wait_for,
+)
 
-PROJECT = Path(__file__).resolve().parents[2]
-BIN = Path(sys.executable).parent
-SLUG = "smstake-faults"
-DATABASE = "dlrdash_faults"
-# Fixed, so the generated traffic (and its dedup keys) is the same on every run.
-_TRAFFIC_NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 _INITDB_OPTIONS = ("-U", "postgres", "-A", "trust", "--no-sync", "-E", "UTF8")
-# In memory only: nothing to clean up, and a restart starts empty like a lost broker.
-_REDIS_OPTIONS = ("--save", "", "--appendonly", "no")
+
 # Two processes of sixteen threads, as in production (dlrdash/serve.py): concurrent
 # requests, and a broken connection in one thread or process would show as a 500 in the
 # recovery checks.
 _SERVER_ENV = {"WEB_CONCURRENCY": "2", "WEB_THREADS": "16"}
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _wait_for(check: Callable[[], bool], *, timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if check():
-            return
-        time.sleep(0.05)
-    raise TimeoutError(f"timed out after {timeout:.0f} s waiting for {what}")
-
-
-def _port_open(port: int) -> bool:
-    try:
-        with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-            return True
-    except OSError:
-        return False
-
-
-def _pg_bindir() -> Path | None:
-    found = sorted(glob.glob("/usr/lib/postgresql/*/bin/pg_ctl"))
-    if found:
-        return Path(found[-1]).parent
-    pg_ctl = shutil.which("pg_ctl")
-    return Path(pg_ctl).parent if pg_ctl else None
-
-
-# --- PostgreSQL -----------------------------------------------------------------------
-
-
-@dataclass
-class PostgresInstance:
-    bindir: Path
-    datadir: Path
-    port: int
-    log: Path
-    as_postgres: list[str] = field(default_factory=list)
-
-    def _ctl(self, *args: str) -> None:
-        subprocess.run(
-            [*self.as_postgres, str(self.bindir / "pg_ctl"), "-D", str(self.datadir), *args],
-            check=True,
-            capture_output=True,
-            timeout=60,
-        )
-
-    def start(self) -> None:
-        options = (
-            f"-p {self.port} -k {self.datadir} -c listen_addresses=127.0.0.1 "
-            # A test database: no need to survive an OS crash, only a postgres one.
-            "-c fsync=off -c full_page_writes=off -c max_connections=60"
-        )
-        self._ctl("start", "-w", "-l", str(self.log), "-o", options)
-
-    def stop(self, mode: str = "fast") -> None:
-        """`immediate` is a crash: no checkpoint, connections cut, WAL replay on start."""
-        self._ctl("stop", "-w", "-m", mode)
-
-    def url(self, database: str = DATABASE) -> str:
-        return f"postgres://postgres@127.0.0.1:{self.port}/{database}"
-
-    def dsn(self, database: str = DATABASE) -> str:
-        return f"host=127.0.0.1 port={self.port} user=postgres dbname={database}"
-
-    def query(self, sql: str, *params: Any) -> list[tuple[Any, ...]]:
-        with psycopg.connect(self.dsn(), autocommit=True, connect_timeout=5) as conn:
-            cursor = conn.execute(sql, params or None)
-            return cursor.fetchall() if cursor.description else []
-
-    def scalar(self, sql: str, *params: Any) -> Any:
-        return self.query(sql, *params)[0][0]
-
-
 @pytest.fixture(scope="session")
 def postgres() -> Iterator[PostgresInstance]:
-    bindir = _pg_bindir()
+    bindir = pg_bindir()
     if bindir is None or not (bindir / "initdb").exists():
         pytest.skip("fault tests need PostgreSQL server binaries (initdb, pg_ctl)")
     as_postgres: list[str] = []
@@ -140,7 +51,7 @@ def postgres() -> Iterator[PostgresInstance]:
     instance = PostgresInstance(
         bindir=bindir,
         datadir=root / "data",
-        port=_free_port(),
+        port=free_port(),
         log=root / "postgres.log",
         as_postgres=as_postgres,
     )
@@ -165,122 +76,18 @@ def postgres() -> Iterator[PostgresInstance]:
         shutil.rmtree(root, ignore_errors=True)
 
 
-# --- Redis ----------------------------------------------------------------------------
-
-
-@dataclass
-class RedisInstance:
-    port: int
-    log: Path
-    process: subprocess.Popen[bytes] | None = None
-
-    @property
-    def url(self) -> str:
-        return f"redis://127.0.0.1:{self.port}/0"
-
-    def start(self) -> None:
-        server = shutil.which("redis-server")
-        assert server
-        with self.log.open("ab") as log:
-            self.process = subprocess.Popen(
-                [server, "--port", str(self.port), "--bind", "127.0.0.1", *_REDIS_OPTIONS],
-                stdout=log,
-                stderr=subprocess.STDOUT,
-            )
-        _wait_for(lambda: _port_open(self.port), timeout=10, what="redis-server")
-
-    def freeze(self) -> None:
-        """A hung Redis (swapping, stuck fork): connections open, nothing answers."""
-        assert self.process
-        self.process.send_signal(signal.SIGSTOP)
-
-    def thaw(self) -> None:
-        assert self.process
-        self.process.send_signal(signal.SIGCONT)
-
-    def stop(self) -> None:
-        if self.process and self.process.poll() is None:
-            self.process.terminate()
-            self.process.wait(timeout=10)
-        self.process = None
-
-
 @pytest.fixture(scope="session")
 def redis() -> Iterator[RedisInstance]:
     if not shutil.which("redis-server"):
         pytest.skip("fault tests need redis-server")
     root = Path(tempfile.mkdtemp(prefix="dlrdash-faults-redis-"))
-    instance = RedisInstance(port=_free_port(), log=root / "redis.log")
+    instance = RedisInstance(port=free_port(), log=root / "redis.log")
     instance.start()
     try:
         yield instance
     finally:
         instance.stop()
         shutil.rmtree(root, ignore_errors=True)
-
-
-# --- The app --------------------------------------------------------------------------
-
-
-@dataclass
-class App:
-    """The environment the app's processes run with, and helpers to run them."""
-
-    env: dict[str, str]
-    logdir: Path
-
-    def manage(self, *args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [sys.executable, "manage.py", *args],
-            cwd=PROJECT,
-            env=self.env,
-            check=True,
-            capture_output=True,
-            text=True,
-            timeout=timeout,
-        )
-
-    def spawn(self, name: str, argv: list[str], **env: str) -> subprocess.Popen[bytes]:
-        with (self.logdir / f"{name}.log").open("ab") as log:  # the child keeps its copy
-            return subprocess.Popen(
-                argv,
-                cwd=PROJECT,
-                env={**self.env, **env},
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,  # its own process group, so teardown ends all of it
-            )
-
-    def log_tail(self, name: str, lines: int = 40) -> str:
-        path = self.logdir / f"{name}.log"
-        text = path.read_text(errors="replace") if path.exists() else ""
-        return "\n".join(text.splitlines()[-lines:])
-
-    def drain_process(self, *args: str, **env: str) -> subprocess.Popen[bytes]:
-        return self.spawn("drain", [sys.executable, "manage.py", "drain_inbox", *args], **env)
-
-    def celery_worker(
-        self, *, beat: bool = False, queues: tuple[str, ...] = (), **env: str
-    ) -> subprocess.Popen[bytes]:
-        """A worker on the default queue, or on `queues` (e.g. "celery", "outbound")."""
-        argv = [str(BIN / "celery"), "-A", "dlrdash", "worker", "--pool", "solo"]
-        argv += ["--loglevel", "INFO", "--without-gossip", "--without-mingle"]
-        if queues:
-            argv += ["--queues", ",".join(queues)]
-        if beat:
-            argv += ["--beat", "--schedule", str(self.logdir / "celerybeat-schedule")]
-        return self.spawn("celery", argv, **env)
-
-
-def process_end(process: subprocess.Popen[bytes], sig: int = signal.SIGTERM) -> None:
-    """End a process this test suite started, and its children (its own session)."""
-    if process.poll() is None:
-        os.killpg(process.pid, sig)
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait(timeout=5)
 
 
 @pytest.fixture(scope="session")
@@ -311,51 +118,9 @@ def app(postgres: PostgresInstance, redis: RedisInstance) -> Iterator[App]:
     shutil.rmtree(logdir, ignore_errors=True)
 
 
-@dataclass
-class Answer:
-    status: int
-    headers: dict[str, str]
-    seconds: float
-
-
-@dataclass
-class Server:
-    port: int
-
-    def post(self, body: bytes, *, timeout: float = 30) -> Answer:
-        """POST a correctly signed SMSTAKE body, through a proxy that terminated TLS."""
-        headers = {
-            "Content-Type": "application/json",
-            "X-SMSTAKE-Signature": smstake_sign(body),
-            "X-Forwarded-Proto": "https",
-        }
-        started = time.monotonic()
-        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
-        try:
-            conn.request("POST", f"/webhooks/{SLUG}/", body=body, headers=headers)
-            response = conn.getresponse()
-            response.read()
-            answer_headers = {k.lower(): v for k, v in response.getheaders()}
-            return Answer(response.status, answer_headers, time.monotonic() - started)
-        finally:
-            conn.close()
-
-    def post_many(self, bodies: list[bytes], *, threads: int = 8) -> list[Answer]:
-        with ThreadPoolExecutor(max_workers=threads) as pool:
-            return list(pool.map(self.post, bodies))
-
-    def ready(self) -> bool:
-        try:
-            conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=2)
-            conn.request("HEAD", f"/webhooks/{SLUG}/", headers={"X-Forwarded-Proto": "https"})
-            return conn.getresponse().status == 200
-        except OSError:
-            return False
-
-
 @pytest.fixture(scope="session")
 def server(app: App) -> Iterator[Server]:
-    port = _free_port()
+    port = free_port()
     process = app.spawn(
         "server",
         [sys.executable, "-m", "dlrdash.serve"],
@@ -364,7 +129,7 @@ def server(app: App) -> Iterator[Server]:
     )
     instance = Server(port=port)
     try:
-        _wait_for(instance.ready, timeout=60, what="the web server")
+        wait_for(instance.ready, timeout=60, what="the web server")
         yield instance
     finally:
         process_end(process)
@@ -378,49 +143,3 @@ def inbox(postgres: PostgresInstance, app: App) -> PostgresInstance:
         "deliveries_message RESTART IDENTITY CASCADE"
     )
     return postgres
-
-
-def states(db: PostgresInstance) -> dict[str, int]:
-    return dict(db.query("SELECT state, count(*) FROM webhooks_inboundevent GROUP BY state"))
-
-
-def wait_until_processed(db: PostgresInstance, total: int, *, timeout: float = 90) -> None:
-    _wait_for(
-        lambda: states(db).get("done", 0) >= total,
-        timeout=timeout,
-        what=f"{total} events processed (now {json.dumps(states(db))})",
-    )
-
-
-def smstake_traffic(*, messages: int, seed: int) -> list[bytes]:
-    """Signed-able SMSTAKE bodies for `messages` journeys, in the providers' time order."""
-    from webhooks.simulation import TrafficGenerator
-
-    generator = TrafficGenerator(seed=seed, wavix_share=0.0, now=_TRAFFIC_NOW)
-    return [request.body for request in generator.requests(messages)]
-
-
-def expected_events(bodies: list[bytes]) -> dict[str, set[str]]:
-    """The distinct reports in `bodies` (their dedup keys), by message id: the truth."""
-    from deliveries.services import report_dedup_key
-    from webhooks.providers import InboundRequest
-    from webhooks.providers.smstake import SmstakeProvider
-
-    provider = SmstakeProvider()
-    expected: dict[str, set[str]] = {}
-    for body in bodies:
-        request = InboundRequest(method="POST", url="", headers={}, query={}, body=body)
-        for report in provider.parse(request):
-            expected.setdefault(report.message_id, set()).add(report_dedup_key(report))
-    return expected
-
-
-def stored_events(db: PostgresInstance) -> dict[str, set[str]]:
-    rows = db.query(
-        "SELECT m.message_id, e.dedup_key FROM deliveries_statusevent e "
-        "JOIN deliveries_message m ON m.id = e.message_id"
-    )
-    stored: dict[str, set[str]] = {}
-    for message_id, key in rows:
-        stored.setdefault(message_id, set()).add(key)
-    return stored

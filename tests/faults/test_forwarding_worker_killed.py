@@ -20,15 +20,8 @@ from deliveries.status import FINAL_STATUSES
 from forwarding.models import FINAL, webhook_id_of
 
 from ..forwarding.receiver import Answer, Received, Receiver
-from .conftest import (
-    App,
-    PostgresInstance,
-    Server,
-    _wait_for,
-    process_end,
-    smstake_traffic,
-    wait_until_processed,
-)
+from .processes import App, PostgresInstance, Server, process_end, wait_for
+from .traffic import smstake_traffic, wait_until_processed
 
 pytestmark = pytest.mark.faults
 
@@ -95,7 +88,7 @@ def test_a_worker_killed_mid_delivery_leaves_it_pending_and_it_is_sent_again_wit
 
     worker = _worker(app)
     try:
-        _wait_for(
+        wait_for(
             lambda: _delivered(db) >= BATCH and _holds_any(receiver),
             timeout=60,
             what="a batch delivered and the next one in flight",
@@ -121,7 +114,7 @@ def test_a_worker_killed_mid_delivery_leaves_it_pending_and_it_is_sent_again_wit
     replacement = _worker(app, beat=True)
     try:
         wait_until_processed(db, len(bodies), timeout=60)
-        _wait_for(
+        wait_for(
             lambda: (
                 db.scalar("SELECT count(*) FROM forwarding_delivery WHERE state <> 'delivered'")
                 == 0

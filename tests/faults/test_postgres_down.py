@@ -7,15 +7,8 @@ the dead persistent connections, so no web server thread is left answering 500.
 
 import pytest
 
-from .conftest import (
-    App,
-    PostgresInstance,
-    Server,
-    expected_events,
-    smstake_traffic,
-    states,
-    stored_events,
-)
+from .processes import App, PostgresInstance, Server
+from .traffic import expected_events, smstake_traffic, states, stored_events
 
 pytestmark = pytest.mark.faults
 

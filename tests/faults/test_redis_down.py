@@ -7,18 +7,8 @@ periodic sweep drains the backlog.
 
 import pytest
 
-from .conftest import (
-    App,
-    PostgresInstance,
-    RedisInstance,
-    Server,
-    expected_events,
-    process_end,
-    smstake_traffic,
-    states,
-    stored_events,
-    wait_until_processed,
-)
+from .processes import App, PostgresInstance, RedisInstance, Server, process_end
+from .traffic import expected_events, smstake_traffic, states, stored_events, wait_until_processed
 
 pytestmark = pytest.mark.faults
 

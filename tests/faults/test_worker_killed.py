@@ -10,17 +10,8 @@ import time
 
 import pytest
 
-from .conftest import (
-    App,
-    PostgresInstance,
-    Server,
-    expected_events,
-    process_end,
-    smstake_traffic,
-    states,
-    stored_events,
-    wait_until_processed,
-)
+from .processes import App, PostgresInstance, Server, process_end
+from .traffic import expected_events, smstake_traffic, states, stored_events, wait_until_processed
 
 pytestmark = pytest.mark.faults
 

@@ -1,6 +1,6 @@
 """The SSRF guard on the forwarding path: targets are refused on save (model, API, admin)
 and at connect time (DNS rebinding). Which addresses are refused is tested once, for the
-guard itself, in tests/test_outbound.py."""
+guard itself, in tests/dlrdash/outbound/test_guard.py."""
 
 import socket
 

@@ -20,6 +20,34 @@ def test_create_endpoint_is_idempotent_and_keeps_two_secrets_for_rotation(capsys
 
 
 @pytest.mark.parametrize(
+    ("provider", "console"),
+    [
+        ("whatsapp", "Verify token"),
+        ("rbm", "clientToken"),
+        ("azure_acs", "?token=<secret>"),
+        ("msg91", "?token=<secret>"),
+        ("vonage_voice", "Event URL"),
+    ],
+)
+def test_create_endpoint_prints_the_url_and_the_console_steps(capsys, provider, console):
+    call_command(
+        "create_endpoint",
+        "--provider",
+        provider,
+        "--slug",
+        f"acme-{provider}",
+        "--secret",
+        "s3",
+        "--base-url",
+        "https://dlr.example.com",
+    )
+
+    out = capsys.readouterr().out
+    assert f"https://dlr.example.com/webhooks/acme-{provider}/" in out
+    assert console in out
+
+
+@pytest.mark.parametrize(
     "provider", ["gupshup", "exotel", "kaleyra", "bandwidth", "africastalking", "clickatell"]
 )
 def test_create_endpoint_prints_the_url_and_the_console_steps_for_each_gateway(provider, capsys):

@@ -13,13 +13,14 @@ from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
 import pytest
+from django.http import HttpResponse
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from webhooks.providers import PROVIDERS, InboundRequest, ParseError
+from webhooks.providers import PROVIDERS, AuthError, InboundRequest, ParseError
 from webhooks.providers.storable import report_storable
 
-from ..helpers import FIXTURES, fixture_names
+from ..helpers import FIXTURES
 
 FUZZ = settings(
     max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow], derandomize=True
@@ -50,7 +51,7 @@ def _post(body: bytes, content_type: str) -> InboundRequest:
 
 
 def _fixtures(provider: str) -> list[Path]:
-    return [FIXTURES / provider / name for name in fixture_names(provider)]
+    return sorted(p for p in (FIXTURES / provider).glob("*.*") if p.suffix != ".md")
 
 
 @pytest.mark.parametrize("provider", sorted(PROVIDERS))
@@ -97,6 +98,43 @@ def test_real_payloads_with_random_values_only_raise_parse_error(provider, data)
     for k, v in pairs:
         query.setdefault(k, []).append(v)
     _parse(provider, InboundRequest(method="GET", url="", headers={}, query=query))
+
+
+@pytest.mark.parametrize("provider", sorted(PROVIDERS))
+@FUZZ
+@given(
+    method=st.sampled_from(["GET", "POST"]),
+    query=st.dictionaries(
+        st.sampled_from(["hub.mode", "hub.verify_token", "hub.challenge", "token", "x"]),
+        st.lists(st.just("s3cret") | st.text(max_size=20), max_size=2),  # at times the secret
+    ),
+    # Random JSON, and the shapes of the handshakes with random values in them.
+    value=json_values
+    | st.fixed_dictionaries({"clientToken": json_values, "secret": json_values})
+    | st.lists(
+        st.fixed_dictionaries(
+            {
+                "eventType": st.just("Microsoft.EventGrid.SubscriptionValidationEvent"),
+                "data": json_values | st.fixed_dictionaries({"validationCode": json_values}),
+            }
+        ),
+        max_size=2,
+    ),
+)
+def test_handshakes_only_answer_or_raise_auth_error(provider, method, query, value):
+    # The view calls handshake() before anything else: whatever arrives, it may only answer,
+    # decline (None) or refuse (AuthError) — an exception here would be a 500.
+    body = json.dumps(value).encode() if method == "POST" else b""
+    request = InboundRequest(
+        method=method,
+        url="https://dlr.example.com/webhooks/x/",
+        headers={"content-type": "application/json"},
+        query=query,
+        body=body,
+    )
+    with contextlib.suppress(AuthError):
+        answer = PROVIDERS[provider]().handshake(request, ["s3cret", ""])
+        assert answer is None or isinstance(answer, HttpResponse)
 
 
 def _mutate(value: Any, data: st.DataObject) -> Any:

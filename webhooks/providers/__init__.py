@@ -1,6 +1,7 @@
 """Provider adapters, one module each. Register a new one in PROVIDERS below."""
 
 from .africastalking import AfricastalkingProvider
+from .azure_acs import AzureAcsProvider
 from .bandwidth import BandwidthProvider
 from .base import AuthError, InboundRequest, ParseError, Provider
 from .clickatell import ClickatellProvider
@@ -11,7 +12,9 @@ from .jasmin import JasminProvider
 from .kaleyra import KaleyraProvider
 from .kannel import KannelProvider
 from .messagebird import MessagebirdProvider
+from .msg91 import Msg91Provider
 from .plivo import PlivoProvider
+from .rbm import RbmProvider
 from .sinch import SinchProvider
 from .smstake import SmstakeProvider
 from .standard_webhooks import StandardWebhooksProvider
@@ -19,7 +22,9 @@ from .telnyx import TelnyxProvider
 from .twilio import TwilioProvider
 from .vonage import VonageProvider
 from .vonage_messages import VonageMessagesProvider
+from .vonage_voice import VonageVoiceProvider
 from .wavix import WavixProvider
+from .whatsapp import WhatsappProvider
 
 PROVIDERS: dict[str, type[Provider]] = {
     cls.name: cls
@@ -43,6 +48,11 @@ PROVIDERS: dict[str, type[Provider]] = {
         AfricastalkingProvider,
         KaleyraProvider,
         ClickatellProvider,
+        WhatsappProvider,
+        RbmProvider,
+        AzureAcsProvider,
+        Msg91Provider,
+        VonageVoiceProvider,
     )
 }
 

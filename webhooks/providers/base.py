@@ -1,8 +1,9 @@
 """The adapter contract: `verify()` over the raw request, `parse()` from bytes to reports.
 
 Adapters are pure: no database, no network, no clock except where a provider signs a
-timestamp. The receiving view calls `verify()`; the processing task calls `parse()` on the
-stored event, so a parser fix can be replayed over events already received.
+timestamp. The receiving view calls `handshake()` and then `verify()`; the processing task
+calls `parse()` on the stored event, so a parser fix can be replayed over events already
+received.
 """
 
 import base64
@@ -25,7 +26,12 @@ from .storable import UnusableReport, report_storable
 
 
 class AuthError(Exception):
-    """The request is not provably from the provider. Answered 401, never processed."""
+    """The request is not provably from the provider. Answered `status` (401 unless a
+    provider's handshake expects another refusal), logged, never processed."""
+
+    def __init__(self, message: str = "", *, status: int = 401) -> None:
+        super().__init__(message)
+        self.status = status
 
 
 class ParseError(Exception):
@@ -90,11 +96,23 @@ class Provider:
     # Query parameters and headers whose values must never reach the log.
     secret_params: ClassVar[tuple[str, ...]] = ("token",)
     secret_headers: ClassVar[tuple[str, ...]] = ("authorization",)
+    # Paths of JSON fields holding base64-encoded JSON, redacted inside before storage.
+    encoded_json: ClassVar[tuple[tuple[str, ...], ...]] = ()
     setup_help: ClassVar[str] = ""
 
     def __init__(self) -> None:
         # Items of a multi-report request that could not be read; the others still count.
         self.item_errors: list[str] = []
+
+    def handshake(self, request: InboundRequest, secrets: Sequence[str]) -> HttpResponse | None:
+        """The answer to a provider's setup request (a subscription check), or None for a
+        report, which then goes through `verify()`.
+
+        Called before `verify()`, since a handshake carries no signature: it authenticates
+        itself (a verify token, a client token) and raises AuthError when that fails. It
+        is stored and logged like any report, and its `parse()` gives no report.
+        """
+        return None
 
     def verify(self, request: InboundRequest, secrets: Sequence[str]) -> None:
         raise NotImplementedError
@@ -131,6 +149,11 @@ def constant_time_equal(a: str | bytes, b: str | bytes) -> bool:
     return hmac.compare_digest(a_bytes, b_bytes)
 
 
+def secret_matches(offered: str, secrets: Sequence[str]) -> bool:
+    """`offered` is one of the endpoint's secrets (never true for an empty one)."""
+    return bool(offered) and any(constant_time_equal(offered, s) for s in secrets if s)
+
+
 def verify_token(request: InboundRequest, secrets: Sequence[str]) -> None:
     """The endpoint secret as the basic-auth password or as a `token` query parameter.
 
@@ -147,10 +170,8 @@ def verify_token(request: InboundRequest, secrets: Sequence[str]) -> None:
     offered = [token for token in offered if token]
     if not offered:
         raise AuthError("missing token")
-    for token in offered:
-        if any(constant_time_equal(token, secret) for secret in secrets if secret):
-            return
-    raise AuthError("wrong token")
+    if not any(secret_matches(token, secrets) for token in offered):
+        raise AuthError("wrong token")
 
 
 def parse_time(value: Any) -> datetime | None:

@@ -1,4 +1,5 @@
-"""Plivo message status callbacks (SMS, MMS, WhatsApp).
+"""Plivo message status callbacks (SMS, MMS, WhatsApp), and voice call callbacks on the
+same endpoint (`CallUUID`: see voice_callbacks).
 
 Documentation: https://www.plivo.com/docs/messaging/concepts/callbacks (the fields:
 `MessageUUID`, `Status`, `ErrorCode`, `To`, `From`, `Units`, `MCC`, `MNC`, `Sequence`…)
@@ -13,7 +14,9 @@ query followed by `X-Plivo-Signature-V2-Nonce`. Written after plivo-python's
 
 Fixtures (tests/fixtures/plivo/): `delivered.txt`, `undelivered_300.txt` (error 300,
 “Failed to dispatch message”) — form bodies with the documented callback fields; the ids
-and numbers are ours.
+and numbers are ours. `voice_completed.txt` and `voice_failed_2010.txt`: hangup callbacks
+with the fields of https://www.plivo.com/docs/voice/xml/the-hangup-url and a cause of
+https://www.plivo.com/docs/voice/troubleshooting/hangup-causes.
 """
 
 from collections.abc import Sequence
@@ -33,6 +36,7 @@ from .base import (
     parse_time,
     positive_int,
 )
+from .voice_callbacks import plivo_call_report
 
 STATUS_MAP: dict[str, Status] = {
     "queued": Status.QUEUED,
@@ -101,6 +105,8 @@ class PlivoProvider(Provider):
     def parse(self, request: InboundRequest) -> list[DeliveryReport]:
         data = form_values(request)
         message_id = data.get("MessageUUID", "")
+        if not message_id and data.get("CallUUID"):
+            return [plivo_call_report(data)]  # a voice call's hangup or answer callback
         if not message_id:
             raise ParseError("missing MessageUUID")
         raw_status = data.get("Status", "")

@@ -1,4 +1,5 @@
-"""Twilio Programmable Messaging status callbacks (SMS, MMS, WhatsApp).
+"""Twilio Programmable Messaging status callbacks (SMS, MMS, WhatsApp), and Voice call
+status callbacks on the same endpoint (`CallSid`: see voice_callbacks).
 
 Documentation: https://www.twilio.com/docs/messaging/guides/track-outbound-message-status
 (the form fields and the status list) and https://www.twilio.com/docs/usage/security
@@ -9,7 +10,9 @@ vectors of twilio-python's `tests/unit/test_request_validator.py`.
 
 Fixtures (tests/fixtures/twilio/): `delivered.txt`, `undelivered_30003.txt` and
 `whatsapp_read.txt`, form bodies with the fields of the documentation's status callback
-example (its placeholder numbers; the SIDs are ours).
+example (its placeholder numbers; the SIDs are ours); `voice_completed.txt`,
+`voice_busy.txt` and `voice_no_answer.txt`, with the fields of the Call resource's
+status callback (https://www.twilio.com/docs/voice/api/call-resource#statuscallback).
 """
 
 import base64
@@ -32,6 +35,7 @@ from .base import (
     sha256_hex,
 )
 from .smpp import receipt_date
+from .voice_callbacks import twilio_call_report
 
 STATUS_MAP: dict[str, Status] = {
     "accepted": Status.QUEUED,
@@ -83,6 +87,8 @@ class TwilioProvider(Provider):
     def parse(self, request: InboundRequest) -> list[DeliveryReport]:
         data = form_values(request)
         message_id = data.get("MessageSid") or data.get("SmsSid") or ""
+        if not message_id and data.get("CallSid"):
+            return [twilio_call_report(data)]  # a Voice status callback
         if not message_id:
             raise ParseError("missing MessageSid")
         raw_status = data.get("MessageStatus") or data.get("SmsStatus") or ""

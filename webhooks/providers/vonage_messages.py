@@ -53,16 +53,7 @@ class VonageMessagesProvider(Provider):
     )
 
     def verify(self, request: InboundRequest, secrets: Sequence[str]) -> None:
-        scheme, _, token = request.header("authorization").strip().partition(" ")
-        if scheme.lower() != "bearer" or not token.strip():
-            raise AuthError("missing bearer JWT")
-        claims = _claims(token.strip(), secrets)
-        timestamp_check(claims.get("iat"), tolerance=IAT_TOLERANCE)
-        payload_hash = claims.get("payload_hash")
-        if not isinstance(payload_hash, str) or not hmac.compare_digest(
-            payload_hash.lower().encode(), sha256_hex(request.body).encode()
-        ):
-            raise AuthError("payload_hash does not match the body")
+        signed_jwt_verify(request, secrets)
 
     def parse(self, request: InboundRequest) -> list[DeliveryReport]:
         data = request.json_object()
@@ -91,6 +82,21 @@ class VonageMessagesProvider(Provider):
                 read_at=timestamp if status == Status.READ else None,
             )
         ]
+
+
+def signed_jwt_verify(request: InboundRequest, secrets: Sequence[str]) -> None:
+    """Vonage's signed webhooks (Messages and Voice APIs): `Authorization: Bearer <JWT>`,
+    HS256 with the signature secret, `iat` recent and `payload_hash` the body's SHA-256."""
+    scheme, _, token = request.header("authorization").strip().partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise AuthError("missing bearer JWT")
+    claims = _claims(token.strip(), secrets)
+    timestamp_check(claims.get("iat"), tolerance=IAT_TOLERANCE)
+    payload_hash = claims.get("payload_hash")
+    if not isinstance(payload_hash, str) or not hmac.compare_digest(
+        payload_hash.lower().encode(), sha256_hex(request.body).encode()
+    ):
+        raise AuthError("payload_hash does not match the body")
 
 
 def _claims(token: str, secrets: Sequence[str]) -> dict[str, object]:

@@ -73,6 +73,11 @@ SAMPLES: dict[str, tuple[str, str, str]] = {
     "africastalking": ("POST", "success.txt", FORM),
     "kaleyra": ("POST", "whatsapp_delivered.json", JSON),
     "clickatell": ("GET", "legacy_received_by_recipient_004.txt", ""),
+    "whatsapp": ("POST", "delivered.json", JSON),
+    "rbm": ("POST", "delivered.json", JSON),
+    "azure_acs": ("POST", "delivered.json", JSON),
+    "msg91": ("POST", "v2_delivered.txt", FORM),
+    "vonage_voice": ("POST", "completed.json", JSON),
 }
 # Providers that do not sign: a secret token authenticates the sender, nothing covers
 # the body (TLS protects it in transit).
@@ -82,6 +87,8 @@ TOKEN_ONLY = frozenset(
         "infobip",
         "kannel",
         "jasmin",
+        "azure_acs",
+        "msg91",
         "gupshup",
         "exotel",
         "bandwidth",
@@ -296,6 +303,32 @@ def _standard_webhooks(req: Req, key: str) -> Req:
     )
 
 
+def _whatsapp(req: Req, key: str) -> Req:
+    digest = hmac.new(key.encode(), req.body, hashlib.sha256).hexdigest()
+    return _with_headers(req, {"X-Hub-Signature-256": f"sha256={digest}"})
+
+
+def _rbm_data(req: Req) -> bytes:
+    return base64.b64decode(json.loads(req.body)["message"]["data"])
+
+
+def _rbm(req: Req, key: str) -> Req:
+    """Google signs the decoded `message.data`, not the envelope around it."""
+    return _with_headers(
+        req, {"X-Goog-Signature": _b64_hmac(key.encode(), _rbm_data(req), "sha512")}
+    )
+
+
+def altered(req: Req) -> Req:
+    """A signed POST with what its signature covers changed after signing."""
+    if req.auth_headers == ("X-Goog-Signature",):  # rbm: the event inside the envelope
+        envelope = json.loads(req.body)
+        event = _rbm_data(req).replace(b"DELIVERED", b"READ")
+        envelope["message"]["data"] = base64.b64encode(event).decode()
+        return replace(req, body=json.dumps(envelope).encode())
+    return replace(req, body=req.body + b" ")
+
+
 SIGNERS = {
     "smstake": _smstake,
     "wavix": _token,
@@ -316,4 +349,9 @@ SIGNERS = {
     "africastalking": _token,
     "kaleyra": _token,
     "clickatell": _token,
+    "whatsapp": _whatsapp,
+    "rbm": _rbm,
+    "azure_acs": _token,
+    "msg91": _token,
+    "vonage_voice": _vonage_messages,  # the same signed JWT
 }

@@ -2,6 +2,7 @@
 
 import pytest
 
+from deliveries.error_codes import error_code_meaning
 from deliveries.models import Message
 from webhooks.providers import AuthError, InboundRequest
 from webhooks.providers.plivo import PlivoProvider
@@ -73,3 +74,24 @@ def test_one_of_several_comma_separated_v3_signatures_is_enough(send, endpoint_f
     response = send(replace(signed, headers={**signed.headers, "X-Plivo-Signature-V3": both}))
 
     assert response.status_code == 200
+
+
+def test_a_voice_hangup_on_the_plivo_endpoint_becomes_an_answered_call(deliver):
+    response = deliver("plivo", request("plivo", "voice_completed.txt"))
+
+    assert response.status_code == 200
+    call = Message.objects.get(message_id="55dc8f0a-b5c6-4d3e-9a1b-2c3d4e5f6a7b")
+    assert (call.status, call.channel, call.call_duration) == ("answered", "voice", 47)
+
+
+def test_a_failed_voice_call_keeps_plivos_hangup_cause_and_the_catalog_explains_it(deliver):
+    deliver("plivo", request("plivo", "voice_failed_2010.txt"))
+
+    call = Message.objects.get(provider="plivo")
+    assert (call.status, call.error_code, call.error_message) == (
+        "failed",
+        "2010",
+        "Destination Out Of Service",
+    )
+    meaning = error_code_meaning(provider="plivo", code=call.error_code)
+    assert meaning is not None and meaning.category == "invalid_number"

@@ -93,3 +93,21 @@ def test_it_reads_a_whatsapp_read_receipt_as_read_on_the_whatsapp_channel(delive
 
     message = Message.objects.get(message_id="SM3a4b5c6d7e8f90112233445566778899")
     assert (message.status, message.channel, message.to_raw) == ("read", "whatsapp", "+15558675312")
+
+
+def test_a_completed_voice_call_on_the_twilio_endpoint_is_answered_with_its_duration(deliver):
+    response = deliver("twilio", request("twilio", "voice_completed.txt"))
+
+    assert response.status_code == 200
+    call = Message.objects.get(message_id="CA5f2b9c7e1d0a4b3c8e6f1a2b3c4d5e6f")
+    assert (call.status, call.channel, call.call_duration) == ("answered", "voice", 42)
+
+
+@pytest.mark.parametrize(
+    ("fixture", "status"), [("voice_busy.txt", "busy"), ("voice_no_answer.txt", "no_answer")]
+)
+def test_a_voice_call_that_did_not_connect_has_no_duration(deliver, fixture, status):
+    deliver("twilio", request("twilio", fixture))
+
+    call = Message.objects.get(provider="twilio")
+    assert (call.status, call.channel, call.call_duration) == (status, "voice", None)
