@@ -36,6 +36,7 @@ SUPPORT_PERMISSIONS = [
     "webhooks.view_inboundevent",
     "webhooks.change_inboundevent",
     "webhooks.view_webhookendpoint",
+    "webhooks.view_unmappedstatus",
 ]
 CAMPAIGN_MANAGER_PERMISSIONS = [
     "deliveries.view_message",

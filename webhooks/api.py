@@ -66,11 +66,15 @@ class InboundEventSerializer(serializers.ModelSerializer):
             bytes(event.body or b""),
             provider=event.endpoint.provider,
             mask_phones=self._mask_phones(),
+            phones=event.endpoint.redaction_keys()[1],
         )
 
     def get_query_string(self, event: InboundEvent) -> str:
         return query_to_show(
-            event.query_string, provider=event.endpoint.provider, mask_phones=self._mask_phones()
+            event.query_string,
+            provider=event.endpoint.provider,
+            mask_phones=self._mask_phones(),
+            phones=event.endpoint.redaction_keys()[1],
         )
 
     @extend_schema_field(serializers.DictField(child=serializers.CharField()))

@@ -18,7 +18,7 @@ byte, and a rewritten one still parses into the same reports.
 import json
 import logging
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from typing import Any
@@ -96,9 +96,13 @@ def text_marker(length: int) -> str:
 class _Rules:
     secrets: frozenset[str]
     mask_phones: bool
+    phones: frozenset[str] = frozenset()
 
     def kind(self, key: object) -> str:
-        return _key_kind(key, self.secrets)
+        kind = _key_kind(key, self.secrets)
+        if kind == OTHER and self.phones and _key(key) in self.phones:
+            return PHONE
+        return kind
 
     def value(self, kind: str, value: Any, *, in_error: bool) -> Any:
         """A scalar `value` of a key of `kind` as it may be kept or shown."""
@@ -121,11 +125,34 @@ class _Rules:
         return value if masked == text else masked
 
 
+def _rules(
+    provider: str, *, mask_phones: bool, secrets: Iterable[str] = (), phones: Iterable[str] = ()
+) -> _Rules:
+    """The provider's rules; `secrets` and `phones` name keys an endpoint's own mapping
+    adds (a custom endpoint's signature header, its recipient field)."""
+    return _provider_rules(provider, mask_phones, frozenset(secrets), frozenset(phones))
+
+
 @cache
-def _rules(provider: str, *, mask_phones: bool) -> _Rules:
+def _provider_rules(
+    provider: str, mask_phones: bool, secrets: frozenset[str], phones: frozenset[str]
+) -> _Rules:
     cls = PROVIDERS.get(provider)
-    declared = (*cls.secret_params, *cls.secret_headers) if cls else ()
-    return _Rules(frozenset(map(_key, declared)) | _SECRET_NAMES, mask_phones)
+    declared = (*cls.secret_params, *cls.secret_headers, *secrets) if cls else (*secrets,)
+    phone_keys = frozenset(map(_key, phones)) - _PHONE_KEYS
+    return _Rules(frozenset(map(_key, declared)) | _SECRET_NAMES, mask_phones, phone_keys)
+
+
+def path_redacted(path: Sequence[str], *, provider: str) -> str:
+    """Why a value at `path` (JSON keys, or one form parameter) is not stored as received
+    — it holds a credential or a message's text — or "" when it is."""
+    rules = _rules(provider, mask_phones=False)
+    if any(rules.kind(segment) == SECRET for segment in path):
+        return "credentials are not stored"
+    in_error = any("error" in segment.lower() for segment in path[:-1])
+    if path and rules.kind(path[-1]) == TEXT and not in_error:
+        return "message text is not stored"
+    return ""
 
 
 # Every value asks what its key is; providers use the same few dozen keys.
@@ -164,9 +191,11 @@ def _numbers_masked(text: str, pattern: re.Pattern[str]) -> str:
 # --- Storage ---------------------------------------------------------------------------
 
 
-def headers_redacted(headers: Mapping[str, Any], *, provider: str) -> dict[str, str]:
+def headers_redacted(
+    headers: Mapping[str, Any], *, provider: str, secrets: Iterable[str] = ()
+) -> dict[str, str]:
     """Headers as they are stored and shown: credentials redacted, cookies dropped."""
-    rules = _rules(provider, mask_phones=False)
+    rules = _rules(provider, mask_phones=False, secrets=secrets)
     return {
         name: REDACTED if rules.kind(name) == SECRET else str(value)
         for name, value in headers.items()
@@ -212,7 +241,15 @@ def _body_cleaned(body: bytes, provider: str) -> bytes:
 # --- Display ---------------------------------------------------------------------------
 
 
-def body_to_show(body: bytes, *, provider: str, mask_phones: bool, pretty: bool = False) -> str:
+def body_to_show(
+    body: bytes,
+    *,
+    provider: str,
+    mask_phones: bool,
+    pretty: bool = False,
+    secrets: Iterable[str] = (),
+    phones: Iterable[str] = (),
+) -> str:
     """The body for people: credentials and message text redacted, numbers masked when
     `mask_phones`. `pretty`: JSON indented, forms one `name = value` per line."""
     if not body:
@@ -221,7 +258,7 @@ def body_to_show(body: bytes, *, provider: str, mask_phones: bool, pretty: bool 
         text = bytes(body).decode("utf-8")
     except UnicodeDecodeError:
         return f"({len(body)} bytes, not UTF-8: not shown)"
-    rules = _rules(provider, mask_phones=mask_phones)
+    rules = _rules(provider, mask_phones=mask_phones, secrets=secrets, phones=phones)
     form, data = _parsed(text)
     if form == "json":
         _json_cleaned(data, rules)
@@ -234,9 +271,16 @@ def body_to_show(body: bytes, *, provider: str, mask_phones: bool, pretty: bool 
 
 
 def query_to_show(
-    query_string: str, *, provider: str, mask_phones: bool, pretty: bool = False
+    query_string: str,
+    *,
+    provider: str,
+    mask_phones: bool,
+    pretty: bool = False,
+    secrets: Iterable[str] = (),
+    phones: Iterable[str] = (),
 ) -> str:
-    cleaned = _pairs_cleaned(query_string, _rules(provider, mask_phones=mask_phones))
+    rules = _rules(provider, mask_phones=mask_phones, secrets=secrets, phones=phones)
+    cleaned = _pairs_cleaned(query_string, rules)
     return _pairs_lines(cleaned) if pretty else cleaned
 
 

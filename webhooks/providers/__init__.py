@@ -1,6 +1,9 @@
 """Provider adapters, one module each. Register a new one in PROVIDERS below."""
 
+from typing import Any
+
 from .base import AuthError, InboundRequest, ParseError, Provider
+from .custom import CustomProvider
 from .infobip import InfobipProvider
 from .jasmin import JasminProvider
 from .kannel import KannelProvider
@@ -31,6 +34,7 @@ PROVIDERS: dict[str, type[Provider]] = {
         KannelProvider,
         JasminProvider,
         StandardWebhooksProvider,
+        CustomProvider,
     )
 }
 
@@ -39,8 +43,10 @@ def provider_choices() -> list[tuple[str, str]]:
     return [(name, cls.label) for name, cls in sorted(PROVIDERS.items())]
 
 
-def get_provider(name: str) -> Provider:
-    return PROVIDERS[name]()
+def get_provider(name: str, settings: Any = None) -> Provider:
+    """The adapter `name`, configured by an endpoint's stored `settings` (its mapping):
+    only the custom adapter reads them (see `Provider.configured`)."""
+    return PROVIDERS[name].configured(settings)
 
 
 __all__ = [

@@ -86,15 +86,22 @@ class Provider:
 
     name: ClassVar[str]
     label: ClassVar[str]
-    methods: ClassVar[tuple[str, ...]] = ("POST",)
+    # Not class-only: a configured adapter (`configured()`) may set its own.
+    methods: tuple[str, ...] = ("POST",)
     # Query parameters and headers whose values must never reach the log.
     secret_params: ClassVar[tuple[str, ...]] = ("token",)
-    secret_headers: ClassVar[tuple[str, ...]] = ("authorization",)
+    secret_headers: tuple[str, ...] = ("authorization",)
     setup_help: ClassVar[str] = ""
 
     def __init__(self) -> None:
         # Items of a multi-report request that could not be read; the others still count.
         self.item_errors: list[str] = []
+
+    @classmethod
+    def configured(cls, settings: Any) -> "Provider":
+        """The adapter for one endpoint, given its stored settings (`WebhookEndpoint.mapping`).
+        Adapters are the same for every endpoint but the custom one, which reads its mapping."""
+        return cls()
 
     def verify(self, request: InboundRequest, secrets: Sequence[str]) -> None:
         raise NotImplementedError

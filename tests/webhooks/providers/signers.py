@@ -24,6 +24,8 @@ from django.test import Client
 from webhooks.providers.plivo import v3_base
 
 from ...helpers import FIXTURES, fixture_bytes
+from .custom_cases import CASES as CUSTOM_CASES
+from .custom_cases import provider_of, slug_of
 
 BASE_URL = "http://testserver"
 FORM = "application/x-www-form-urlencoded"
@@ -67,17 +69,22 @@ SAMPLES: dict[str, tuple[str, str, str]] = {
     "kannel": ("GET", "delivered.txt", ""),
     "jasmin": ("POST", "level2_delivered.txt", FORM),
     "standard_webhooks": ("POST", "delivered.json", JSON),
+    # The custom adapter once per authentication kind (custom_cases.py).
+    **{
+        case: (method, name, JSON if name.endswith(".json") else ("" if method == "GET" else FORM))
+        for case, (_, method, name) in CUSTOM_CASES.items()
+    },
 }
 # Providers that do not sign: a secret token authenticates the sender, nothing covers
 # the body (TLS protects it in transit).
-TOKEN_ONLY = frozenset({"wavix", "infobip", "kannel", "jasmin"})
+TOKEN_ONLY = frozenset({"wavix", "infobip", "kannel", "jasmin", "custom:token", "custom:basic"})
 
 
 def request(provider: str, name: str, *, slug: str | None = None, method: str = "") -> Req:
     """An unsigned request carrying fixture `name` of `provider`."""
     method = method or SAMPLES[provider][0]
-    data = _fixture(provider, name)
-    path = f"/webhooks/{slug or provider}/"
+    data = _fixture(provider_of(provider), name)
+    path = f"/webhooks/{slug or slug_of(provider)}/"
     if method == "GET":
         return Req("GET", f"{path}?{data.decode()}", b"", "")
     return Req(method, path, data, FORM if name.endswith(".txt") else JSON)
@@ -152,6 +159,22 @@ def _with_headers(req: Req, headers: dict[str, str]) -> Req:
 
 def _token(req: Req, key: str) -> Req:
     return replace(req.with_query(token=key), auth_params=("token",))
+
+
+def _basic(req: Req, key: str) -> Req:
+    credentials = base64.b64encode(f"acme:{key}".encode()).decode()
+    return _with_headers(req, {"Authorization": f"Basic {credentials}"})
+
+
+def _custom_hmac(req: Req, key: str) -> Req:
+    digest = hmac.new(key.encode(), req.body, hashlib.sha256).hexdigest()
+    return _with_headers(req, {"X-Gateway-Signature": f"sha256={digest}"})
+
+
+def _custom_hmac_timestamp(req: Req, key: str) -> Req:
+    timestamp = str(int(time.time()))
+    signature = _b64_hmac(key.encode(), f"{timestamp}:".encode() + req.body, "sha512")
+    return _with_headers(req, {"X-Auth-Hash": signature, "X-Auth-Time": timestamp})
 
 
 def _smstake(req: Req, key: str) -> Req:
@@ -285,4 +308,8 @@ SIGNERS = {
     "kannel": _token,
     "jasmin": _token,
     "standard_webhooks": _standard_webhooks,
+    "custom:token": _token,
+    "custom:basic": _basic,
+    "custom:hmac": _custom_hmac,
+    "custom:hmac_timestamp": _custom_hmac_timestamp,
 }
