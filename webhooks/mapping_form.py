@@ -156,7 +156,7 @@ def mapping_from_form(form: forms.BaseForm, *, slug: str) -> dict[str, Any] | No
         raw, sep, target = line.rpartition("=")
         if not sep or not raw.strip():
             form.add_error("map_statuses", f"line {number}: write it as VALUE = status")
-            return None
+            continue  # the other fields are still checked, so every mistake shows at once
         statuses[raw.strip()] = target.strip()
     kind = value("map_auth_kind") or "token"
     auth: dict[str, Any] = {"kind": kind}
@@ -193,7 +193,7 @@ def mapping_from_form(form: forms.BaseForm, *, slug: str) -> dict[str, Any] | No
                 else:
                     form.add_error(None, f"{key}: {message}")
         return None
-    return mapping
+    return None if form.has_error("map_statuses") else mapping
 
 
 def mapping_fieldsets(provider: str | None) -> list[tuple[str, dict[str, Any]]]:
