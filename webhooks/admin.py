@@ -55,7 +55,7 @@ def _secret_id(secret: str) -> str:
 # --- Endpoints ---------------------------------------------------------------------
 
 
-class WebhookEndpointForm(MappingFields, forms.ModelForm):  # type: ignore[misc,valid-type]
+class WebhookEndpointForm(MappingFields, forms.ModelForm):  # type: ignore[misc]
     add_secret = forms.CharField(
         required=False,
         strip=True,

@@ -19,6 +19,8 @@ from webhooks.models import InboundEvent, WebhookEndpoint
 
 from ..factories import make_user
 from ..helpers import fixture_bytes
+from .providers.custom_cases import BATCH
+from .providers.custom_cases import RESELLER as RESELLER_MAPPING
 
 pytestmark = pytest.mark.django_db
 
@@ -92,6 +94,7 @@ def test_a_get_reseller_is_onboarded_in_the_admin_and_its_report_shows_in_the_tr
     )
     assert message.error_code == ""  # "000": no error
     # 10:15 in India is 04:45 UTC.
+    assert message.delivered_at is not None
     assert message.delivered_at.isoformat() == "2026-12-01T04:45:00+00:00"
     trace = administrator.get("/trace/", {"q": "A1B2C3D4"}, follow=True).content.decode()
     assert "A1B2C3D4" in trace and "DELIVRD" in trace
@@ -236,9 +239,8 @@ def test_the_try_it_box_shows_normalized_reports_with_masked_numbers_and_stores_
 
 
 def test_the_try_it_box_reads_a_json_list_and_shows_the_price(administrator):
-    mapping = json.loads(json.dumps(_batch_mapping()))
     endpoint = WebhookEndpoint.objects.create(
-        provider="custom", slug="acme-json", secrets=[SECRET], mapping=mapping
+        provider="custom", slug="acme-json", secrets=[SECRET], mapping=BATCH
     )
     body = fixture_bytes("custom", "batch.json").decode()
 
@@ -262,15 +264,9 @@ def test_support_cannot_open_the_try_it_box():
     assert support.post(f"{ENDPOINTS}{endpoint.pk}/sample/", {"method": "GET"}).status_code == 403
 
 
-def _batch_mapping() -> dict[str, object]:
-    from .providers.custom_cases import BATCH
-
-    return BATCH
-
-
 def test_create_endpoint_takes_a_mapping_file_and_refuses_a_bad_one(tmp_path, capsys):
     good = tmp_path / "mapping.json"
-    good.write_text(json.dumps(_batch_mapping()))
+    good.write_text(json.dumps(BATCH))
     args = ["create_endpoint", "--provider", "custom", "--slug", "acme-json", "--secret", SECRET]
 
     call_command(*args, "--mapping", str(good))
@@ -278,7 +274,7 @@ def test_create_endpoint_takes_a_mapping_file_and_refuses_a_bad_one(tmp_path, ca
     assert WebhookEndpoint.objects.get().mapping["provider_name"] == "acme-json"
     assert "/webhooks/acme-json/" in capsys.readouterr().out
     bad = tmp_path / "bad.json"
-    bad.write_text(json.dumps({**_batch_mapping(), "statuses": {"DELIVERED": "arrived"}}))
+    bad.write_text(json.dumps({**BATCH, "statuses": {"DELIVERED": "arrived"}}))
     with pytest.raises(CommandError, match="statuses"):
         call_command(*args, "--mapping", str(bad))
 
@@ -295,3 +291,27 @@ def test_an_endpoint_without_a_mapping_keeps_reports_until_one_is_set(
     event = InboundEvent.objects.get()
     assert (event.outcome, event.error) == ("unparseable", "the endpoint's mapping is not set")
     assert quote("A1B2C3D4") in event.query_string  # kept, to reprocess once it is set
+
+
+def test_the_webhook_log_masks_the_numbers_of_the_fields_the_mapping_names(
+    client, django_capture_on_commit_callbacks
+):
+    # "dest" and "src" are no names the log knows for numbers: the mapping tells it.
+    mapping = {**RESELLER_MAPPING, "fields": {"message_id": "id", "status": "st", "to": "dest"}}
+    mapping["fields"]["sender"] = "src"
+    WebhookEndpoint.objects.create(
+        provider="custom", slug="acme", secrets=[SECRET], mapping=mapping
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        query = f"id=1&st=DELIVRD&dest=919876543210&src=919812345678&token={SECRET}"
+        assert client.get(f"/webhooks/acme/?{query}").status_code == 200
+    event = InboundEvent.objects.get()
+    support = Client()
+    support.force_login(make_user("Support"))
+
+    html = support.get(f"/admin/webhooks/inboundevent/{event.pk}/change/").content.decode()
+    api = support.get(f"/api/v1/webhook-events/{event.pk}/").json()
+
+    assert "dest = +91 98••••3210" in html and "9876543210" not in html
+    assert "9812345678" not in html
+    assert "9876543210" not in api["query_string"]

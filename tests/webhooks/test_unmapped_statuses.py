@@ -75,7 +75,7 @@ def test_counts_add_up_across_batches_and_keep_the_first_sighting(
     row = UnmappedStatus.objects.get()
     assert row.count == 2
     assert row.first_seen == first.first_seen and row.last_seen >= first.last_seen
-    assert row.example_event_id == InboundEvent.objects.order_by("pk").last().pk
+    assert row.example_event_id == InboundEvent.objects.latest("pk").pk
 
 
 def test_a_built_in_adapters_unknown_strings_are_counted_too(
@@ -106,6 +106,6 @@ def test_the_admin_lists_them_with_an_example_event(
     html = support.get("/admin/webhooks/unmappedstatus/").content.decode()
 
     assert "NDNC_BLOCKED" in html and "acme-reseller" in html
-    event = InboundEvent.objects.order_by("pk").last()
+    event = InboundEvent.objects.latest("pk")
     assert f"/admin/webhooks/inboundevent/{event.pk}/change/" in html
     assert support.get(f"/admin/webhooks/inboundevent/{event.pk}/change/").status_code == 200

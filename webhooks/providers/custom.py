@@ -55,7 +55,7 @@ _MAX_SIGNATURE = 1024
 class CustomProvider(Provider):
     name = "custom"
     label = "Custom (mapping set in the admin)"
-    methods = ("GET", "POST")
+    methods: tuple[str, ...] = ("GET", "POST")
     setup_help = (
         "Set the mapping on this endpoint in the admin (or create_endpoint --mapping file.json), "
         "paste a sample callback into “Try a sample”, then give the gateway this URL "

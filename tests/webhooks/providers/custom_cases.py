@@ -118,3 +118,11 @@ def mapping_of(case: str) -> dict[str, Any]:
 def recorded_as(case: str) -> str:
     """The provider name the case's reports are recorded under."""
     return str(mapping_of(case).get("provider_name") or case)
+
+
+def case_for_fixture(provider: str, name: str) -> str:
+    """The suite case that reads fixture `name` of `provider` (a custom fixture needs a
+    mapping: the reseller's for its GET callbacks, the JSON one for `batch.json`)."""
+    if provider != "custom":
+        return provider
+    return "custom:hmac" if name.endswith(".json") else "custom:token"
