@@ -53,6 +53,7 @@ ADMINISTRATOR_PERMISSIONS = [
     "webhooks.add_webhookendpoint",
     "webhooks.change_webhookendpoint",
     "webhooks.delete_webhookendpoint",
+    "webhooks.delete_unmappedstatus",  # once mapped, so a recurrence shows afresh
     "auth.view_user",
     "auth.add_user",
     "auth.change_user",

@@ -28,7 +28,7 @@ from deliveries.masking import can_view_full_phone
 from deliveries.models import StatusEvent
 from deliveries.paginators import EstimatedCountPaginator
 
-from .admin_vocabulary import sample_link, sample_view
+from .admin_vocabulary import endpoint_takes_token, sample_link, sample_view
 from .endpoints import EndpointBusy, endpoint_delete, endpoints_pending
 from .inbox import inbound_events_reprocess
 from .mapping_form import MappingFields, mapping_fieldsets, mapping_from_form, mapping_initial
@@ -199,7 +199,8 @@ class WebhookEndpointAdmin(AuditedAdminMixin, NulRefusingAdmin):
     def paste_url(self, endpoint: WebhookEndpoint) -> SafeString:
         url = getattr(endpoint, "absolute_url", endpoint.public_url())
         # Providers that do not sign (Wavix) authenticate with the secret in the URL.
-        hint = "?token=<secret>" if endpoint.provider == "wavix" else ""
+        token = endpoint.provider == "wavix" or endpoint_takes_token(endpoint)
+        hint = "?token=<secret>" if token else ""
         return format_html('<code class="paste-url">{}{}</code>', url, hint)
 
     @admin.display(description="try it")

@@ -16,6 +16,7 @@ from django.utils.timezone import localtime
 from deliveries.admin import NulRefusingAdmin
 
 from .models import UnmappedStatus, WebhookEndpoint
+from .providers.custom import CustomProvider
 from .samples import sample_parse
 
 CONTENT_TYPES = [
@@ -72,6 +73,13 @@ def sample_view(
     return TemplateResponse(request, "admin/webhooks/webhookendpoint/sample.html", context)
 
 
+def endpoint_takes_token(endpoint: WebhookEndpoint) -> bool:
+    """A custom endpoint authenticated by the token convention (or not mapped yet)."""
+    adapter = endpoint.provider_adapter()
+    mapping = getattr(adapter, "mapping", None)
+    return isinstance(adapter, CustomProvider) and (mapping is None or mapping.auth_kind == "token")
+
+
 def sample_link(endpoint: WebhookEndpoint) -> SafeString:
     url = reverse("admin:webhooks_webhookendpoint_sample", args=[endpoint.pk])
     return format_html('<a href="{}">Try a sample callback</a> (nothing is stored)', url)
@@ -87,6 +95,7 @@ class UnmappedStatusAdmin(NulRefusingAdmin):
         "last_seen_at",
         "endpoint_link",
         "example",
+        "mapped_now",
     ]
     list_filter = ["provider"]
     search_fields = ["raw_status", "provider"]
@@ -111,6 +120,15 @@ class UnmappedStatusAdmin(NulRefusingAdmin):
     def endpoint_link(self, row: UnmappedStatus) -> SafeString:
         url = reverse("admin:webhooks_webhookendpoint_change", args=[row.endpoint_id])
         return format_html('<a href="{}">{}</a>', url, row.endpoint.slug)
+
+    @admin.display(description="mapped now", boolean=True)
+    def mapped_now(self, row: UnmappedStatus) -> bool | None:
+        """A custom endpoint's mapping may have learnt it since (delete the row then)."""
+        adapter = row.endpoint.provider_adapter()
+        mapping = getattr(adapter, "mapping", None)
+        if not isinstance(adapter, CustomProvider) or mapping is None:
+            return None
+        return row.raw_status.casefold() in mapping.statuses
 
     @admin.display(description="example event")
     def example(self, row: UnmappedStatus) -> SafeString:

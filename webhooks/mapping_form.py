@@ -67,9 +67,7 @@ def _declared() -> dict[str, forms.Field]:
         ),
     }
     for name in FIELDS:
-        fields[f"map_fields_{name}"] = _text(
-            f"{name.replace('_', ' ')} at", _FIELD_HELP.get(name, "")
-        )
+        fields[f"map_fields_{name}"] = _text(name.replace("_", " "), _FIELD_HELP.get(name, ""))
     fields |= {
         "map_time_format": forms.ChoiceField(
             label="time format", required=False, choices=_choices(TIME_FORMATS)
@@ -99,7 +97,7 @@ def _declared() -> dict[str, forms.Field]:
         "map_auth_username": _text("basic-auth user", "Empty: any user name."),
         "map_auth_header": _text("signature header", "e.g. X-Signature"),
         "map_auth_algorithm": forms.ChoiceField(
-            label="algorithm", required=False, choices=_choices(ALGORITHMS)
+            label="algorithm", required=False, choices=_choices(ALGORITHMS), initial="sha256"
         ),
         "map_auth_encoding": forms.ChoiceField(
             label="encoding", required=False, choices=_choices(ENCODINGS)
@@ -107,7 +105,7 @@ def _declared() -> dict[str, forms.Field]:
         "map_auth_prefix": _text("signature prefix", 'e.g. "sha256=" (optional)'),
         "map_auth_timestamp_header": _text(
             "timestamp header",
-            "Optional: then the signed bytes are <timestamp><separator><body>.",
+            "Optional: then what is signed is this header's value, the separator, then the body.",
         ),
         "map_auth_timestamp_separator": _text("separator", strip=False, initial="."),
         "map_auth_tolerance": forms.IntegerField(
@@ -205,10 +203,13 @@ def mapping_fieldsets(provider: str | None) -> list[tuple[str, dict[str, Any]]]:
     fields = MAPPING_FIELD_NAMES
     first_auth = fields.index("map_auth_kind")
     first_time = fields.index("map_time_format")
-    note = "Only for the custom provider: how to read the gateway's callbacks."
+    note = (
+        "Only for the custom provider: where the gateway puts each field — a parameter "
+        "name, or in a JSON body a dotted path such as data.id or results.0.id."
+    )
     return [
         (
-            "Mapping: where the fields are",
+            "Mapping: where each field is",
             {"fields": fields[:first_time], "classes": classes, "description": note},
         ),
         (

@@ -202,6 +202,7 @@ class UnmappedStatus(models.Model):
     class Meta:
         ordering = ["-last_seen"]
         verbose_name = "unmapped status"
+        verbose_name_plural = "unmapped statuses"
         constraints = [
             models.UniqueConstraint(
                 fields=["endpoint", "provider", "raw_status"], name="unmappedstatus_key"
