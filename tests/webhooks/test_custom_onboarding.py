@@ -315,3 +315,29 @@ def test_the_webhook_log_masks_the_numbers_of_the_fields_the_mapping_names(
     assert "dest = +91 98••••3210" in html and "9876543210" not in html
     assert "9812345678" not in html
     assert "9876543210" not in api["query_string"]
+
+
+def test_the_change_form_shows_the_mapping_and_a_new_status_is_added_and_audited(administrator):
+    from audit.models import AuditEntry
+
+    endpoint = WebhookEndpoint.objects.create(
+        provider="custom", slug="acme", secrets=[SECRET], mapping=RESELLER_MAPPING
+    )
+    url = f"{ENDPOINTS}{endpoint.pk}/change/"
+    form = administrator.get(url).context["adminform"].form
+    data = {name: form[name].value() for name in form.fields}
+    data = {name: value for name, value in data.items() if value not in (None, "", [])}
+    assert "DELIVRD = delivered" in data["map_statuses"]
+    assert data["map_fields_to"] == "mobile" and data["map_methods"] == ["GET"]
+
+    data["active"] = "on"
+    data["map_statuses"] += "\nNDNC = rejected"
+    response = administrator.post(url, data)
+
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    endpoint.refresh_from_db()
+    assert endpoint.mapping["statuses"]["NDNC"] == "rejected"
+    assert endpoint.mapping["fields"] == RESELLER_MAPPING["fields"]
+    assert endpoint.secrets == [SECRET]
+    entry = AuditEntry.objects.get(action="endpoint.change")
+    assert "mapping" in entry.details["changes"]

@@ -20,10 +20,6 @@ resellers send them; `batch.json`, a JSON list of reports (signed with an HMAC h
 the tests).
 """
 
-import base64
-import binascii
-import hashlib
-import hmac
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
@@ -39,17 +35,14 @@ from .base import (
     ParseError,
     Provider,
     as_dict,
-    b64decode_loose,
-    constant_time_equal,
     form_values,
     text,
-    timestamp_check,
     verify_token,
 )
+from .custom_auth import verify_basic, verify_hmac
 from .custom_mapping import Mapping, MappingError, Path, mapping_load, path_get
 
 MAX_REPORTS = 1000
-_MAX_SIGNATURE = 1024
 
 
 class CustomProvider(Provider):
@@ -62,11 +55,11 @@ class CustomProvider(Provider):
         "(with ?token=<secret> when it authenticates by token)."
     )
 
-    def __init__(self, mapping: Mapping | None = None, problem: str = "") -> None:
+    def __init__(self, mapping: Mapping | None = None, invalid: str = "") -> None:
         super().__init__()
         self.mapping = mapping
-        # Why there is no mapping: not set yet, or stored invalid (set outside the admin).
-        self.problem = problem or "the endpoint's mapping is not set"
+        # Why a stored mapping cannot be used (it was set outside the admin's checks).
+        self.invalid = invalid
         if mapping is not None:
             self.methods = mapping.methods
             if mapping.hmac:
@@ -77,24 +70,30 @@ class CustomProvider(Provider):
         if not settings:
             return cls()
         try:
-            return cls(_mapping_cached(_frozen(settings)))
+            return cls(_mapping_for(settings))
         except MappingError as exc:
-            return cls(problem=f"the endpoint's mapping is invalid: {exc}")
+            return cls(invalid=f"the endpoint's mapping is invalid: {exc}")
+
+    @property
+    def problem(self) -> str:
+        """Why this adapter reads no report, if it cannot."""
+        if self.mapping is not None:
+            return ""
+        return self.invalid or "the endpoint's mapping is not set"
 
     def verify(self, request: InboundRequest, secrets: Sequence[str]) -> None:
         mapping = self.mapping
-        if mapping is None:
-            # Not set yet: the token convention, so reports sent meanwhile are kept and
-            # can be reprocessed once the mapping is set.
-            if self.problem.startswith("the endpoint's mapping is invalid"):
-                raise AuthError(self.problem[:200])
-            verify_token(request, secrets)
-        elif mapping.auth_kind == "token":
+        if self.invalid:
+            # Which credential to check is part of what is broken: refuse, never guess.
+            raise AuthError(self.invalid[:200])
+        if mapping is None or mapping.auth_kind == "token":
+            # Not set yet: the token convention, so reports sent meanwhile are kept (as
+            # unparseable) and can be reprocessed once the mapping is set.
             verify_token(request, secrets)
         elif mapping.auth_kind == "basic":
-            _verify_basic(request, secrets, mapping.username)
+            verify_basic(request, secrets, mapping.username)
         else:
-            _verify_hmac(request, secrets, mapping)
+            verify_hmac(request, secrets, mapping)
 
     def parse(self, request: InboundRequest) -> list[DeliveryReport]:
         if self.mapping is None:
@@ -191,6 +190,24 @@ def mapping_check(raw: Any) -> Mapping:
     return mapping_load(raw, reserved=frozenset(PROVIDERS) - {CustomProvider.name})
 
 
+# Every request and every drained event asks for its endpoint's adapter, and endpoints come
+# from a per-process cache (or once per batch), so the same stored object comes back many
+# times: checked once per object, and once per distinct value. (A mapping changed in place,
+# without saving a new value, is not seen until the endpoint is read again.)
+_recent: dict[int, tuple[Any, Mapping]] = {}
+
+
+def _mapping_for(settings: Any) -> Mapping:
+    hit = _recent.get(id(settings))
+    if hit is not None and hit[0] is settings:
+        return hit[1]
+    mapping = _mapping_cached(_frozen(settings))
+    if len(_recent) >= 256:
+        _recent.clear()
+    _recent[id(settings)] = (settings, mapping)
+    return mapping
+
+
 @lru_cache(maxsize=256)
 def _mapping_cached(frozen: Any) -> Mapping:
     # Every request reads its endpoint's mapping: checked once per distinct mapping.
@@ -244,51 +261,3 @@ def _time(value: Any, mapping: Mapping) -> datetime | None:
     except (ValueError, OverflowError, OSError):
         return None
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=mapping.time_zone)
-
-
-def _verify_basic(request: InboundRequest, secrets: Sequence[str], username: str) -> None:
-    """Basic auth: the endpoint secret as the password, and the set user name, if any."""
-    authorization = request.header("authorization")
-    if authorization[:6].lower() != "basic ":
-        raise AuthError("missing basic authorization")
-    try:
-        decoded = base64.b64decode(authorization[6:].strip(), validate=True).decode("utf-8")
-    except (binascii.Error, UnicodeDecodeError, ValueError):
-        raise AuthError("malformed basic authorization") from None
-    user, _, password = decoded.partition(":")
-    # Both compared, whatever the first gives: no timing tells which one was wrong.
-    user_ok = not username or constant_time_equal(user, username)
-    password_ok = any(constant_time_equal(password, secret) for secret in secrets if secret)
-    if not (user_ok and password_ok):
-        raise AuthError("wrong basic authorization")
-
-
-def _verify_hmac(request: InboundRequest, secrets: Sequence[str], mapping: Mapping) -> None:
-    spec = mapping.hmac
-    assert spec is not None
-    value = request.header(spec.header).strip()
-    if not value:
-        raise AuthError(f"missing {spec.header}")
-    if len(value) > _MAX_SIGNATURE or not value.startswith(spec.prefix):
-        raise AuthError("malformed signature")
-    value = value[len(spec.prefix) :].strip()
-    signed = request.body
-    if spec.timestamp_header:
-        timestamp = request.header(spec.timestamp_header)
-        timestamp_check(timestamp, tolerance=spec.tolerance)
-        signed = f"{timestamp.strip()}{spec.timestamp_separator}".encode() + signed
-    if spec.encoding == "hex":
-        offered: bytes | None = value.lower().encode("utf-8", "surrogateescape")
-    else:
-        offered = b64decode_loose(value) if value.isascii() else None
-    if not offered:
-        raise AuthError("malformed signature")
-    digest = getattr(hashlib, spec.algorithm)
-    for secret in secrets:
-        if not secret:
-            continue
-        mac = hmac.new(secret.encode(), signed, digest)
-        expected = mac.hexdigest().encode() if spec.encoding == "hex" else mac.digest()
-        if constant_time_equal(offered, expected):
-            return
-    raise AuthError("signature mismatch")
