@@ -341,3 +341,23 @@ def test_the_change_form_shows_the_mapping_and_a_new_status_is_added_and_audited
     assert endpoint.secrets == [SECRET]
     entry = AuditEntry.objects.get(action="endpoint.change")
     assert "mapping" in entry.details["changes"]
+
+
+def test_the_endpoints_api_takes_a_mapping_and_names_what_is_wrong_in_it():
+    from rest_framework.test import APIClient
+
+    api = APIClient()
+    api.force_authenticate(make_user("Administrator"))
+    endpoint = {"provider": "custom", "slug": "acme-json", "new_secret": SECRET}
+
+    refused = api.post(
+        "/api/v1/endpoints/",
+        {**endpoint, "mapping": {**BATCH, "statuses": {"DELIVERED": "arrived"}}},
+        format="json",
+    )
+    created = api.post("/api/v1/endpoints/", {**endpoint, "mapping": BATCH}, format="json")
+
+    assert refused.status_code == 400
+    assert refused.json()["mapping"][0].startswith("statuses: 'DELIVERED': 'arrived'")
+    assert created.status_code == 201
+    assert created.json()["mapping"]["provider_name"] == "acme-json"

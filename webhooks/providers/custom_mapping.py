@@ -273,7 +273,7 @@ def _statuses(value: Any, bad: Bad) -> dict[str, Status]:
         key = str(raw_value).strip().casefold()
         if not key or len(key) > 64:
             bad("statuses", f"{raw_value!r}: a status value is 1 to 64 characters")
-        elif target not in canonical:
+        elif not isinstance(target, str) or target not in canonical:
             bad("statuses", f"{raw_value!r}: {target!r} is not one of {', '.join(canonical)}")
         elif key in statuses and statuses[key] != target:
             bad("statuses", f"{raw_value!r} is mapped twice (values match ignoring case)")
