@@ -12,6 +12,7 @@ from deliveries.models import Message
 from webhooks.inbox import inbox_drain
 from webhooks.models import InboundEvent, UnmappedStatus, WebhookEndpoint
 
+from ..conftest import run_worker
 from ..factories import make_user
 from ..helpers import WAVIX_SECRET
 from .providers.custom_cases import RESELLER
@@ -90,6 +91,7 @@ def test_a_built_in_adapters_unknown_strings_are_counted_too(
             json.dumps(body),
             content_type="application/json",
         )
+    run_worker()  # with a broker, processing is the worker's job
 
     row = UnmappedStatus.objects.get()
     assert (row.provider, row.raw_status, row.count) == ("wavix", "scheduled_for_retry", 1)
