@@ -140,13 +140,17 @@ def mapping_initial(mapping: dict[str, Any]) -> dict[str, Any]:
 
 
 def mapping_from_form(form: forms.BaseForm, *, slug: str) -> dict[str, Any] | None:
-    """The mapping the form describes, checked; errors are added to the form's fields and
-    None returned."""
+    """The mapping the form describes, checked ({} when nothing is described yet); errors
+    are added to the form's fields and None returned."""
     data = form.cleaned_data
 
     def value(name: str) -> str:
         return str(data.get(name) or "").strip()
 
+    if not any(value(f"map_fields_{name}") for name in FIELDS) and not value("map_statuses"):
+        # Nothing described yet: the endpoint is saved unmapped (it keeps what it receives,
+        # to be reprocessed once the mapping is set).
+        return {}
     statuses: dict[str, str] = {}
     for number, line in enumerate(value("map_statuses").splitlines(), start=1):
         if not line.strip():

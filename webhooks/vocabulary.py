@@ -49,6 +49,12 @@ def unmapped_statuses_count(
     return len(counts)
 
 
+def unmapped_statuses_prune(*, before: datetime) -> int:
+    """Retention: forget strings not seen since `before` (their example event is gone by
+    then), so a gateway that once sent noise does not leave it listed for ever."""
+    return UnmappedStatus.objects.filter(last_seen__lt=before).delete()[0]
+
+
 def _upsert(rows: list[tuple[tuple[int, str, str], list[int]]], now: datetime) -> None:
     """INSERT … ON CONFLICT DO UPDATE adding the counts (SQLite and PostgreSQL):
     `bulk_create(update_conflicts=True)` can only overwrite a column, not add to it."""

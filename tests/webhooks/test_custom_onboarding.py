@@ -366,3 +366,12 @@ def test_the_endpoints_api_takes_a_mapping_and_names_what_is_wrong_in_it():
     assert refused.json()["mapping"][0].startswith("statuses: 'DELIVERED': 'arrived'")
     assert created.status_code == 201
     assert created.json()["mapping"]["provider_name"] == "acme-json"
+
+
+def test_a_custom_endpoint_may_be_saved_before_its_mapping_is_known(administrator):
+    form = _form("later")
+
+    response = administrator.post(f"{ENDPOINTS}add/", form)
+
+    assert response.status_code == 302
+    assert WebhookEndpoint.objects.get(slug="later").mapping == {}

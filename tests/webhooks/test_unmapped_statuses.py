@@ -2,13 +2,16 @@
 so a gateway's new vocabulary is seen the day it appears."""
 
 import json
+from datetime import timedelta
 
 import pytest
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from deliveries.models import Message
+from webhooks import tasks
 from webhooks.inbox import inbox_drain
 from webhooks.models import InboundEvent, UnmappedStatus, WebhookEndpoint
 
@@ -111,3 +114,16 @@ def test_the_admin_lists_them_with_an_example_event(
     event = InboundEvent.objects.latest("pk")
     assert f"/admin/webhooks/inboundevent/{event.pk}/change/" in html
     assert support.get(f"/admin/webhooks/inboundevent/{event.pk}/change/").status_code == 200
+
+
+def test_strings_not_seen_within_the_log_retention_are_forgotten(
+    reseller, client, django_capture_on_commit_callbacks
+):
+    _callbacks(client, django_capture_on_commit_callbacks, "NDNC_BLOCKED", "DLT_SCRUB_FAIL")
+    inbox_drain()
+    UnmappedStatus.objects.filter(raw_status="NDNC_BLOCKED").update(
+        last_seen=timezone.now() - timedelta(days=91)
+    )
+
+    assert tasks.prune()["unmapped_statuses_deleted"] == 1
+    assert list(UnmappedStatus.objects.values_list("raw_status", flat=True)) == ["DLT_SCRUB_FAIL"]
