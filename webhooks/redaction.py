@@ -18,7 +18,7 @@ byte, and a rewritten one still parses into the same reports.
 import json
 import logging
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from typing import Any
@@ -83,6 +83,8 @@ _LOOSE_PAIR = re.compile(
     r'"((?:[^"\\]|\\.){1,100})"\s*:\s*("(?:[^"\\]|\\.)*(?:"|$)|-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?)'
 )
 TOO_DEEP = "[body nested too deeply to display]"
+# Key names an endpoint adds to its provider's (webhooks.models.WebhookEndpoint.redaction_keys).
+Keys = tuple[str, ...]
 # What a key says its value is.
 SECRET, TEXT, PHONE, OTHER = "secret", "text", "phone", "other"
 
@@ -125,9 +127,7 @@ class _Rules:
         return value if masked == text else masked
 
 
-def _rules(
-    provider: str, *, mask_phones: bool, secrets: Iterable[str] = (), phones: Iterable[str] = ()
-) -> _Rules:
+def _rules(provider: str, *, mask_phones: bool, secrets: Keys = (), phones: Keys = ()) -> _Rules:
     """The provider's rules; `secrets` and `phones` name keys an endpoint's own mapping
     adds (a custom endpoint's signature header, its recipient field)."""
     return _provider_rules(provider, mask_phones, frozenset(secrets), frozenset(phones))
@@ -192,7 +192,7 @@ def _numbers_masked(text: str, pattern: re.Pattern[str]) -> str:
 
 
 def headers_redacted(
-    headers: Mapping[str, Any], *, provider: str, secrets: Iterable[str] = ()
+    headers: Mapping[str, Any], *, provider: str, secrets: Keys = ()
 ) -> dict[str, str]:
     """Headers as they are stored and shown: credentials redacted, cookies dropped."""
     rules = _rules(provider, mask_phones=False, secrets=secrets)
@@ -242,13 +242,7 @@ def _body_cleaned(body: bytes, provider: str) -> bytes:
 
 
 def body_to_show(
-    body: bytes,
-    *,
-    provider: str,
-    mask_phones: bool,
-    pretty: bool = False,
-    secrets: Iterable[str] = (),
-    phones: Iterable[str] = (),
+    body: bytes, *, provider: str, mask_phones: bool, pretty: bool = False, phones: Keys = ()
 ) -> str:
     """The body for people: credentials and message text redacted, numbers masked when
     `mask_phones`. `pretty`: JSON indented, forms one `name = value` per line."""
@@ -258,7 +252,7 @@ def body_to_show(
         text = bytes(body).decode("utf-8")
     except UnicodeDecodeError:
         return f"({len(body)} bytes, not UTF-8: not shown)"
-    rules = _rules(provider, mask_phones=mask_phones, secrets=secrets, phones=phones)
+    rules = _rules(provider, mask_phones=mask_phones, phones=phones)
     form, data = _parsed(text)
     if form == "json":
         _json_cleaned(data, rules)
@@ -271,15 +265,9 @@ def body_to_show(
 
 
 def query_to_show(
-    query_string: str,
-    *,
-    provider: str,
-    mask_phones: bool,
-    pretty: bool = False,
-    secrets: Iterable[str] = (),
-    phones: Iterable[str] = (),
+    query_string: str, *, provider: str, mask_phones: bool, pretty: bool = False, phones: Keys = ()
 ) -> str:
-    rules = _rules(provider, mask_phones=mask_phones, secrets=secrets, phones=phones)
+    rules = _rules(provider, mask_phones=mask_phones, phones=phones)
     cleaned = _pairs_cleaned(query_string, rules)
     return _pairs_lines(cleaned) if pretty else cleaned
 
