@@ -375,3 +375,13 @@ def test_a_custom_endpoint_may_be_saved_before_its_mapping_is_known(administrato
 
     assert response.status_code == 302
     assert WebhookEndpoint.objects.get(slug="later").mapping == {}
+
+
+def test_the_try_it_box_works_for_a_built_in_provider_too(administrator, smstake_endpoint):
+    body = fixture_bytes("smstake", "delivered.json").decode()
+
+    html = _sample(
+        administrator, smstake_endpoint, method="POST", content_type="application/json", body=body
+    )
+
+    assert "1 report" in html and "delivered" in html.partition('id="sample-result"')[2]
