@@ -289,7 +289,7 @@ def _pattern_check(pattern: str, bad: Bad) -> None:
     sample = datetime(2026, 12, 1, 10, 15, 30, tzinfo=UTC)
     try:
         datetime.strptime(sample.strftime(pattern), pattern)
-    except ValueError as exc:
+    except (ValueError, TypeError, OverflowError) as exc:
         bad("time_pattern", f"does not read back what it writes: {exc}")
 
 
@@ -298,7 +298,7 @@ def _zone(name: str, bad: Bad) -> tzinfo:
         return UTC
     try:
         return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):
         bad("time_zone", f"{name!r} is not a time zone name (e.g. Asia/Kolkata or UTC)")
         return UTC
 

@@ -12,10 +12,13 @@ from datetime import UTC
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from webhooks.mappings import mapping_validate
 from webhooks.providers import AuthError, InboundRequest, ParseError, get_provider
 from webhooks.providers import base as provider_base
-from webhooks.providers.custom_mapping import MappingError, mapping_load
+from webhooks.providers.custom_mapping import KEYS, MappingError, mapping_load
 
 from .custom_cases import BATCH, RESELLER
 
@@ -177,3 +180,30 @@ def test_mapping_mistakes_name_the_key(change, key):
 def test_the_representative_mappings_are_valid():
     assert mapping_load(RESELLER).provider_name == "acme-reseller"
     assert mapping_load(BATCH).reports_path == ("data", "items")
+
+
+mapping_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=12),
+    lambda children: (
+        st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=10), children, max_size=4)
+    ),
+    max_leaves=12,
+)
+mapping_keys = st.sampled_from(sorted(KEYS | {"fields.status", "auth.kind"}))
+
+
+@settings(max_examples=150, deadline=None, derandomize=True)
+@given(changes=st.dictionaries(mapping_keys, mapping_values, max_size=4))
+def test_any_stored_json_is_a_mapping_or_a_named_mistake(changes):
+    # What the API and the admin hand over: never anything but MappingError.
+    mapping = json.loads(json.dumps(RESELLER))
+    for key, value in changes.items():
+        outer, _, inner = key.partition(".")
+        if inner and isinstance(mapping.get(outer), dict):
+            mapping[outer][inner] = value
+        else:
+            mapping[outer] = value
+    try:
+        mapping_validate(mapping)
+    except MappingError as exc:
+        assert exc.errors
