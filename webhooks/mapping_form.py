@@ -172,7 +172,7 @@ def mapping_from_form(form: forms.BaseForm, *, slug: str) -> dict[str, Any] | No
         auth["timestamp_separator"] = data.get("map_auth_timestamp_separator") or "."
         auth["tolerance"] = data.get("map_auth_tolerance") or 300
     mapping: dict[str, Any] = {
-        "provider_name": value("map_provider_name") or slug,
+        "provider_name": value("map_provider_name") or slug.lower(),
         "methods": data.get("map_methods") or ["POST"],
         "format": value("map_format") or "json",
         "reports_path": value("map_reports_path"),

@@ -58,8 +58,8 @@ def sample_parse(
         return SampleResult(error=f"this endpoint accepts {', '.join(adapter.methods)} only")
     try:
         reports = adapter.reports(request)
-    except ParseError as exc:
-        return SampleResult(error=str(exc), item_errors=adapter.item_errors)
+    except ParseError as exc:  # it names every item that could not be read
+        return SampleResult(error=str(exc))
     except Exception as exc:  # a parser bug is shown, never a 500
         return SampleResult(error=f"parser error: {type(exc).__name__}: {exc}")
     prices = _prices(adapter, request, len(reports))
