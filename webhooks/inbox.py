@@ -250,9 +250,9 @@ def _event_parse(
 def _unmapped_count(parsed: list[tuple[ClaimedEvent, list[DeliveryReport]]]) -> None:
     """Count the batch's status strings no mapping knows; a statement only when there are
     some. A failure here costs the count, never the batch (a savepoint)."""
-    seen = [(e.endpoint_id, e.pk, r) for e, reports in parsed for r in reports]
-    if not any(report_unmapped(report) for _, _, report in seen):
+    if not any(report_unmapped(r) for _, reports in parsed for r in reports):
         return
+    seen = [(e.endpoint_id, e.pk, r) for e, reports in parsed for r in reports]
     try:
         with transaction.atomic():
             unmapped_statuses_count(seen=seen, now=timezone.now())
