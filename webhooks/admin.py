@@ -28,7 +28,7 @@ from deliveries.masking import can_view_full_phone
 from deliveries.models import StatusEvent
 from deliveries.paginators import EstimatedCountPaginator
 
-from .admin_vocabulary import endpoint_takes_token, sample_link, sample_view
+from .admin_vocabulary import endpoint_takes_token, sample_link, sample_view, unmapped_link
 from .endpoints import EndpointBusy, endpoint_delete, endpoints_pending
 from .inbox import inbound_events_reprocess
 from .mapping_form import MappingFields, mapping_fieldsets, mapping_from_form, mapping_initial
@@ -136,6 +136,7 @@ class WebhookEndpointAdmin(AuditedAdminMixin, NulRefusingAdmin):
         "paste_url",
         "setup_help",
         "sample",
+        "unmapped",
         "last_received",
         "health",
         "created_at",
@@ -149,7 +150,7 @@ class WebhookEndpointAdmin(AuditedAdminMixin, NulRefusingAdmin):
             (None, {"fields": [*general, "paste_url", "setup_help", "sample"]}),
             *mapping_fieldsets(obj.provider),
             ("Secrets", {"fields": ["retire_secrets", "add_secret"]}),
-            ("Health", {"fields": ["last_received", "health", "created_at"]}),
+            ("Health", {"fields": ["last_received", "health", "unmapped", "created_at"]}),
         ]
 
     def get_urls(self) -> list[URLPattern]:
@@ -202,6 +203,10 @@ class WebhookEndpointAdmin(AuditedAdminMixin, NulRefusingAdmin):
         token = endpoint.provider == "wavix" or endpoint_takes_token(endpoint)
         hint = "?token=<secret>" if token else ""
         return format_html('<code class="paste-url">{}{}</code>', url, hint)
+
+    @admin.display(description="unmapped statuses")
+    def unmapped(self, endpoint: WebhookEndpoint) -> SafeString:
+        return unmapped_link(endpoint)
 
     @admin.display(description="try it")
     def sample(self, endpoint: WebhookEndpoint) -> SafeString:

@@ -85,6 +85,21 @@ def sample_link(endpoint: WebhookEndpoint) -> SafeString:
     return format_html('<a href="{}">Try a sample callback</a> (nothing is stored)', url)
 
 
+def unmapped_link(endpoint: WebhookEndpoint) -> SafeString:
+    """How many status strings of this endpoint no mapping knows, linking to them."""
+    count = endpoint.unmapped_statuses.count()
+    if not count:
+        return format_html("{}", "none")
+    url = reverse("admin:webhooks_unmappedstatus_changelist")
+    return format_html(
+        '<a href="{}?endpoint__id__exact={}">{} status string{}</a> not in the mapping',
+        url,
+        endpoint.pk,
+        count,
+        "" if count == 1 else "s",
+    )
+
+
 @admin.register(UnmappedStatus)
 class UnmappedStatusAdmin(NulRefusingAdmin):
     list_display = [
@@ -97,7 +112,7 @@ class UnmappedStatusAdmin(NulRefusingAdmin):
         "example",
         "mapped_now",
     ]
-    list_filter = ["provider"]
+    list_filter = ["provider", "endpoint"]
     search_fields = ["raw_status", "provider"]
     list_select_related = ["endpoint"]
     ordering = ["-last_seen"]

@@ -127,3 +127,18 @@ def test_strings_not_seen_within_the_log_retention_are_forgotten(
 
     assert tasks.prune()["unmapped_statuses_deleted"] == 1
     assert list(UnmappedStatus.objects.values_list("raw_status", flat=True)) == ["DLT_SCRUB_FAIL"]
+
+
+def test_the_endpoint_page_links_to_its_unmapped_statuses(
+    reseller, client, django_capture_on_commit_callbacks
+):
+    _callbacks(client, django_capture_on_commit_callbacks, "NDNC_BLOCKED", "DLT_SCRUB_FAIL")
+    inbox_drain()
+    administrator = Client()
+    administrator.force_login(make_user("Administrator"))
+
+    page = administrator.get(f"/admin/webhooks/webhookendpoint/{reseller.pk}/change/")
+    listed = administrator.get(f"/admin/webhooks/unmappedstatus/?endpoint__id__exact={reseller.pk}")
+
+    assert "2 status strings</a> not in the mapping" in page.content.decode()
+    assert "DLT_SCRUB_FAIL" in listed.content.decode()
