@@ -36,6 +36,7 @@ SUPPORT_PERMISSIONS = [
     "webhooks.view_inboundevent",
     "webhooks.change_inboundevent",
     "webhooks.view_webhookendpoint",
+    "webhooks.view_unmappedstatus",
 ]
 CAMPAIGN_MANAGER_PERMISSIONS = [
     "deliveries.view_message",
@@ -52,6 +53,7 @@ ADMINISTRATOR_PERMISSIONS = [
     "webhooks.add_webhookendpoint",
     "webhooks.change_webhookendpoint",
     "webhooks.delete_webhookendpoint",
+    "webhooks.delete_unmappedstatus",  # once mapped, so a recurrence shows afresh
     "auth.view_user",
     "auth.add_user",
     "auth.change_user",

@@ -8,6 +8,7 @@ message text redacted, numbers masked without the view-full-phone permission).
 import hashlib
 import ipaddress
 from datetime import timedelta
+from functools import partial
 from typing import Any, cast
 
 from django import forms
@@ -15,7 +16,7 @@ from django.contrib import admin, messages
 from django.db import transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest
-from django.urls import reverse
+from django.urls import URLPattern, path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
@@ -27,8 +28,10 @@ from deliveries.masking import can_view_full_phone
 from deliveries.models import StatusEvent
 from deliveries.paginators import EstimatedCountPaginator
 
+from .admin_vocabulary import endpoint_takes_token, sample_link, sample_view, unmapped_link
 from .endpoints import EndpointBusy, endpoint_delete, endpoints_pending
 from .inbox import inbound_events_reprocess
+from .mapping_form import MappingFields, mapping_fieldsets, mapping_from_form, mapping_initial
 from .models import InboundEvent, WebhookEndpoint
 from .redaction import body_to_show, headers_redacted, query_to_show
 from .selectors import endpoint_health
@@ -52,7 +55,7 @@ def _secret_id(secret: str) -> str:
 # --- Endpoints ---------------------------------------------------------------------
 
 
-class WebhookEndpointForm(forms.ModelForm):
+class WebhookEndpointForm(MappingFields, forms.ModelForm):  # type: ignore[misc]
     add_secret = forms.CharField(
         required=False,
         strip=True,
@@ -72,6 +75,7 @@ class WebhookEndpointForm(forms.ModelForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.initial = {**mapping_initial(self.instance.mapping), **self.initial}
         cast(forms.MultipleChoiceField, self.fields["retire_secrets"]).choices = [
             (_secret_id(secret), secret_fingerprint(secret)) for secret in self.instance.secrets
         ]
@@ -97,6 +101,11 @@ class WebhookEndpointForm(forms.ModelForm):
                 "An endpoint needs at least one secret: without one every request is refused."
             )
         self.secrets_after = kept
+        if (cleaned.get("provider") or self.instance.provider) == "custom":
+            slug = cleaned.get("slug") or self.instance.slug
+            mapping = mapping_from_form(self, slug=slug)  # errors go to the fields named
+            if mapping is not None:
+                self.instance.mapping = mapping
         return cleaned
 
     def save(self, commit: bool = True) -> WebhookEndpoint:
@@ -126,6 +135,8 @@ class WebhookEndpointAdmin(AuditedAdminMixin, NulRefusingAdmin):
     readonly_fields = [
         "paste_url",
         "setup_help",
+        "sample",
+        "unmapped",
         "last_received",
         "health",
         "created_at",
@@ -134,12 +145,21 @@ class WebhookEndpointAdmin(AuditedAdminMixin, NulRefusingAdmin):
     def get_fieldsets(self, request: HttpRequest, obj: Any = None) -> list[Any]:
         general = ["provider", "slug", "active", "allowed_ips"]
         if obj is None:
-            return [(None, {"fields": [*general, "add_secret"]})]
+            return [(None, {"fields": [*general, "add_secret"]}), *mapping_fieldsets(None)]
         return [
-            (None, {"fields": [*general, "paste_url", "setup_help"]}),
+            (None, {"fields": [*general, "paste_url", "setup_help", "sample"]}),
+            *mapping_fieldsets(obj.provider),
             ("Secrets", {"fields": ["retire_secrets", "add_secret"]}),
-            ("Health", {"fields": ["last_received", "health", "created_at"]}),
+            ("Health", {"fields": ["last_received", "health", "unmapped", "created_at"]}),
         ]
+
+    def get_urls(self) -> list[URLPattern]:
+        sample = path(
+            "<path:object_id>/sample/",
+            self.admin_site.admin_view(partial(sample_view, self)),
+            name="webhooks_webhookendpoint_sample",
+        )
+        return [sample, *super().get_urls()]
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
         # The provider decides how requests authenticate: changing it is a new endpoint.
@@ -180,10 +200,20 @@ class WebhookEndpointAdmin(AuditedAdminMixin, NulRefusingAdmin):
     def paste_url(self, endpoint: WebhookEndpoint) -> SafeString:
         url = getattr(endpoint, "absolute_url", endpoint.public_url())
         # Providers that do not sign (Wavix, Gupshup, Exotel…) authenticate with the secret
-        # in the URL; their setup help says so.
-        token_in_url = "?token=<secret>" in endpoint.provider_adapter().setup_help
-        hint = "?token=<secret>" if token_in_url else ""
+        # in the URL, their setup help says so; so do custom endpoints set up for a token.
+        token = "?token=<secret>" in endpoint.provider_adapter().setup_help or (
+            endpoint_takes_token(endpoint)
+        )
+        hint = "?token=<secret>" if token else ""
         return format_html('<code class="paste-url">{}{}</code>', url, hint)
+
+    @admin.display(description="unmapped statuses")
+    def unmapped(self, endpoint: WebhookEndpoint) -> SafeString:
+        return unmapped_link(endpoint)
+
+    @admin.display(description="try it")
+    def sample(self, endpoint: WebhookEndpoint) -> SafeString:
+        return sample_link(endpoint)
 
     @admin.display(description="setup")
     def setup_help(self, endpoint: WebhookEndpoint) -> str:
@@ -424,6 +454,7 @@ class InboundEventAdmin(NulRefusingAdmin):
             provider=event.endpoint.provider,
             mask_phones=getattr(event, "mask_phones", True),
             pretty=True,
+            phones=event.endpoint.redaction_keys()[1],
         )
         if len(text) > BODY_DISPLAY_LIMIT:
             text = text[:BODY_DISPLAY_LIMIT] + "\n… (truncated)"
@@ -440,6 +471,7 @@ class InboundEventAdmin(NulRefusingAdmin):
             provider=event.endpoint.provider,
             mask_phones=getattr(event, "mask_phones", True),
             pretty=True,
+            phones=event.endpoint.redaction_keys()[1],
         )
         return format_html('<pre class="raw-body">{}</pre>', text)
 

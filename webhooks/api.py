@@ -18,8 +18,10 @@ from deliveries.filters import BOOLEAN_CHOICES, DateTimeFilter, IdFilter
 from deliveries.masking import can_view_full_phone
 
 from .endpoints import EndpointBusy, endpoint_delete
+from .mappings import mapping_validate
 from .models import InboundEvent, WebhookEndpoint
 from .providers import provider_choices
+from .providers.custom_mapping import MappingError
 from .redaction import body_to_show, headers_redacted, query_to_show
 
 
@@ -66,11 +68,15 @@ class InboundEventSerializer(serializers.ModelSerializer):
             bytes(event.body or b""),
             provider=event.endpoint.provider,
             mask_phones=self._mask_phones(),
+            phones=event.endpoint.redaction_keys()[1],
         )
 
     def get_query_string(self, event: InboundEvent) -> str:
         return query_to_show(
-            event.query_string, provider=event.endpoint.provider, mask_phones=self._mask_phones()
+            event.query_string,
+            provider=event.endpoint.provider,
+            mask_phones=self._mask_phones(),
+            phones=event.endpoint.redaction_keys()[1],
         )
 
     @extend_schema_field(serializers.DictField(child=serializers.CharField()))
@@ -133,6 +139,11 @@ class WebhookEndpointSerializer(serializers.ModelSerializer[WebhookEndpoint]):
     )
     secret_count = serializers.SerializerMethodField()
     url = serializers.CharField(source="public_url", read_only=True)
+    mapping = serializers.JSONField(
+        required=False,
+        help_text="The custom provider's mapping (docs/custom-adapter.md); other providers "
+        "have none.",
+    )
 
     class Meta:
         model = WebhookEndpoint
@@ -143,6 +154,7 @@ class WebhookEndpointSerializer(serializers.ModelSerializer[WebhookEndpoint]):
             "url",
             "active",
             "allowed_ips",
+            "mapping",
             "secret_count",
             "new_secret",
             "created_at",
@@ -150,12 +162,26 @@ class WebhookEndpointSerializer(serializers.ModelSerializer[WebhookEndpoint]):
         ]
         read_only_fields = ["id", "url", "secret_count", "created_at", "last_received_at"]
 
+    def validate_mapping(self, value: Any) -> dict[str, Any]:
+        if not isinstance(value, dict):  # a form's "null", say
+            raise serializers.ValidationError("A JSON object ({} for none).")
+        return value
+
     def get_secret_count(self, endpoint: WebhookEndpoint) -> int:
         return len(endpoint.secrets or [])
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         if self.instance is None and not attrs.get("new_secret"):
             raise serializers.ValidationError({"new_secret": ["A new endpoint needs a secret."]})
+        provider = attrs.get("provider") or getattr(self.instance, "provider", "")
+        if attrs.get("mapping"):
+            if provider != "custom":
+                raise serializers.ValidationError({"mapping": ["Only a custom endpoint has one."]})
+            try:
+                mapping_validate(attrs["mapping"])
+            except MappingError as exc:
+                errors = [f"{key}: {' '.join(why)}" for key, why in exc.errors.items()]
+                raise serializers.ValidationError({"mapping": errors}) from None
         return attrs
 
     def create(self, validated_data: dict[str, Any]) -> WebhookEndpoint:

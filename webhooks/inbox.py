@@ -34,6 +34,7 @@ from .outcomes import (
     outcomes_own,
 )
 from .providers import InboundRequest, ParseError
+from .vocabulary import report_unmapped, unmapped_statuses_count
 
 logger = logging.getLogger(__name__)
 
@@ -140,18 +141,22 @@ def _events_apply(events: list[ClaimedEvent], *, wait_for: set[int] | None) -> s
             # Last before the commit: every batch adds to the same few cells (this hour's
             # sent, delivered, …), so another worker's batch waits for them from here on.
             rollups.rollups_apply(changes)
+            _unmapped_count(parsed)
     except Exception:
         # One poisonous event must not hold up the rest: retry them one at a time.
         logger.exception("batch apply failed; retrying %d events one by one", len(parsed))
         for (event, _), state in zip(parsed, before, strict=True):
             event_state_restore(event, state)
+        applied = []
         for item in parsed:
             try:
                 with transaction.atomic():
                     _parsed_apply([item], rollups_into=None)
+                applied.append(item)
             except Exception as exc:
                 event_fail(item[0], exc)
         events_save(events, started)
+        _unmapped_count(applied)
     APPLY_SECONDS.observe(time.perf_counter() - started)
     # Counted per batch: a labels().inc() per event showed in the drain's profile.
     for outcome, count in Counter(event.outcome or "unknown" for event in events).items():
@@ -240,6 +245,19 @@ def _event_parse(
         logger.exception("event %s: parser raised", event.pk, extra={"inbound_event": event.pk})
         return None, f"parser error: {type(exc).__name__}: {exc}"
     return reports, "; ".join(provider.item_errors)
+
+
+def _unmapped_count(parsed: list[tuple[ClaimedEvent, list[DeliveryReport]]]) -> None:
+    """Count the batch's status strings no mapping knows; a statement only when there are
+    some. A failure here costs the count, never the batch (a savepoint)."""
+    if not any(report_unmapped(r) for _, reports in parsed for r in reports):
+        return
+    seen = [(e.endpoint_id, e.pk, r) for e, reports in parsed for r in reports]
+    try:
+        with transaction.atomic():
+            unmapped_statuses_count(seen=seen, now=timezone.now())
+    except Exception:
+        logger.exception("counting unmapped statuses failed")
 
 
 def _parsed_apply(

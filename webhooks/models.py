@@ -2,10 +2,14 @@ import time
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.urls import reverse
 
+from .mappings import mapping_validate
 from .providers import Provider, get_provider, provider_choices
+from .providers.custom import CustomProvider
+from .providers.custom_mapping import MappingError
 
 
 class WebhookEndpoint(models.Model):
@@ -17,6 +21,10 @@ class WebhookEndpoint(models.Model):
     # add the new one, switch the provider over, then retire the old one.
     secrets = models.JSONField(default=list, blank=True)
     active = models.BooleanField(default=True)
+    # The custom provider's mapping (webhooks/providers/custom_mapping.py), checked when
+    # saved; other providers ignore it. On the row, not a related table: the receiving
+    # view needs it for every request's verify() and reads endpoints from a cache.
+    mapping = models.JSONField(default=dict, blank=True)
     allowed_ips = models.TextField(
         blank=True,
         help_text="Optional: addresses or networks (one per line) allowed to post here.",
@@ -37,13 +45,29 @@ class WebhookEndpoint(models.Model):
     def get_absolute_url(self) -> str:
         return reverse("webhooks:receive", kwargs={"slug": self.slug})
 
+    def clean(self) -> None:
+        if self.provider == CustomProvider.name and self.mapping:
+            try:
+                mapping_validate(self.mapping)
+            except MappingError as exc:
+                raise ValidationError({"mapping": str(exc)}) from None
+
     def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
         result = super().delete(*args, **kwargs)
         endpoint_cache_clear()
         return result
 
     def provider_adapter(self) -> Provider:
-        return get_provider(self.provider)
+        return get_provider(self.provider, self.mapping)
+
+    def redaction_keys(self) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        """The header names that hold credentials and the keys that hold phone numbers on
+        this endpoint beyond its provider's own: a custom mapping names its signature
+        header and its recipient and sender fields (see webhooks.redaction)."""
+        adapter = self.provider_adapter()
+        if not isinstance(adapter, CustomProvider):
+            return (), ()
+        return adapter.secret_headers, adapter.phone_keys()
 
     def public_url(self) -> str:
         base = getattr(settings, "PUBLIC_BASE_URL", "").rstrip("/")
@@ -157,3 +181,33 @@ class RejectionCount(models.Model):
 
     def __str__(self) -> str:
         return f"{self.endpoint_id} {self.minute:%Y-%m-%d %H:%M}: {self.count}"
+
+
+class UnmappedStatus(models.Model):
+    """A status string an endpoint's provider sent that its mapping does not know: the
+    reports carrying it were recorded as `unknown`. Counted as batches are applied
+    (`webhooks.vocabulary`), so new vocabulary shows in the admin the day it appears."""
+
+    endpoint = models.ForeignKey(
+        WebhookEndpoint, on_delete=models.CASCADE, related_name="unmapped_statuses"
+    )
+    provider = models.CharField(max_length=40)  # as its reports are recorded
+    raw_status = models.CharField(max_length=64)
+    count = models.PositiveBigIntegerField(default=0)
+    first_seen = models.DateTimeField()
+    last_seen = models.DateTimeField(db_index=True)
+    # The latest event that carried it. A plain id: the inbox is partitioned and pruned.
+    example_event_id = models.BigIntegerField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-last_seen"]
+        verbose_name = "unmapped status"
+        verbose_name_plural = "unmapped statuses"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["endpoint", "provider", "raw_status"], name="unmappedstatus_key"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.provider}: {self.raw_status!r} ×{self.count}"

@@ -113,7 +113,9 @@ def inbound_event_store(
         "received_at": now,
         "method": inbound.method,
         # Credentials and message text are not kept; reports still parse from what is.
-        "headers": headers_redacted(inbound.headers, provider=endpoint.provider),
+        "headers": headers_redacted(
+            inbound.headers, provider=endpoint.provider, secrets=endpoint.redaction_keys()[0]
+        ),
         "query_string": query_to_store(
             request.META.get("QUERY_STRING", ""), provider=endpoint.provider
         ),

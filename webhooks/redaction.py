@@ -20,7 +20,7 @@ import base64
 import json
 import logging
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from typing import Any
@@ -85,6 +85,8 @@ _LOOSE_PAIR = re.compile(
     r'"((?:[^"\\]|\\.){1,100})"\s*:\s*("(?:[^"\\]|\\.)*(?:"|$)|-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?)'
 )
 TOO_DEEP = "[body nested too deeply to display]"
+# Key names an endpoint adds to its provider's (webhooks.models.WebhookEndpoint.redaction_keys).
+Keys = tuple[str, ...]
 # What a key says its value is.
 SECRET, TEXT, PHONE, OTHER = "secret", "text", "phone", "other"
 
@@ -98,9 +100,13 @@ def text_marker(length: int) -> str:
 class _Rules:
     secrets: frozenset[str]
     mask_phones: bool
+    phones: frozenset[str] = frozenset()
 
     def kind(self, key: object) -> str:
-        return _key_kind(key, self.secrets)
+        kind = _key_kind(key, self.secrets)
+        if kind == OTHER and self.phones and _key(key) in self.phones:
+            return PHONE
+        return kind
 
     def value(self, kind: str, value: Any, *, in_error: bool) -> Any:
         """A scalar `value` of a key of `kind` as it may be kept or shown."""
@@ -123,11 +129,32 @@ class _Rules:
         return value if masked == text else masked
 
 
+def _rules(provider: str, *, mask_phones: bool, secrets: Keys = (), phones: Keys = ()) -> _Rules:
+    """The provider's rules; `secrets` and `phones` name keys an endpoint's own mapping
+    adds (a custom endpoint's signature header, its recipient field)."""
+    return _provider_rules(provider, mask_phones, frozenset(secrets), frozenset(phones))
+
+
 @cache
-def _rules(provider: str, *, mask_phones: bool) -> _Rules:
+def _provider_rules(
+    provider: str, mask_phones: bool, secrets: frozenset[str], phones: frozenset[str]
+) -> _Rules:
     cls = PROVIDERS.get(provider)
-    declared = (*cls.secret_params, *cls.secret_headers) if cls else ()
-    return _Rules(frozenset(map(_key, declared)) | _SECRET_NAMES, mask_phones)
+    declared = (*cls.secret_params, *cls.secret_headers, *secrets) if cls else (*secrets,)
+    phone_keys = frozenset(map(_key, phones)) - _PHONE_KEYS
+    return _Rules(frozenset(map(_key, declared)) | _SECRET_NAMES, mask_phones, phone_keys)
+
+
+def path_redacted(path: Sequence[str], *, provider: str) -> str:
+    """Why a value at `path` (JSON keys, or one form parameter) is not stored as received
+    — it holds a credential or a message's text — or "" when it is."""
+    rules = _rules(provider, mask_phones=False)
+    if any(rules.kind(segment) == SECRET for segment in path):
+        return "credentials are not stored"
+    in_error = any("error" in segment.lower() for segment in path[:-1])
+    if path and rules.kind(path[-1]) == TEXT and not in_error:
+        return "message text is not stored"
+    return ""
 
 
 # Every value asks what its key is; providers use the same few dozen keys.
@@ -167,9 +194,11 @@ def _numbers_masked(text: str, pattern: re.Pattern[str]) -> str:
 # --- Storage ---------------------------------------------------------------------------
 
 
-def headers_redacted(headers: Mapping[str, Any], *, provider: str) -> dict[str, str]:
+def headers_redacted(
+    headers: Mapping[str, Any], *, provider: str, secrets: Keys = ()
+) -> dict[str, str]:
     """Headers as they are stored and shown: credentials redacted, cookies dropped."""
-    rules = _rules(provider, mask_phones=False)
+    rules = _rules(provider, mask_phones=False, secrets=secrets)
     return {
         name: REDACTED if rules.kind(name) == SECRET else str(value)
         for name, value in headers.items()
@@ -238,7 +267,9 @@ def _encoded_cleaned(data: Any, paths: tuple[tuple[str, ...], ...], rules: _Rule
 # --- Display ---------------------------------------------------------------------------
 
 
-def body_to_show(body: bytes, *, provider: str, mask_phones: bool, pretty: bool = False) -> str:
+def body_to_show(
+    body: bytes, *, provider: str, mask_phones: bool, pretty: bool = False, phones: Keys = ()
+) -> str:
     """The body for people: credentials and message text redacted, numbers masked when
     `mask_phones`. `pretty`: JSON indented, forms one `name = value` per line."""
     if not body:
@@ -247,7 +278,7 @@ def body_to_show(body: bytes, *, provider: str, mask_phones: bool, pretty: bool 
         text = bytes(body).decode("utf-8")
     except UnicodeDecodeError:
         return f"({len(body)} bytes, not UTF-8: not shown)"
-    rules = _rules(provider, mask_phones=mask_phones)
+    rules = _rules(provider, mask_phones=mask_phones, phones=phones)
     form, data = _parsed(text)
     if form == "json":
         _json_cleaned(data, rules)
@@ -260,9 +291,10 @@ def body_to_show(body: bytes, *, provider: str, mask_phones: bool, pretty: bool 
 
 
 def query_to_show(
-    query_string: str, *, provider: str, mask_phones: bool, pretty: bool = False
+    query_string: str, *, provider: str, mask_phones: bool, pretty: bool = False, phones: Keys = ()
 ) -> str:
-    cleaned = _pairs_cleaned(query_string, _rules(provider, mask_phones=mask_phones))
+    rules = _rules(provider, mask_phones=mask_phones, phones=phones)
+    cleaned = _pairs_cleaned(query_string, rules)
     return _pairs_lines(cleaned) if pretty else cleaned
 
 

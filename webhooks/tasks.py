@@ -8,7 +8,7 @@ from audit.services import audit_prune
 from deliveries.retention import report_keys_prune, status_events_prune
 from dlrdash.partitions import partitions_ensure
 
-from . import inbox, rejections, retention
+from . import inbox, rejections, retention, vocabulary
 
 
 @shared_task(acks_late=True)
@@ -37,4 +37,7 @@ def prune() -> dict[str, int]:
             before=timezone.now() - timedelta(days=settings.RETENTION_INBOUND_EVENT_DAYS)
         ),
         "audit_entries_deleted": audit_prune(),
+        "unmapped_statuses_deleted": vocabulary.unmapped_statuses_prune(
+            before=timezone.now() - timedelta(days=settings.RETENTION_INBOUND_EVENT_DAYS)
+        ),
     }

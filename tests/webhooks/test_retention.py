@@ -42,6 +42,7 @@ def test_retention_clears_old_bodies_then_old_rows_and_keeps_the_message(post_sm
         "report_keys_deleted": 0,
         "rejection_counts_deleted": 0,
         "audit_entries_deleted": 0,
+        "unmapped_statuses_deleted": 0,
     }
     assert Message.objects.get().status == "delivered"
     assert set(tasks.prune().values()) == {0}  # idempotent

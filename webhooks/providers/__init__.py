@@ -1,10 +1,13 @@
 """Provider adapters, one module each. Register a new one in PROVIDERS below."""
 
+from typing import Any
+
 from .africastalking import AfricastalkingProvider
 from .azure_acs import AzureAcsProvider
 from .bandwidth import BandwidthProvider
 from .base import AuthError, InboundRequest, ParseError, Provider
 from .clickatell import ClickatellProvider
+from .custom import CustomProvider
 from .exotel import ExotelProvider
 from .gupshup import GupshupProvider
 from .infobip import InfobipProvider
@@ -53,6 +56,7 @@ PROVIDERS: dict[str, type[Provider]] = {
         AzureAcsProvider,
         Msg91Provider,
         VonageVoiceProvider,
+        CustomProvider,
     )
 }
 
@@ -61,8 +65,10 @@ def provider_choices() -> list[tuple[str, str]]:
     return [(name, cls.label) for name, cls in sorted(PROVIDERS.items())]
 
 
-def get_provider(name: str) -> Provider:
-    return PROVIDERS[name]()
+def get_provider(name: str, settings: Any = None) -> Provider:
+    """The adapter `name`, configured by an endpoint's stored `settings` (its mapping):
+    only the custom adapter reads them (see `Provider.configured`)."""
+    return PROVIDERS[name].configured(settings)
 
 
 __all__ = [

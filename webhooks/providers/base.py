@@ -92,10 +92,11 @@ class Provider:
 
     name: ClassVar[str]
     label: ClassVar[str]
-    methods: ClassVar[tuple[str, ...]] = ("POST",)
+    # Not class-only: a configured adapter (`configured()`) may set its own.
+    methods: tuple[str, ...] = ("POST",)
     # Query parameters and headers whose values must never reach the log.
     secret_params: ClassVar[tuple[str, ...]] = ("token",)
-    secret_headers: ClassVar[tuple[str, ...]] = ("authorization",)
+    secret_headers: tuple[str, ...] = ("authorization",)
     # Paths of JSON fields holding base64-encoded JSON, redacted inside before storage.
     encoded_json: ClassVar[tuple[tuple[str, ...], ...]] = ()
     setup_help: ClassVar[str] = ""
@@ -113,6 +114,12 @@ class Provider:
         is stored and logged like any report, and its `parse()` gives no report.
         """
         return None
+
+    @classmethod
+    def configured(cls, settings: Any) -> "Provider":
+        """The adapter for one endpoint, given its stored settings (`WebhookEndpoint.mapping`).
+        Adapters are the same for every endpoint but the custom one, which reads its mapping."""
+        return cls()
 
     def verify(self, request: InboundRequest, secrets: Sequence[str]) -> None:
         raise NotImplementedError

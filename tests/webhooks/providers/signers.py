@@ -12,7 +12,9 @@ import hmac
 import json
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from functools import partial
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import jwt
@@ -24,6 +26,8 @@ from django.test import Client
 from webhooks.providers.plivo import v3_base
 
 from ...helpers import FIXTURES, fixture_bytes
+from .custom_cases import CASES as CUSTOM_CASES
+from .custom_cases import provider_of, slug_of
 
 BASE_URL = "http://testserver"
 FORM = "application/x-www-form-urlencoded"
@@ -78,6 +82,11 @@ SAMPLES: dict[str, tuple[str, str, str]] = {
     "azure_acs": ("POST", "delivered.json", JSON),
     "msg91": ("POST", "v2_delivered.txt", FORM),
     "vonage_voice": ("POST", "completed.json", JSON),
+    # The custom adapter once per authentication kind (custom_cases.py).
+    **{
+        case: (method, name, JSON if name.endswith(".json") else ("" if method == "GET" else FORM))
+        for case, (_, method, name) in CUSTOM_CASES.items()
+    },
 }
 # Providers that do not sign: a secret token authenticates the sender, nothing covers
 # the body (TLS protects it in transit).
@@ -95,6 +104,8 @@ TOKEN_ONLY = frozenset(
         "africastalking",
         "kaleyra",
         "clickatell",
+        "custom:token",
+        "custom:basic",
     }
 )
 
@@ -102,8 +113,8 @@ TOKEN_ONLY = frozenset(
 def request(provider: str, name: str, *, slug: str | None = None, method: str = "") -> Req:
     """An unsigned request carrying fixture `name` of `provider`."""
     method = method or SAMPLES[provider][0]
-    data = _fixture(provider, name)
-    path = f"/webhooks/{slug or provider}/"
+    data = _fixture(provider_of(provider), name)
+    path = f"/webhooks/{slug or slug_of(provider)}/"
     if method == "GET":
         return Req("GET", f"{path}?{data.decode()}", b"", "")
     return Req(method, path, data, FORM if name.endswith(".txt") else JSON)
@@ -180,10 +191,22 @@ def _token(req: Req, key: str) -> Req:
     return replace(req.with_query(token=key), auth_params=("token",))
 
 
-def _basic_auth(req: Req, key: str) -> Req:
-    """The secret as the basic-auth password, as Bandwidth sends its callback credentials."""
-    token = base64.b64encode(f"dlrdash:{key}".encode()).decode()
+def _basic_auth(req: Req, key: str, user: str = "dlrdash") -> Req:
+    """The secret as the basic-auth password, as Bandwidth sends its callback credentials
+    (and a custom gateway set up for basic auth, with the user name its mapping names)."""
+    token = base64.b64encode(f"{user}:{key}".encode()).decode()
     return _with_headers(req, {"Authorization": f"Basic {token}"})
+
+
+def _custom_hmac(req: Req, key: str) -> Req:
+    digest = hmac.new(key.encode(), req.body, hashlib.sha256).hexdigest()
+    return _with_headers(req, {"X-Gateway-Signature": f"sha256={digest}"})
+
+
+def _custom_hmac_timestamp(req: Req, key: str) -> Req:
+    timestamp = str(int(time.time()))
+    signature = _b64_hmac(key.encode(), f"{timestamp}:".encode() + req.body, "sha512")
+    return _with_headers(req, {"X-Auth-Hash": signature, "X-Auth-Time": timestamp})
 
 
 def _smstake(req: Req, key: str) -> Req:
@@ -329,7 +352,7 @@ def altered(req: Req) -> Req:
     return replace(req, body=req.body + b" ")
 
 
-SIGNERS = {
+SIGNERS: dict[str, Callable[[Req, str], Req]] = {
     "smstake": _smstake,
     "wavix": _token,
     "twilio": _twilio,
@@ -354,4 +377,8 @@ SIGNERS = {
     "azure_acs": _token,
     "msg91": _token,
     "vonage_voice": _vonage_messages,  # the same signed JWT
+    "custom:token": _token,
+    "custom:basic": partial(_basic_auth, user="acme"),
+    "custom:hmac": _custom_hmac,
+    "custom:hmac_timestamp": _custom_hmac_timestamp,
 }

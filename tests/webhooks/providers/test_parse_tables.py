@@ -12,6 +12,7 @@ import pytest
 from webhooks.providers import PROVIDERS, InboundRequest
 
 from ...helpers import FIXTURES
+from .custom_cases import mapping_of, provider_of, recorded_as
 from .signers import SAMPLES, Req, request
 from .table_channels import CHANNEL_TABLE
 from .table_gateways import GATEWAY_TABLE
@@ -409,6 +410,25 @@ TABLE: list[tuple[str, str, list[Row]]] = [
     ),
     *CHANNEL_TABLE,
     *GATEWAY_TABLE,
+    # The custom adapter, through the suites' representative mappings (custom_cases.py).
+    (
+        "custom:token",
+        "reseller_delivered.txt",
+        [("8f3a1c22-7d1e-4b7a-9c55-0e2b6a1d4f10", "delivered", "DELIVRD", "", "", "sms")],
+    ),
+    (
+        "custom:token",
+        "reseller_undelivered.txt",
+        [("5b0d7e91-2c4a-4f3e-8a6b-93c1d2e4f5a6", "undelivered", "UNDELIV", "", "001", "sms")],
+    ),
+    (
+        "custom:hmac",
+        "batch.json",
+        [
+            ("gw-100001", "delivered", "DELIVERED", "", "", "sms"),
+            ("gw-100002", "expired", "EXPIRED", "", "27", "sms"),
+        ],
+    ),
 ]
 # Items of a batch that cannot be read are named; the others still count.
 ITEM_ERRORS = {
@@ -442,7 +462,7 @@ def fixture_request(provider: str, name: str) -> InboundRequest:
     ("provider", "fixture", "expected"), TABLE, ids=[f"{p}/{f}" for p, f, _ in TABLE]
 )
 def test_each_fixture_parses_to_its_reports(provider, fixture, expected):
-    adapter = PROVIDERS[provider]()
+    adapter = PROVIDERS[provider_of(provider)].configured(mapping_of(provider))
 
     reports = adapter.parse(fixture_request(provider, fixture))
 
@@ -450,7 +470,7 @@ def test_each_fixture_parses_to_its_reports(provider, fixture, expected):
         (r.message_id, r.status, r.provider_status, r.provider_code, r.error_code, r.channel)
         for r in reports
     ] == expected
-    assert all(r.provider == provider for r in reports)
+    assert all(r.provider == recorded_as(provider) for r in reports)
     assert len(adapter.item_errors) == ITEM_ERRORS.get((provider, fixture), 0)
 
 
@@ -463,4 +483,4 @@ def test_the_table_covers_every_fixture_of_every_provider():
         if path.suffix != ".md"  # SOURCES.md says where the fixtures come from
     }
 
-    assert on_disk == {(provider, fixture) for provider, fixture, _ in TABLE}
+    assert on_disk == {(provider_of(provider), fixture) for provider, fixture, _ in TABLE}

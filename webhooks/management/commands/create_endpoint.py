@@ -1,4 +1,5 @@
 import getpass
+import json
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -23,6 +24,12 @@ class Command(BaseCommand):
             "--secret", action="append", required=True, help="Repeat to keep several."
         )
         parser.add_argument("--base-url", default="", help="e.g. https://dlr.example.com")
+        parser.add_argument(
+            "--mapping",
+            default="",
+            help="custom only: a JSON file with the mapping (docs/custom-adapter.md); "
+            "without it the mapping is set in the admin.",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         secrets = [s for s in options["secret"] if s]
@@ -34,6 +41,10 @@ class Command(BaseCommand):
         before = {"provider": endpoint.provider, "active": endpoint.active}
         secrets_before = list(endpoint.secrets)
         endpoint.provider = options["provider"]
+        if options["mapping"]:
+            if endpoint.provider != "custom":
+                raise CommandError("--mapping is for the custom provider only")
+            endpoint.mapping = _mapping_read(options["mapping"])
         endpoint.secrets = secrets
         endpoint.active = True
         try:
@@ -69,6 +80,17 @@ def _audit(
             entries.append(("endpoint.secret_change", {"secrets": {"secrets": counts}}))
     for action, details in entries:
         audit_record(actor=None, action=action, target=endpoint, details={**details, **via})
+
+
+def _mapping_read(path: str) -> dict[str, Any]:
+    try:
+        with open(path, encoding="utf-8") as file:
+            mapping = json.load(file)
+    except (OSError, ValueError) as exc:
+        raise CommandError(f"--mapping {path}: {exc}") from None
+    if not isinstance(mapping, dict):
+        raise CommandError(f"--mapping {path}: expected a JSON object")
+    return mapping
 
 
 def _os_user() -> str:

@@ -20,7 +20,7 @@ def receipt_texts_redact(apps: Apps, schema_editor: BaseDatabaseSchemaEditor) ->
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("webhooks", "0005_rejectioncount"),
+        ("webhooks", "0007_unmapped_statuses_role"),
         ("deliveries", "0009_foreign_keys_indexed_once"),
     ]
 
