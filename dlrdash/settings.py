@@ -46,6 +46,8 @@ INSTALLED_APPS = [
     "alerts",
     "audit",
     "forwarding",
+    "conversions",
+    "digests",
 ]
 
 MIDDLEWARE = [

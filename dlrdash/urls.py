@@ -24,6 +24,7 @@ urlpatterns = [
     path("alerts/", include("alerts.urls")),
     path("api/v1/", include("alerts.urls_api")),
     path("api/v1/", include("forwarding.urls_api")),
+    path("api/v1/", include("conversions.urls_api")),
     path("api/v1/", include(api_router.urls)),
     path("api/v1/", include("deliveries.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
