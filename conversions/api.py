@@ -31,7 +31,7 @@ class ConversionPermission(RolePermission):
     write_roles = (ADMINISTRATOR,)
 
 
-class ConversionSerializer(serializers.Serializer):
+class FeedbackSerializer(serializers.Serializer):
     id = serializers.IntegerField(
         min_value=1, max_value=MAX_ID, required=False, help_text="Our id of the message."
     )
@@ -70,7 +70,7 @@ class ConversionSerializer(serializers.Serializer):
         return attrs
 
 
-class ConversionResultSerializer(serializers.Serializer):
+class FeedbackResultSerializer(serializers.Serializer):
     outcome = serializers.ChoiceField(
         choices=[o.value for o in Outcome],
         help_text="converted; earlier (an earlier time replaced the one known); unchanged "
@@ -80,17 +80,17 @@ class ConversionResultSerializer(serializers.Serializer):
 
 
 BODY = PolymorphicProxySerializer(
-    component_name="ConversionBody",
+    component_name="ConversionFeedbackBody",
     serializers=[
-        ConversionSerializer,
-        ConversionSerializer(many=True, max_length=MAX_BATCH),  # type: ignore[call-arg]
+        FeedbackSerializer,
+        FeedbackSerializer(many=True, max_length=MAX_BATCH),  # type: ignore[call-arg]
     ],
     resource_type_field_name=None,
     many=False,
 )
 RESULT = PolymorphicProxySerializer(
-    component_name="ConversionResult",
-    serializers=[ConversionResultSerializer, ConversionResultSerializer(many=True)],
+    component_name="ConversionFeedbackResults",
+    serializers=[FeedbackResultSerializer, FeedbackResultSerializer(many=True)],
     resource_type_field_name=None,
     many=False,
 )
@@ -127,11 +127,11 @@ class ConversionsView(APIView):
     def post(self, request: Request) -> Response:
         many = isinstance(request.data, list)
         if many:
-            serializer: serializers.BaseSerializer = ConversionSerializer.many_init(
+            serializer: serializers.BaseSerializer = FeedbackSerializer.many_init(
                 data=request.data, max_length=MAX_BATCH, allow_empty=False
             )
         else:
-            serializer = ConversionSerializer(data=request.data)
+            serializer = FeedbackSerializer(data=request.data)
         if not serializer.is_valid():
             errors = serializer.errors
             if isinstance(errors, list):
