@@ -11,9 +11,9 @@ figure here — the pages say so.
 - time to convert: submission → conversion, percentiles from the cells' histogram
   (`deliveries.conversion_histogram`: the latency buckets, the latency percentiles).
 
-Two queries whatever the breakdowns (one where nothing converted): the counts per campaign × provider × operator × channel
-× hour × status of the tracked traffic, and their histograms where something converted;
-every breakdown is folded from those rows.
+Two queries whatever the breakdowns (one where nothing converted): the counts per campaign ×
+provider × operator × channel × hour × status of the tracked traffic, and their histograms
+where something converted; every breakdown is folded from those rows.
 """
 
 from collections.abc import Iterable, Mapping

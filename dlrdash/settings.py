@@ -194,6 +194,10 @@ EMAIL_HOST_USER = envstr("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = envstr("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = envbool("EMAIL_USE_TLS", "1")
 EMAIL_TIMEOUT = 10
+
+# The message page's "why is it still Sent?" reads endpoint health and forwarding deadlines
+# through this function (deliveries may not import webhooks).
+MESSAGE_PENDING_FACTS = "webhooks.pending.message_pending_facts"
 ALERTS_BASE_URL = envstr("ALERTS_BASE_URL", "http://localhost:8000").rstrip("/")
 ALERTS_FROM_EMAIL = envstr("ALERTS_FROM_EMAIL", "dlrdash alerts <alerts@localhost>")
 # Attempts before an alert notification is given up as failed.
