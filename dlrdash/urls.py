@@ -22,6 +22,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("deliveries.urls")),
     path("alerts/", include("alerts.urls")),
+    path("digests/", include("digests.urls")),
     path("api/v1/", include("alerts.urls_api")),
     path("api/v1/", include("forwarding.urls_api")),
     path("api/v1/", include("conversions.urls_api")),
