@@ -23,7 +23,7 @@ from . import status as st
 from .conversion_stats import tracked_cells
 from .slices import Slice
 
-MIN_DELIVERED = 200
+MIN_DELIVERED = 100
 MARGIN = 0.10  # ten percentage points
 Z_95 = 1.959964
 

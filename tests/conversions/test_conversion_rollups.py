@@ -26,7 +26,8 @@ COUNTS = ("messages", "call_seconds", "converted")
 def cells() -> dict[tuple[Any, ...], tuple[Any, ...]]:
     """Non-empty cells: key → (counts, non-empty latency and conversion columns)."""
     found = {}
-    for row in DeliveryRollup.objects.values():
+    for values in DeliveryRollup.objects.values():
+        row: dict[str, Any] = dict(values)
         counts = tuple(row[c] for c in COUNTS)
         histograms = {c: n for c, n in row.items() if c[:4] in ("lat_", "cvt_") and n}
         if any(counts) or histograms:

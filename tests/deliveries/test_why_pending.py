@@ -99,7 +99,7 @@ def test_a_late_message_on_a_route_that_is_still_reporting_is_called_late():
 def test_a_delivered_message_has_nothing_to_explain():
     route_history(NOW)
 
-    assert message_pending_explain(message=Message.objects.first(), now=NOW) is None
+    assert message_pending_explain(message=Message.objects.get(message_id="old-0"), now=NOW) is None
 
 
 def test_the_message_page_puts_the_sentence_first_with_the_endpoint_and_deadline(client: Client):

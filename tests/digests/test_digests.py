@@ -4,6 +4,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.core import mail
+from django.core.mail import EmailMultiAlternatives
 from django.core.management import call_command
 
 from deliveries.reports import DeliveryReport
@@ -72,7 +73,9 @@ def test_a_campaign_managers_digest_has_the_scorecard_and_masked_numbers():
     digests_send_due(now=SEND_TIME + timedelta(minutes=1))
 
     [message] = mail.outbox
+    assert isinstance(message, EmailMultiAlternatives)
     text, (html, kind) = message.body, message.alternatives[0]
+    assert isinstance(html, str)
     assert kind == "text/html"
     assert "PROVIDER SCORECARD" in text and "smstake" in text and "Provider scorecard" in html
     assert "smstake:bad-1" in text and "DND" in text
