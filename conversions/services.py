@@ -61,6 +61,7 @@ def conversions_record(
                 results.append(Result(Outcome.NOT_FOUND))
                 continue
             at: datetime = item["converted_at"]
+            # A second item for the message in this batch sees the first one's time.
             previous = message.converted_at
             if previous is not None and previous <= at:
                 results.append(Result(Outcome.UNCHANGED, message.pk))
@@ -84,7 +85,6 @@ def conversions_record(
                 update_fields=["converted_at", "matched_by", "received_at"],
             )
         rollups.rollups_apply(changes)
-    # Two items for one message in a batch: the later one saw the earlier's time.
     return results
 
 
