@@ -4,7 +4,7 @@ Operators and aggregators are known to fake "delivered" receipts on some routes.
 receipt never converts, so for each provider × operator × channel we compare the share of
 its delivered messages that converted with the same operator and channel through the other
 providers in the same window (traffic with conversion feedback only,
-`deliveries.conversion_stats.tracked_cells`).
+`deliveries.conversion_stats.tracked_campaigns`).
 
 The comparison is a difference of two proportions with a confidence interval, never a bare
 ratio: Wilson score intervals for each share, combined by Newcombe's hybrid score method
@@ -20,7 +20,8 @@ from dataclasses import dataclass
 from django.db.models import Sum
 
 from . import status as st
-from .conversion_stats import tracked_cells
+from .conversion_stats import tracked_campaigns
+from .rollup_reads import rollup_cells
 from .slices import Slice
 
 MIN_DELIVERED = 100
@@ -92,7 +93,8 @@ def routes_trust(
         operator=slice.operator,
     )
     rows = (
-        tracked_cells(slice=everyone)
+        rollup_cells(slice=everyone)
+        .filter(campaign_id__in=tracked_campaigns(slice=everyone))
         .filter(status__in=st.DELIVERED_STATUSES)
         .values("provider", "operator", "channel")
         .annotate(n=Sum("messages"), c=Sum("converted"))

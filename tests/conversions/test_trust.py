@@ -10,6 +10,7 @@ from rest_framework.test import APIClient
 from alerts.models import Alert, AlertRule
 from alerts.services import rule_evaluate
 from conversions.services import conversions_record
+from deliveries.conversion_stats import conversion_stats
 from deliveries.reports import DeliveryReport
 from deliveries.services import reports_apply
 from deliveries.slices import Slice
@@ -140,3 +141,16 @@ def test_the_dashboard_shows_conversion_for_traffic_with_feedback_only(routes):
 
     assert "Only traffic with conversion feedback" in html
     assert "By provider" in html and "By hour" in html
+
+
+def test_every_breakdown_of_the_conversion_figures_adds_up_to_the_totals(routes):
+    names = ["campaign", "provider", "operator", "channel", "hour", "day"]
+
+    stats = conversion_stats(slice=WINDOW, group_bys=names)
+
+    for name in names:
+        groups = [g.figures for g in stats.groups[name]]
+        assert sum(f.sent for f in groups) == stats.totals.sent, name
+        assert sum(f.converted for f in groups) == stats.totals.converted, name
+        assert sum(sum(f.histogram.values()) for f in groups) == stats.totals.converted, name
+    assert stats.totals.sent == 1840 and stats.tracked_campaigns == 1
