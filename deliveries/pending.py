@@ -1,4 +1,4 @@
-""""Why is it still Sent?": what is known about a message without a final report.
+"""Why is it still Sent? What is known about a message without a final report.
 
 One plain sentence first, then the figures behind it: how long this route (provider ×
 operator × channel) usually takes to report, how often it reports at all, whether the

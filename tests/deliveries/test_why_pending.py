@@ -1,4 +1,4 @@
-""" "Why is it still Sent?": a pending message's page explains its wait in one sentence."""
+"""Why is it still Sent? A pending message's page explains its wait in one sentence."""
 
 from datetime import UTC, datetime, timedelta
 
