@@ -12,17 +12,20 @@ from deliveries.models import Message
 JOURNEY_LIMIT = 50
 
 
-def journey_credited(*, client_ref: str, converted_at: datetime) -> Message | None:
-    """The message of the `client_ref` journey that gets the credit for a conversion.
+def journey_messages(*, client_ref: str) -> list[Message]:
+    """The messages of the `client_ref` journey, newest first (at most `JOURNEY_LIMIT`)."""
+    rows = Message.objects.filter(client_ref=client_ref).order_by("-created_at", "-pk")
+    return list(rows[:JOURNEY_LIMIT])
+
+
+def journey_credited(*, journey: list[Message], converted_at: datetime) -> Message | None:
+    """The message of a journey that gets the credit for a conversion at `converted_at`.
 
     A journey converts once: a message of it already converted keeps the credit. Otherwise
     the message delivered last before the conversion; failing that (no DLR came, yet the
     recipient acted, so something arrived) the message sent last before it. None when no
     message of the journey was sent before the conversion.
     """
-    journey = list(
-        Message.objects.filter(client_ref=client_ref).order_by("-created_at", "-pk")[:JOURNEY_LIMIT]
-    )
     converted = [m for m in journey if m.converted_at is not None]
     if converted:
         return min(converted, key=lambda m: (m.converted_at, m.pk))

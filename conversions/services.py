@@ -13,7 +13,7 @@ from deliveries import rollups
 from deliveries.models import Message
 
 from .models import Conversion
-from .selectors import journey_credited, messages_by_keys
+from .selectors import journey_credited, journey_messages, messages_by_keys
 
 
 class Outcome(StrEnum):
@@ -37,21 +37,14 @@ def conversions_record(
     message). Returns one result per item, in order.
 
     Idempotent and order-independent: a message converts once, at the earliest time any
-    feedback gave, so posting a batch again changes nothing. The messages are locked in
-    the order the apply path locks them (provider, message id), so a report being applied
-    to one of them meanwhile waits or is waited for, and the rollups move the message from
-    the cell it is in to the same cell with the conversion counted (`rollups.counted_of`).
+    feedback gave, so posting a batch again changes nothing. The messages are locked
+    (`_targets_lock`), so a report being applied to one of them meanwhile waits or is
+    waited for, and the rollups move the message from the cell it is in to the same cell
+    with the conversion counted (`rollups.counted_of`).
     """
     now = now or timezone.now()
     with transaction.atomic():
-        targets = _targets(items)
-        pks = sorted({pk for pk, _ in targets if pk is not None})
-        locked = {
-            m.pk: m
-            for m in Message.objects.select_for_update()
-            .filter(pk__in=pks)
-            .order_by("provider", "message_id")
-        }
+        locked, targets = _targets_lock(items)
         results: list[Result] = []
         changes: list[rollups.MessageChange] = []
         written: dict[int, Conversion] = {}
@@ -88,16 +81,27 @@ def conversions_record(
     return results
 
 
-def _targets(items: Sequence[Mapping[str, Any]]) -> list[tuple[int | None, str]]:
-    """(message pk or None, how it was matched) per item; two queries plus one per journey."""
+def _targets_lock(
+    items: Sequence[Mapping[str, Any]],
+) -> tuple[dict[int, Message], list[tuple[int | None, str]]]:
+    """Every message the items may name, locked, and per item (its message's pk or None, how
+    it was matched). The journeys' messages are locked before their credit is decided, so
+    two batches converting one journey at once cannot credit two of its messages. Two
+    queries plus one per journey, then one statement takes the locks, in the order the
+    apply path takes them (provider, message id), so neither can deadlock the other."""
     ids = {item["id"] for item in items if item.get("id") is not None}
     provider_ids = {
         (item["provider"], item["message_id"]) for item in items if item.get("message_id")
     }
     by_pk, by_provider_id = messages_by_keys(ids=ids, provider_ids=provider_ids)
+    refs = {item["client_ref"] for item in items if item.get("client_ref")}
+    journeys = {ref: journey_messages(client_ref=ref) for ref in sorted(refs)}
+    wanted = {m.pk for m in by_pk.values()} | {m.pk for j in journeys.values() for m in j}
+    rows = Message.objects.select_for_update().filter(pk__in=sorted(wanted))
+    locked = {m.pk: m for m in rows.order_by("provider", "message_id")}
     targets: list[tuple[int | None, str]] = []
     # A journey converts once, also within a batch: its first item picks the message.
-    journeys: dict[str, Message | None] = {}
+    credited: dict[str, Message | None] = {}
     for item in items:
         if item.get("id") is not None:
             found = by_pk.get(item["id"])
@@ -107,8 +111,9 @@ def _targets(items: Sequence[Mapping[str, Any]]) -> list[tuple[int | None, str]]
             targets.append((found.pk if found else None, Conversion.MatchedBy.PROVIDER_ID))
         else:
             ref = item["client_ref"]
-            if ref not in journeys:
-                journeys[ref] = journey_credited(client_ref=ref, converted_at=item["converted_at"])
-            found = journeys[ref]
+            if ref not in credited:
+                journey = [locked[m.pk] for m in journeys[ref] if m.pk in locked]
+                credited[ref] = journey_credited(journey=journey, converted_at=item["converted_at"])
+            found = credited[ref]
             targets.append((found.pk if found else None, Conversion.MatchedBy.CLIENT_REF))
-    return targets
+    return locked, targets

@@ -1,16 +1,20 @@
 """POST /api/v1/conversions/: the sender says which messages converted, and when."""
 
+import threading
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from django.db import connection
 
 from conversions.models import Conversion
-from deliveries.models import DeliveryRollup, Message
+from conversions.services import conversions_record
+from deliveries.models import DeliveryRollup, Message, ReportKey
 from deliveries.reports import DeliveryReport
 from deliveries.services import reports_apply
 from deliveries.status import Status
 
 from ..factories import make_user
+from ..helpers import requires_postgres
 
 pytestmark = pytest.mark.django_db
 
@@ -135,3 +139,34 @@ def test_only_senders_and_administrators_report_conversions(token_client):
 
     assert manager.status_code == 403
     assert admin.status_code == 200  # allowed; no such message
+
+
+@requires_postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_concurrent_conversions_of_one_journey_credit_one_message():
+    """Feedback for one OTP posted twice at once, with times that alone would credit
+    different messages (the SMS, then the WhatsApp fallback): the journey converts once."""
+    barrier = threading.Barrier(2)
+
+    def post(minutes: int) -> None:
+        try:
+            barrier.wait(timeout=10)
+            at = T0 + timedelta(minutes=minutes)
+            conversions_record(items=[{"client_ref": "otp-42", "converted_at": at}])
+        finally:
+            connection.close()
+
+    for _ in range(3):
+        otp_journey()
+        threads = [threading.Thread(target=post, args=(m,)) for m in (2, 0)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=30)
+
+        assert Message.objects.filter(converted_at__isnull=False).count() == 1
+        assert sum(DeliveryRollup.objects.values_list("converted", flat=True)) == 1
+        Conversion.objects.all().delete()
+        Message.objects.all().delete()
+        ReportKey.objects.all().delete()
+        DeliveryRollup.objects.all().delete()
