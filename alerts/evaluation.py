@@ -30,6 +30,7 @@ from django.db.models.functions import TruncHour
 from deliveries import status as st
 from deliveries.models import DeliveryRollup, Message
 from deliveries.rollups import hour_of
+from deliveries.trust import routes_trust
 
 from .links import rule_slice
 from .models import AlertRule
@@ -74,6 +75,8 @@ def rule_measure(
         return _silence_measure(rule, now=now)
     if rule.kind == AlertRule.Kind.FORWARDING:
         return _forwarding_measure(rule, now=now)
+    if rule.kind == AlertRule.Kind.DLR_TRUST:
+        return _trust_measure(rule, now=now)
     return _share_measure(rule, now=now, episode_since=episode_since)
 
 
@@ -225,3 +228,41 @@ def _forwarding_measure(rule: AlertRule, *, now: datetime) -> Measurement:
     else:
         summary = f"{rule.name}: every subscription's receiver is taking deliveries."
     return Measurement(since, now, breached=bool(failing), cleared=not failing, summary=summary)
+
+
+def _trust_measure(rule: AlertRule, *, now: datetime) -> Measurement:
+    """Breached while a route of the segment is suspect (`deliveries.trust`): its delivered
+    messages convert worse than its peers' by more than `threshold_points`, at 95 %
+    confidence, over the window rounded out to whole hours (the rollups' grain). Routes and
+    peers need `min_volume` delivered messages; with none judged the rule does not judge."""
+    since = hour_of(now - timedelta(minutes=rule.window_minutes))
+    routes = routes_trust(
+        slice=rule_slice(rule, since=since, until=now),
+        min_delivered=rule.min_volume,
+        margin=rule.threshold_points / 100,
+    )
+    suspect = [r for r in routes if r.suspect]
+    judged = [r for r in routes if r.judged]
+    if suspect:
+        worst = suspect[0]
+        names = ", ".join(f"{r.provider}/{r.operator or '?'}/{r.channel}" for r in suspect[:5])
+        summary = (
+            f"{rule.name}: suspect delivery reports on {names}: {worst.provider}'s delivered "
+            f"messages converted {100 * (worst.rate or 0):.1f} % against "
+            f"{100 * (worst.peer_rate or 0):.1f} % through other providers."
+        )
+        return Measurement(
+            since,
+            now,
+            breached=True,
+            cleared=False,
+            summary=summary,
+            observed=100 * (worst.rate or 0),
+            baseline=100 * (worst.peer_rate or 0),
+            volume=worst.delivered,
+        )
+    if not judged:
+        summary = f"{rule.name}: not enough delivered traffic with conversion feedback to judge."
+        return Measurement(since, now, False, False, summary)
+    summary = f"{rule.name}: every judged route's deliveries convert like its peers'."
+    return Measurement(since, now, breached=False, cleared=True, summary=summary)

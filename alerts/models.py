@@ -46,6 +46,7 @@ class AlertRule(models.Model):
         ERROR_SPIKE = "error_spike", "Error code spike"
         NO_DLR = "no_dlr", "No DLR from endpoint"
         FORWARDING = "forwarding", "Forwarding target failing"
+        DLR_TRUST = "dlr_trust", "Suspect DLRs (delivered but not converting)"
 
     name = models.CharField(max_length=200)
     kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.RATE_DROP)
@@ -82,7 +83,8 @@ class AlertRule(models.Model):
     min_volume = models.PositiveIntegerField(
         default=100,
         validators=[MaxValueValidator(10**9)],
-        help_text="Final reports the window (and the baseline) must hold before the rule judges.",
+        help_text="Final reports the window (and the baseline) must hold before the rule judges; "
+        "for a suspect-DLR rule, the delivered messages a route and its peers must hold.",
     )
     threshold_points = models.FloatField(
         default=10.0,

@@ -3,6 +3,7 @@ from django.db.models import F, Q
 from django.db.models.functions import Coalesce
 
 from . import status as st
+from .conversion_histogram import CONVERSION_COLUMNS
 from .latency import LATENCY_COLUMNS
 from .reports import CHANNEL_CHOICES
 
@@ -71,6 +72,9 @@ class Message(models.Model):
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)
     status_changed_at = models.DateTimeField(null=True, blank=True)
+    # When the recipient acted on it (an OTP verified), as the sender reported it over
+    # `POST /api/v1/conversions/` (the conversions app, its only writer).
+    converted_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [
@@ -193,6 +197,9 @@ class DeliveryRollup(models.Model):
     messages = models.BigIntegerField(default=0)
     # Sum of call durations (voice), for the average call duration.
     call_seconds = models.BigIntegerField(default=0)
+    # Messages of the cell that converted; their time-to-convert histogram is in
+    # `cvt_00` … `cvt_35` (`deliveries.conversion_histogram`), added below.
+    converted = models.BigIntegerField(default=0)
 
     class Meta:
         constraints = [
@@ -230,4 +237,8 @@ class DeliveryRollup(models.Model):
 # SUM skips them without work. Every writer
 # keeps it so (`deliveries.rollups`); readers take a NULL sum as 0.
 for _column in LATENCY_COLUMNS:
+    DeliveryRollup.add_to_class(_column, models.BigIntegerField(null=True))
+
+# Converted messages of the cell per time-to-convert bucket, NULL when none, as above.
+for _column in CONVERSION_COLUMNS:
     DeliveryRollup.add_to_class(_column, models.BigIntegerField(null=True))

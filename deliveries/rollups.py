@@ -8,11 +8,13 @@ after a change (`MessageChange`) and `rollups_apply` moves the counts: −1 in t
 its latency column), +1 in the new one, aggregated per batch and written with one upsert per
 distinct cell. Because the place is a pure function of the message, `rollups_rebuild` can
 recompute everything from `Message` and must agree exactly with the incremental counts.
+Conversions ride along: a converted message also counts in its cell's `converted` and in
+one column of the cell's time-to-convert histogram (`deliveries.conversion_histogram`).
 """
 
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, NamedTuple
 
 from django.db import connection, transaction
@@ -35,6 +37,7 @@ from django.db.models.sql.compiler import SQLCompiler
 
 from . import status as st
 from .bulk import column_field, server_cursor
+from .conversion_histogram import CONVERSION_COLUMNS
 from .latency import (
     EDGE_MICROSECONDS,
     LATENCY_COLUMNS,
@@ -66,6 +69,7 @@ CELL_FIELDS = (
     "sent_at",
     "delivered_at",
     "call_duration",
+    "converted_at",
 )
 
 _KEY_COLUMNS = (
@@ -77,8 +81,14 @@ _KEY_COLUMNS = (
     "status",
     "error_code",
 )
-# What a cell sums: messages, call seconds, then the latency histogram.
-_SUM_COLUMNS = ("messages", "call_seconds", *LATENCY_COLUMNS)
+# A cell's histogram columns: latency, then time to convert (index len(LATENCY_COLUMNS) + b
+# for conversion bucket b), so one sparse (cell, column) map carries both.
+_HISTOGRAM_COLUMNS = (*LATENCY_COLUMNS, *CONVERSION_COLUMNS)
+_CONVERSION_OFFSET = len(LATENCY_COLUMNS)
+# What a cell sums: the counters (`_COUNTERS` of them), then the histograms.
+_COUNT_COLUMNS = ("messages", "call_seconds", "converted")
+_COUNTERS = len(_COUNT_COLUMNS)
+_SUM_COLUMNS = (*_COUNT_COLUMNS, *_HISTOGRAM_COLUMNS)
 
 
 # NamedTuples rather than frozen dataclasses: two are built per message a batch touches,
@@ -100,6 +110,8 @@ class Counted(NamedTuple):
     call_seconds: int
     # Its latency bucket (a column of the cell's histogram), or NO_LATENCY.
     latency: int = NO_LATENCY
+    # Its time-to-convert bucket when it converted, else NO_LATENCY.
+    conversion: int = NO_LATENCY
 
 
 class MessageChange(NamedTuple):
@@ -124,6 +136,10 @@ def counted_of(message: Message | Mapping[str, Any]) -> Counted:
     start = get("submitted_at") or get("sent_at")
     if st.info(status).kind == "delivered" and start and get("delivered_at"):
         lat = latency_bucket(get("delivered_at") - start)
+    conversion = NO_LATENCY
+    if converted_at := get("converted_at"):
+        since = get("submitted_at") or get("sent_at") or get("created_at") or converted_at
+        conversion = latency_bucket(max(converted_at - since, timedelta(0)))
     cell = Cell(
         bucket=bucket,
         campaign_id=get("campaign_id") or 0,
@@ -133,7 +149,9 @@ def counted_of(message: Message | Mapping[str, Any]) -> Counted:
         status=status,
         error_code=get("error_code") or "",
     )
-    return Counted(cell=cell, call_seconds=get("call_duration") or 0, latency=lat)
+    return Counted(
+        cell=cell, call_seconds=get("call_duration") or 0, latency=lat, conversion=conversion
+    )
 
 
 def is_counted(message: Message | Mapping[str, Any]) -> bool:
@@ -154,30 +172,29 @@ def rollups_apply(changes: Iterable[MessageChange]) -> None:
     to `delivered` in the same hour writes two rows, not two thousand updates. Latency
     deltas are kept apart, per (cell, bucket), because few cells have any.
     """
-    counts: dict[Cell, list[int]] = defaultdict(lambda: [0, 0])
+    counts: dict[Cell, list[int]] = defaultdict(lambda: [0] * _COUNTERS)
     latencies: dict[tuple[Cell, int], int] = defaultdict(int)
     for change in changes:
         before, after = change
         if before == after:
             continue
-        if before is not None:
-            delta = counts[before.cell]
-            delta[0] -= 1
-            delta[1] -= before.call_seconds
-            if before.latency != NO_LATENCY:
-                latencies[before.cell, before.latency] -= 1
-        if after is not None:
-            delta = counts[after.cell]
-            delta[0] += 1
-            delta[1] += after.call_seconds
-            if after.latency != NO_LATENCY:
-                latencies[after.cell, after.latency] += 1
+        for counted, sign in ((before, -1), (after, 1)):
+            if counted is None:
+                continue
+            delta = counts[counted.cell]
+            delta[0] += sign
+            delta[1] += sign * counted.call_seconds
+            if counted.latency != NO_LATENCY:
+                latencies[counted.cell, counted.latency] += sign
+            if counted.conversion != NO_LATENCY:
+                delta[2] += sign
+                latencies[counted.cell, _CONVERSION_OFFSET + counted.conversion] += sign
     # A message moving between latency buckets of one cell leaves its counts at 0.
     histograms: dict[Cell, dict[int, int]] = defaultdict(dict)
     for (cell, bucket), n in latencies.items():
         if n:
             histograms[cell][bucket] = n
-    cells = sorted({cell for cell, d in counts.items() if d != [0, 0]} | set(histograms))
+    cells = sorted({cell for cell, d in counts.items() if any(d)} | set(histograms))
     _cells_upsert(cells, counts, histograms)
 
 
@@ -207,11 +224,13 @@ def rollups_rebuild() -> int:
         # Every name interpolated is a constant of this module.
         # No ELSE: a bucket without messages sums to NULL, as the columns keep it.
         histogram = ", ".join(
-            f"SUM(CASE WHEN cell_latency_bucket = {i} THEN n END)"
-            for i in range(len(LATENCY_COLUMNS))
+            f"SUM(CASE WHEN cell_{kind}_bucket = {i} THEN n END)"
+            for kind in ("latency", "conversion")
+            for i in range(_CONVERSION_OFFSET)
         )
+        converted = f"SUM(CASE WHEN cell_conversion_bucket <> {NO_LATENCY} THEN n ELSE 0 END)"
         select = (
-            f"SELECT {keys}, SUM(n), SUM(secs), {histogram} "  # noqa: S608
+            f"SELECT {keys}, SUM(n), SUM(secs), {converted}, {histogram} "  # noqa: S608
             f"FROM ({inner}) AS per_latency GROUP BY {keys}"
         )
         with connection.cursor() as cursor:
@@ -232,9 +251,9 @@ def rollups_campaign_clear(*, campaign_id: int) -> None:
     histograms: dict[Cell, dict[int, int]] = {}
     for row in rows.values(*_KEY_COLUMNS, *_SUM_COLUMNS):
         cell = Cell(**{key: row[key] for key in _KEY_COLUMNS})._replace(campaign_id=0)
-        histogram = {i: row[c] for i, c in enumerate(LATENCY_COLUMNS) if row[c]}
-        if row["messages"] or row["call_seconds"] or histogram:
-            counts[cell] = [row["messages"], row["call_seconds"]]
+        histogram = {i: row[c] for i, c in enumerate(_HISTOGRAM_COLUMNS) if row[c]}
+        if any(row[c] for c in _COUNT_COLUMNS) or histogram:
+            counts[cell] = [row[c] for c in _COUNT_COLUMNS]
             histograms[cell] = histogram
     rows.delete()
     _cells_upsert(sorted(counts), counts, histograms)
@@ -253,13 +272,18 @@ _CELL_ALIASES = (
 
 
 def _cells_of_messages() -> Any:
-    """`counted_of` as a query: one row per cell and latency bucket, keyed by `_CELL_ALIASES`
-    and `cell_latency_bucket`, with the messages (`n`) and call seconds (`secs`) there."""
+    """`counted_of` as a query: one row per cell, latency bucket and conversion bucket, keyed
+    by `_CELL_ALIASES`, `cell_latency_bucket` and `cell_conversion_bucket`, with the messages
+    (`n`) and call seconds (`secs`) there."""
     delivered = Q(status__in=st.DELIVERED_STATUSES, delivered_at__isnull=False) & (
         Q(submitted_at__isnull=False) | Q(sent_at__isnull=False)
     )
     latency = ExpressionWrapper(
         F("delivered_at") - Coalesce("submitted_at", "sent_at"), output_field=DurationField()
+    )
+    to_convert = ExpressionWrapper(
+        F("converted_at") - Coalesce("submitted_at", "sent_at", "created_at"),
+        output_field=DurationField(),
     )
     return (
         Message.objects.order_by()
@@ -274,8 +298,14 @@ def _cells_of_messages() -> Any:
                 default=Value(NO_LATENCY),
                 output_field=SmallIntegerField(),
             ),
+            # Below zero lands in bucket 0, as `latency_bucket` puts it.
+            cell_conversion_bucket=Case(
+                When(converted_at__isnull=False, then=_LatencyBucket(to_convert)),
+                default=Value(NO_LATENCY),
+                output_field=SmallIntegerField(),
+            ),
         )
-        .values(*_CELL_ALIASES, "cell_latency_bucket")
+        .values(*_CELL_ALIASES, "cell_latency_bucket", "cell_conversion_bucket")
         .annotate(n=Count("*"), secs=Coalesce(Sum("call_duration"), 0))
     )
 
@@ -320,7 +350,7 @@ def _cells_upsert(
     batch: int = 200,
 ) -> None:
     """INSERT … ON CONFLICT DO UPDATE adding the deltas (SQLite ≥ 3.24 and PostgreSQL):
-    `counts` (messages, call seconds) and `histograms` (bucket → messages) of `cells`.
+    `counts` (`_COUNT_COLUMNS`) and `histograms` (column index → messages) of `cells`.
 
     Django's bulk_create(update_conflicts=True) can only overwrite columns, not add to
     them, hence the raw SQL. Cells are written in key order (`cells` is sorted) so
@@ -333,17 +363,17 @@ def _cells_upsert(
     columns = [*_KEY_COLUMNS, *_SUM_COLUMNS]
     quoted = ", ".join(connection.ops.quote_name(c) for c in columns)
     keys = ", ".join(connection.ops.quote_name(c) for c in _KEY_COLUMNS)
-    adds = [f"{c} = {table}.{c} + EXCLUDED.{c}" for c in ("messages", "call_seconds")]
+    adds = [f"{c} = {table}.{c} + EXCLUDED.{c}" for c in _COUNT_COLUMNS]
     adds += [
         f"{c} = NULLIF(COALESCE({table}.{c}, 0) + COALESCE(EXCLUDED.{c}, 0), 0)"
-        for c in LATENCY_COLUMNS
+        for c in _HISTOGRAM_COLUMNS
     ]
     conflict = f"ON CONFLICT ({keys}) DO UPDATE SET {', '.join(adds)}"
-    zero = [0, 0]
+    zero = [0] * _COUNTERS
     if connection.vendor == "postgresql":
         _cells_upsert_unnest(cells, counts, histograms, table, quoted, conflict)
         return
-    # On SQLite, `batch` cells of 45 columns stay well under 32,766 bound parameters.
+    # On SQLite, `batch` cells of 82 columns stay under 32,766 bound parameters.
     bucket_field = DeliveryRollup._meta.get_field("bucket")
     with connection.cursor() as cursor:
         for start in range(0, len(cells), batch):
@@ -357,7 +387,7 @@ def _cells_upsert(
                     bucket_field.get_db_prep_value(cell.bucket, connection),
                     *cell[1:],
                     *counts.get(cell, zero),
-                    *(histogram.get(i) for i in range(len(LATENCY_COLUMNS))),
+                    *(histogram.get(i) for i in range(len(_HISTOGRAM_COLUMNS))),
                 ]
             cursor.execute(
                 f"INSERT INTO {table} ({quoted}) VALUES {placeholders} {conflict}",  # noqa: S608
@@ -379,8 +409,8 @@ def _cells_upsert_unnest(
     pivoted into columns in SQL: 36 dense arrays, mostly NULL, cost more in Python and in
     PostgreSQL (bench/README.md)."""
     types = [column_field(DeliveryRollup, c).db_type(connection) for c in _KEY_COLUMNS]
-    types += ["bigint", "bigint"]
-    zero = [0, 0]
+    types += ["bigint"] * _COUNTERS
+    zero = [0] * _COUNTERS
     arrays = [list(column) for column in zip(*cells, strict=True)]
     arrays += [list(column) for column in zip(*(counts.get(c, zero) for c in cells), strict=True)]
     spots: list[int] = []
@@ -395,9 +425,9 @@ def _cells_upsert_unnest(
     unnest = ", ".join(f"%s::{t}[]" for t in types)
     # Every name interpolated is a constant of this module.
     pivot = ", ".join(
-        f"SUM(n) FILTER (WHERE bucket = {i}) AS {c}" for i, c in enumerate(LATENCY_COLUMNS)
+        f"SUM(n) FILTER (WHERE bucket = {i}) AS {c}" for i, c in enumerate(_HISTOGRAM_COLUMNS)
     )
-    lat = ", ".join(f"h.{c}" for c in LATENCY_COLUMNS)
+    lat = ", ".join(f"h.{c}" for c in _HISTOGRAM_COLUMNS)
     with server_cursor(connection) as cursor:
         cursor.execute(
             f"INSERT INTO {table} ({quoted}) SELECT {names}, {lat} "  # noqa: S608

@@ -46,6 +46,8 @@ INSTALLED_APPS = [
     "alerts",
     "audit",
     "forwarding",
+    "conversions",
+    "digests",
 ]
 
 MIDDLEWARE = [
@@ -161,6 +163,7 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_ROUTES = {
     "alerts.tasks.deliver_notifications": {"queue": "outbound"},
     "forwarding.tasks.drain": {"queue": "outbound"},
+    "digests.tasks.send_due": {"queue": "outbound"},
 }
 CELERY_BEAT_SCHEDULE = {
     "drain-inbox": {
@@ -171,6 +174,8 @@ CELERY_BEAT_SCHEDULE = {
     "alerts-evaluate": {"task": "alerts.tasks.evaluate", "schedule": 60.0},
     "forwarding-prune": {"task": "forwarding.tasks.prune", "schedule": 24 * 3600.0},
     # No-DLR deadlines and due retries; a tick that waited past the next one is dropped.
+    # Scheduled digests: each subscription's send time is checked every minute.
+    "digests-send": {"task": "digests.tasks.send_due", "schedule": 60.0},
     "forwarding-tick": {
         "task": "forwarding.tasks.tick",
         "schedule": float(envint("FORWARDING_TICK_SECONDS", "1")),
@@ -326,3 +331,12 @@ LOGGING = {
         "django.server": {"level": "WARNING" if not DEBUG else "INFO"},
     },
 }
+
+# --- Message page, digests (deliveries/pending.py, digests/) -----------------------------
+# The message page's "why is it still Sent?" reads endpoint health and forwarding deadlines
+# through this function (deliveries may not import webhooks).
+MESSAGE_PENDING_FACTS = "webhooks.pending.message_pending_facts"
+DIGESTS_FROM_EMAIL = envstr("DIGESTS_FROM_EMAIL", "dlrdash digests <digests@localhost>")
+# A function (dotted path) giving each provider's cost over a period for the digest's
+# scorecard, once costs are known: (since, until) -> {provider: "text"}. Empty: no column.
+DIGEST_COSTS = envstr("DIGEST_COSTS", "")

@@ -98,6 +98,20 @@ class Degradation:
 
 
 @dataclass(frozen=True)
+class SentMessage:
+    """One simulated message as it went: what `simulation_conversions` needs to decide
+    whether (and when) its recipient converted."""
+
+    client_ref: str
+    provider: str
+    message_id: str
+    operator: str
+    channel: str
+    final: str | None  # the final status reported, None if none came
+    done_at: datetime  # when the final report says it happened
+
+
+@dataclass(frozen=True)
 class SimulatedRequest:
     provider: str
     body: bytes
@@ -125,6 +139,8 @@ class TrafficGenerator:
         self.wavix_share = wavix_share
         self.infobip_share = infobip_share
         self.degrade = degrade
+        # Every message generated, in order (`simulation_conversions` reads it).
+        self.sent: list[SentMessage] = []
 
     def requests(self, messages: int) -> list[SimulatedRequest]:
         """Every request for `messages` first-attempt messages (fallbacks come on top)."""
@@ -169,6 +185,17 @@ class TrafficGenerator:
             )
             final, requests = self._message(plan)
             out.extend(requests)
+            self.sent.append(
+                SentMessage(
+                    plan.client_ref,
+                    plan.provider,
+                    plan.message_id,
+                    plan.operator,
+                    plan.channel,
+                    final,
+                    max(r.when for r in requests),
+                )
+            )
             failed = final not in ("delivered", "read", "answered")
             if not (prefix == "otp_" and failed and rng.random() < 0.7):
                 break

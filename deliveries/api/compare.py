@@ -17,6 +17,7 @@ from .. import dlt
 from ..comparison import BUCKETS, Comparison, providers_compare
 from ..reports import CHANNEL_CHOICES
 from ..slices import Slice
+from .conversion import ConversionStatsSerializer, RouteTrustSerializer, conversion_data, trust_data
 from .permissions import DashboardPermission
 from .schema import ERRORS_READ
 from .stats import MAX_HOURLY_RANGE, MAX_RANGE, FiguresSerializer, query_range
@@ -109,6 +110,8 @@ class CompareSerializer(serializers.Serializer):
     )
     providers = ProviderColumnSerializer(many=True)
     slo_by_operator = OperatorSloSerializer(many=True)
+    conversion = ConversionStatsSerializer(help_text="Per provider; traffic with feedback only.")
+    trust = RouteTrustSerializer(many=True, help_text="DLR trust per route, suspect first.")
 
 
 def _compare_data(comparison: Comparison) -> dict[str, Any]:
@@ -152,8 +155,12 @@ class CompareView(APIView):
         query = CompareQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         data = query.validated_data
-        comparison = providers_compare(slice=Slice.from_query(data), bucket=data.get("bucket"))
-        return Response(CompareSerializer(_compare_data(comparison)).data)
+        slice = Slice.from_query(data)
+        comparison = providers_compare(slice=slice, bucket=data.get("bucket"))
+        answer = _compare_data(comparison)
+        answer["conversion"] = conversion_data(slice=slice, group_by="provider")
+        answer["trust"] = trust_data(slice=slice)
+        return Response(CompareSerializer(answer).data)
 
 
 class DltQuerySerializer(SliceQuerySerializer):

@@ -20,6 +20,7 @@ from ..analytics import GROUP_BY_CHOICES, DeliveryStats, delivery_stats
 from ..models import Campaign
 from ..reports import CHANNEL_CHOICES
 from ..slices import Slice
+from .conversion import ConversionStatsSerializer, conversion_data
 from .permissions import DashboardPermission
 from .schema import ERRORS_READ
 
@@ -104,11 +105,19 @@ class StatsSerializer(serializers.Serializer):
     group_by = serializers.CharField(allow_null=True)
     totals = FiguresSerializer()
     groups = GroupSerializer(many=True)
+    conversion = ConversionStatsSerializer(
+        help_text="Conversion figures, grouped the same way (no error_code groups)."
+    )
 
 
-def _stats(query: dict[str, Any], **fixed: Any) -> DeliveryStats:
+def _stats(query: dict[str, Any], **fixed: Any) -> dict[str, Any]:
     slice = Slice.from_query(query, **fixed)
-    return delivery_stats(slice=slice, group_by=query.get("group_by"))
+    group_by = query.get("group_by")
+    stats: DeliveryStats = delivery_stats(slice=slice, group_by=group_by)
+    answer = {name: getattr(stats, name) for name in ("since", "until", "group_by", "totals")}
+    answer["groups"] = stats.groups
+    answer["conversion"] = conversion_data(slice=slice, group_by=group_by)
+    return StatsSerializer(answer).data
 
 
 class StatsView(APIView):
@@ -122,7 +131,7 @@ class StatsView(APIView):
     def get(self, request: Request) -> Response:
         query = StatsQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
-        return Response(StatsSerializer(_stats(query.validated_data)).data)
+        return Response(_stats(query.validated_data))
 
 
 class CampaignStatsView(APIView):
@@ -143,4 +152,4 @@ class CampaignStatsView(APIView):
         campaign = get_object_or_404(Campaign, pk=int(pk))
         query = CampaignStatsQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
-        return Response(StatsSerializer(_stats(query.validated_data, campaign=campaign.pk)).data)
+        return Response(_stats(query.validated_data, campaign=campaign.pk))

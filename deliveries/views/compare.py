@@ -12,7 +12,8 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from .. import comparison
+from .. import comparison, trust
+from ..conversion_stats import conversion_stats
 from .dashboard import campaign_manager_required, slice_of
 
 
@@ -64,5 +65,12 @@ def compare(request: HttpRequest) -> HttpResponse:
             for column in result.providers
         ],
         "latency_slo": sorted(settings.LATENCY_SLO.items()),
+        # Conversion beside delivery, and each route's DLR trust (templates/conversions/).
+        "conversion": conversion_stats(
+            slice=replace(chosen, provider=None), group_bys=["provider"]
+        ),
+        "trust": trust.routes_trust(slice=chosen),
+        "trust_min": trust.MIN_DELIVERED,
+        "trust_margin": trust.MARGIN,
     }
     return render(request, "deliveries/compare.html", context)

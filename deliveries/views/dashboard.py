@@ -20,6 +20,7 @@ from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 
 from .. import analytics
+from ..conversion_stats import conversion_stats
 from ..figures import Group
 from ..masking import full_phone_view_record
 from ..models import Campaign
@@ -157,9 +158,16 @@ def _overview(chosen: Slice) -> dict[str, Any]:
         "failed": [g.figures.failed for g in series],
         "pending": [g.figures.pending for g in series],
     }
+    conversion_names = [*(n for n, _ in shown), per]
+    conversion = conversion_stats(slice=chosen, group_bys=conversion_names)
     return {
         "slice": chosen,
         "totals": totals,
+        # templates/conversions/dashboard_panel.html: traffic with conversion feedback only.
+        "conversion": conversion,
+        "conversion_breakdowns": [
+            (name, label, conversion.groups[name]) for name, label in [*shown, (per, per.title())]
+        ],
         "series": series,
         "per": per,
         "chart": chart,

@@ -1,12 +1,17 @@
 """Message trace: one search box for support staff, and the page of one message."""
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.module_loading import import_string
 
+from .. import status as st
 from ..masking import can_view_full_phone, full_phone_view_record
 from ..models import Message
+from ..pending import OutsideFacts, message_pending_explain
 from ..roles import can_trace_messages
 from ..selectors import TRACE_LIMIT, message_search, message_trace
 from ..status import STATUS_TABLE
@@ -57,5 +62,18 @@ def trace_message(request: HttpRequest, pk: int) -> HttpResponse:
             "full_phone": can_view_full_phone(request.user),
             "can_view_log": request.user.has_perm("webhooks.view_inboundevent"),
             "statuses": STATUS_TABLE,
+            "pending": message_pending_explain(
+                message=trace.message, now=timezone.now(), facts=_outside_facts(trace.message)
+            ),
         },
     )
+
+
+def _outside_facts(message: Message) -> OutsideFacts | None:
+    """Endpoint health and forwarding deadlines, read by the app settings name: webhooks
+    depends on deliveries, so deliveries never imports it."""
+    path = getattr(settings, "MESSAGE_PENDING_FACTS", "")
+    if not path or st.is_final(message.status):
+        return None
+    facts: OutsideFacts = import_string(path)(message)
+    return facts

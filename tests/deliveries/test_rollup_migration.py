@@ -26,6 +26,19 @@ OLD_ROWS = [
 ]
 
 
+_COLUMNS_AT_0007 = (
+    "bucket",
+    "campaign_id",
+    "provider",
+    "channel",
+    "operator",
+    "status",
+    "messages",
+    "call_seconds",
+    *rollups.LATENCY_COLUMNS,
+)
+
+
 def _migrate(target: tuple[str, str]) -> None:
     executor = MigrationExecutor(connection)
     executor.loader.build_graph()
@@ -63,7 +76,8 @@ def _old_rows_read() -> list[tuple[Any, ...]]:
 
 def _cells() -> dict[tuple[Any, ...], tuple[int, int, dict[int, int]]]:
     found = {}
-    for row in DeliveryRollup.objects.all():
+    # Only the columns 0007 has: later migrations add more the model already knows.
+    for row in DeliveryRollup.objects.only(*_COLUMNS_AT_0007):
         counts = {i: getattr(row, c) for i, c in enumerate(rollups.LATENCY_COLUMNS)}
         key = (row.bucket, row.campaign_id, row.provider, row.channel, row.operator, row.status)
         found[key] = (row.messages, row.call_seconds, {i: n for i, n in counts.items() if n})
@@ -83,7 +97,7 @@ def test_the_migration_folds_latency_rows_into_one_cell_and_back():
             (HOUR, 1, "smstake", "sms", "JIO", "sent"): (4, 0, {}),
             (HOUR, 2, "smstake", "voice", "JIO", "answered"): (4, 120, {2: 3, 5: 1}),
         }
-        sent = DeliveryRollup.objects.get(status="sent")
+        sent = DeliveryRollup.objects.only(*_COLUMNS_AT_0007).get(status="sent")
         assert {getattr(sent, c) for c in rollups.LATENCY_COLUMNS} == {None}  # empty: NULL
 
         _migrate(BEFORE)

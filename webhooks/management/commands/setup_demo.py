@@ -7,6 +7,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
 
 from deliveries.models import Message
+from digests.models import DigestSubscription
 
 
 class Command(BaseCommand):
@@ -16,7 +17,7 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--messages", type=int, default=1000)
+        parser.add_argument("--messages", type=int, default=2000)
         parser.add_argument("--username", default="admin")
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -36,8 +37,23 @@ class Command(BaseCommand):
             member.set_password(password)
             member.save()
             member.groups.add(Group.objects.get(name=role))
+        # A daily digest for the campaign manager (`manage.py send_digest --user manager`).
+        DigestSubscription.objects.get_or_create(
+            user=user_model.objects.get(username="manager"),
+            frequency=DigestSubscription.Frequency.DAILY,
+        )
         if not Message.objects.exists():
-            call_command("simulate", messages=options["messages"], seed=42)
+            # Conversion feedback too, and one route (smstake to JIO) faking 30 % of its
+            # SMS deliveries, for /compare/'s DLR trust check to find; Infobip, the other
+            # provider reporting operators, carries half the SMS so the route has peers.
+            call_command(
+                "simulate",
+                messages=options["messages"],
+                seed=42,
+                infobip_share=0.5,
+                conversions=True,
+                fake_deliveries="smstake:JIO:0.3",
+            )
         self.stdout.write("")
         self.stdout.write(self.style.SUCCESS("dlrdash is ready on http://127.0.0.1:8000/admin/"))
         self.stdout.write(f"  user: {user.get_username()}   password: {password}")

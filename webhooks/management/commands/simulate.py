@@ -6,6 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth.models import User
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.test import Client
 from tqdm import tqdm
@@ -19,6 +20,10 @@ from webhooks.simulation import (
     TrafficGenerator,
     smstake_signature,
 )
+from webhooks.simulation_conversions import FakeDeliveries, conversions_simulate
+
+# The conversions API takes at most this many per call.
+CONVERSION_BATCH = 1000
 
 Sender = Callable[[WebhookEndpoint, SimulatedRequest], int]
 
@@ -54,6 +59,21 @@ class Command(BaseCommand):
             ),
         )
 
+        parser.add_argument(
+            "--conversions",
+            action="store_true",
+            help="Then post the conversion feedback an OTP service would send (OTPs verified, "
+            "links opened) to /api/v1/conversions/, signed in as a superuser.",
+        )
+        parser.add_argument(
+            "--fake-deliveries",
+            default="",
+            metavar="PROVIDER:OPERATOR[:SHARE]",
+            help="With --conversions: SHARE (default 0.3) of PROVIDER's SMS deliveries on "
+            "OPERATOR are fake (reported delivered, never arrived, never converted); "
+            "e.g. smstake:JIO:0.4.",
+        )
+
     def handle(self, *args: Any, **options: Any) -> None:
         if options["messages"] < 1:
             raise CommandError("--messages must be at least 1")
@@ -63,6 +83,16 @@ class Command(BaseCommand):
             degrade = Degradation.parse(options["degrade"]) if options["degrade"] else None
         except ValueError as exc:
             raise CommandError(f"--degrade: {exc}") from None
+        try:
+            fake = (
+                FakeDeliveries.parse(options["fake_deliveries"])
+                if options["fake_deliveries"]
+                else None
+            )
+        except ValueError as exc:
+            raise CommandError(f"--fake-deliveries: {exc}") from None
+        if options["conversions"] and options["url"]:
+            raise CommandError("--conversions posts in-process only, without --url")
         endpoints = {
             "smstake": _endpoint("smstake", options["smstake_slug"]),
             "wavix": _endpoint("wavix", options["wavix_slug"]),
@@ -90,6 +120,29 @@ class Command(BaseCommand):
         )
         if any(code >= 300 for code in codes):
             raise CommandError("some reports were not accepted")
+        if options["conversions"]:
+            items = conversions_simulate(
+                generator.sent, now=generator.now, seed=options["seed"], fake=fake
+            )
+            self._conversions_post(items)
+
+    def _conversions_post(self, items: list[dict[str, str]]) -> None:
+        """Through the real API, as the OTP service would, in batches."""
+        admin = User.objects.filter(is_superuser=True, is_active=True).order_by("pk").first()
+        if admin is None:
+            raise CommandError("--conversions needs a superuser to post as")
+        client = Client(HTTP_HOST=_allowed_host())
+        client.force_login(admin)
+        for start in range(0, len(items), CONVERSION_BATCH):
+            response = client.post(
+                "/api/v1/conversions/",
+                data=items[start : start + CONVERSION_BATCH],
+                content_type="application/json",
+                secure=True,
+            )
+            if response.status_code >= 300:
+                raise CommandError(f"conversions refused: {response.status_code}")
+        self.stdout.write(f"Posted {len(items)} conversions")
 
 
 def _endpoint(provider: str, slug: str) -> WebhookEndpoint:
