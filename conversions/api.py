@@ -133,7 +133,7 @@ class ConversionsView(APIView):
         else:
             serializer = FeedbackSerializer(data=request.data)
         if not serializer.is_valid():
-            errors = serializer.errors
+            errors: Any = serializer.errors
             if isinstance(errors, list):
                 errors = {str(i): e for i, e in enumerate(errors) if e}
             raise ValidationError(errors)
