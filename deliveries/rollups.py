@@ -33,6 +33,8 @@ from django.db.models import (
 from django.db.models.functions import Coalesce, TruncHour
 from django.db.models.sql.compiler import SQLCompiler
 
+from billing.spend import Spend, spend_apply, spend_campaign_clear, spend_of
+
 from . import status as st
 from .bulk import column_field, server_cursor
 from .latency import (
@@ -66,6 +68,11 @@ CELL_FIELDS = (
     "sent_at",
     "delivered_at",
     "call_duration",
+    # What `billing.spend.spend_of` reads.
+    "cost",
+    "cost_currency",
+    "segments",
+    "encoding",
 )
 
 _KEY_COLUMNS = (
@@ -100,6 +107,8 @@ class Counted(NamedTuple):
     call_seconds: int
     # Its latency bucket (a column of the cell's histogram), or NO_LATENCY.
     latency: int = NO_LATENCY
+    # What it cost, for the spend rollup kept beside this one (`billing.spend`).
+    spend: Spend | None = None
 
 
 class MessageChange(NamedTuple):
@@ -133,7 +142,9 @@ def counted_of(message: Message | Mapping[str, Any]) -> Counted:
         status=status,
         error_code=get("error_code") or "",
     )
-    return Counted(cell=cell, call_seconds=get("call_duration") or 0, latency=lat)
+    return Counted(
+        cell=cell, call_seconds=get("call_duration") or 0, latency=lat, spend=spend_of(get)
+    )
 
 
 def is_counted(message: Message | Mapping[str, Any]) -> bool:
@@ -154,6 +165,7 @@ def rollups_apply(changes: Iterable[MessageChange]) -> None:
     to `delivered` in the same hour writes two rows, not two thousand updates. Latency
     deltas are kept apart, per (cell, bucket), because few cells have any.
     """
+    changes = list(changes)  # read twice: here and by spend_apply
     counts: dict[Cell, list[int]] = defaultdict(lambda: [0, 0])
     latencies: dict[tuple[Cell, int], int] = defaultdict(int)
     for change in changes:
@@ -179,6 +191,7 @@ def rollups_apply(changes: Iterable[MessageChange]) -> None:
             histograms[cell][bucket] = n
     cells = sorted({cell for cell, d in counts.items() if d != [0, 0]} | set(histograms))
     _cells_upsert(cells, counts, histograms)
+    spend_apply(changes)
 
 
 def rollups_rebuild() -> int:
@@ -238,6 +251,7 @@ def rollups_campaign_clear(*, campaign_id: int) -> None:
             histograms[cell] = histogram
     rows.delete()
     _cells_upsert(sorted(counts), counts, histograms)
+    spend_campaign_clear(campaign_id=campaign_id)
 
 
 # `_cells_of_messages`' names for the `_KEY_COLUMNS`, in that order.

@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "alerts",
     "audit",
     "forwarding",
+    "billing",
 ]
 
 MIDDLEWARE = [
