@@ -151,8 +151,8 @@ def _cells_of_messages() -> Any:
             ),
             segment_sum=Coalesce(Sum("segments"), 0),
             segmented=Count("segments"),
-            unicode=Count("*", filter=Q(encoding="ucs2")),
-            encoded=Count("*", filter=~Q(encoding="")),
+            unicode=Count("id", filter=Q(encoding="ucs2")),
+            encoded=Count("id", filter=~Q(encoding="")),
         )
     )
 
