@@ -160,6 +160,9 @@ class BillImport(models.Model):
     # {reason: count} and the first few skipped lines with their reasons.
     skipped = models.JSONField(default=dict, blank=True)
     error = models.TextField(blank=True)
+    # The months the bill covers, for the reconciliation report's list of months.
+    first_billed_at = models.DateTimeField(null=True, blank=True)
+    last_billed_at = models.DateTimeField(null=True, blank=True)
     started_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)
 
