@@ -13,8 +13,9 @@ skipped and counted with its reason.
 import csv
 import hashlib
 import io
+import re
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import datetime
 from typing import IO, Any
 
@@ -28,6 +29,7 @@ from .models import BilledMessage, BillImport
 from .money import amount_parse, currency_parse
 
 BATCH = 5000
+_QUOTED = re.compile(r"'[^']*'")
 EXAMPLES = 100  # skipped lines kept with their reason, for the admin and the command
 Progress = Callable[[int], None]  # told the bytes read so far
 
@@ -106,11 +108,7 @@ def _rows_import(
     currency: str,
     progress: Progress | None,
 ) -> None:
-    text = io.TextIOWrapper(
-        io.BufferedReader(_Counting(stream, progress), 1 << 16),
-        encoding="utf-8-sig",  # a BOM, as Excel writes it, is not part of the first header
-        newline="",
-    )
+    text = _lines(io.BufferedReader(_Counting(stream, progress), 1 << 16))
     reader = csv.reader(text, delimiter=fmt.delimiter)
     reasons: Counter[str] = Counter()
     examples: list[list[Any]] = []
@@ -146,16 +144,24 @@ def _rows_import(
         _batch_write(record, batch, reasons, examples)
     except csv.Error as exc:
         raise FileRejected(f"line {reader.line_num}: not readable as CSV ({exc})") from None
-    except UnicodeDecodeError:
-        raise FileRejected(
-            f"line {reader.line_num + 1}: not UTF-8 text (save the export as CSV UTF-8)"
-        ) from None
     record.currency = expected
     record.state = BillImport.State.COMPLETE
     record.first_billed_at, record.last_billed_at = first, last
     record.skipped = {**record.skipped, "reasons": dict(reasons), "examples": examples}
     record.finished_at = timezone.now()
     record.save()
+
+
+def _lines(binary: IO[bytes]) -> Iterator[str]:
+    """The file's lines as text, decoded one by one so an error names its line."""
+    for number, raw in enumerate(binary, start=1):
+        try:
+            # A BOM, as Excel writes it, is not part of the first header.
+            yield raw.decode("utf-8-sig" if number == 1 else "utf-8")
+        except UnicodeDecodeError:
+            raise FileRejected(
+                f"line {number}: not UTF-8 text (save the export as CSV UTF-8)"
+            ) from None
 
 
 def _header(reader: Any, fmt: BillFormat) -> tuple[dict[str, int], list[str]]:
@@ -222,8 +228,8 @@ def _row(
 
 
 def _skip(reasons: Counter[str], examples: list[list[Any]], line: int, reason: str) -> None:
-    # Counted by kind ("amount … is not a number" without its value) to keep the list short.
-    reasons[reason.split(" '")[0] if " '" in reason else reason] += 1
+    # Counted by kind, without the value ("amount '…' is not a number"): a short list.
+    reasons[_QUOTED.sub("'…'", reason)] += 1
     if len(examples) < EXAMPLES:
         examples.append([line, reason])
 

@@ -45,10 +45,10 @@ def rates_import(*, card_name: str, stream: IO[bytes]) -> int:
     errors: list[str] = []
     try:
         header = [header_key(h) for h in next(reader, [])]
-        missing = [c for c in REQUIRED if c not in header]
+        missing = [c for c in REQUIRED if header_key(c) not in header]
         if missing:
             raise FileRejected(f"line 1: missing columns {', '.join(missing)}")
-        index = {name: header.index(name) for name in COLUMNS if name in header}
+        index = {n: header.index(header_key(n)) for n in COLUMNS if header_key(n) in header}
         for row in reader:
             if not any(row):
                 continue
