@@ -116,6 +116,9 @@ class SpendRollup(models.Model):
             )
         ]
         indexes = [models.Index(fields=["campaign_id", "bucket"], name="spend_campaign")]
+        # Who sees costs anywhere (pages, cards, API fields): a permission, so the check
+        # rides on the user's cached permissions instead of a query per message.
+        permissions = [("view_costs", "Can see what messages cost")]
 
     def __str__(self) -> str:
         return f"{self.bucket:%Y-%m-%d %H}h {self.provider} {self.status} {self.currency}"

@@ -28,7 +28,7 @@ ADMINISTRATOR = "Administrator"
 # Who reads the dashboard pages (and their API figures, exports and alerts).
 DASHBOARD_ROLES = (CAMPAIGN_MANAGER, ADMINISTRATOR)
 # Who sees what messages cost (the costs page, cost cards, cost fields of the API).
-COST_ROLES = (CAMPAIGN_MANAGER, ADMINISTRATOR)
+COST_PERMISSION = "billing.view_costs"
 # Who traces messages and reads the webhook log: raw provider traffic.
 SUPPORT_ROLES = (SUPPORT, ADMINISTRATOR)
 
@@ -47,6 +47,7 @@ CAMPAIGN_MANAGER_PERMISSIONS = [
     "deliveries.view_campaign",
     "deliveries.add_campaign",
     "deliveries.change_campaign",
+    "billing.view_costs",
     "billing.view_ratecard",
     "billing.view_rate",
     "billing.view_billimport",
@@ -72,6 +73,7 @@ ADMINISTRATOR_PERMISSIONS = [
     "forwarding.view_delivery",
     "forwarding.change_delivery",
     "forwarding.view_deliveryattempt",
+    "billing.view_costs",
     "billing.view_ratecard",
     "billing.add_ratecard",
     "billing.change_ratecard",
@@ -107,7 +109,7 @@ def can_view_dashboard(user: User) -> bool:
 
 
 def can_view_costs(user: User) -> bool:
-    return user_has_role(user, *COST_ROLES)
+    return bool(user.is_active and user.has_perm(COST_PERMISSION))
 
 
 def can_trace_messages(user: User) -> bool:
