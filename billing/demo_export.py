@@ -35,6 +35,7 @@ HEADERS = {
         "total_amount",
     ],
     "twilio": ["Sid", "SentDate", "Direction", "Status", "NumSegments", "Price", "PriceUnit"],
+    "generic": ["message_id", "sent_at", "segments", "amount", "currency"],
 }
 KINDS = ("amount_differs", "seen_not_billed", "billed_not_seen", "billed_rejected")
 CENT = Decimal("0.01")
@@ -60,6 +61,8 @@ def _row(
 ) -> list[Any]:
     if fmt == "twilio":
         return [message_id, at.isoformat(), "outbound-api", status, segments, -amount, currency]
+    if fmt == "generic":
+        return [message_id, at.isoformat(), segments, amount, currency]
     rate = (amount / segments).quantize(Decimal("0.00001")) if segments else amount
     return [message_id, at.isoformat(sep=" "), "outbound", status, "sms", segments, rate, amount]
 

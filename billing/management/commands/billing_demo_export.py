@@ -15,8 +15,13 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("path", type=Path)
-        parser.add_argument("--provider", default="plivo")
-        parser.add_argument("--format", dest="file_format", choices=["plivo", "twilio"])
+        parser.add_argument("--provider", default="infobip")
+        parser.add_argument(
+            "--format",
+            dest="file_format",
+            choices=["plivo", "twilio", "generic"],
+            help="Default: the provider's own (Plivo, Twilio), else generic.",
+        )
         parser.add_argument("--month", help="YYYY-MM; default: this month.")
         parser.add_argument("--fraction", type=float, default=0.003, help="Share of rows altered.")
         parser.add_argument("--seed", type=int, default=7)
@@ -30,8 +35,9 @@ class Command(BaseCommand):
             )
         except ValueError:
             raise CommandError("--month looks like 2026-11") from None
+        provider = options["provider"]
         file_format = options["file_format"] or (
-            "twilio" if options["provider"] == "twilio" else "plivo"
+            provider if provider in ("plivo", "twilio") else "generic"
         )
         with options["path"].open("w", newline="", encoding="utf-8") as out:
             altered = export_write(

@@ -6,6 +6,7 @@ from django.contrib.auth.models import Group
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
 
+from billing.demo import demo_rates_ensure
 from deliveries.models import Message
 
 
@@ -37,6 +38,8 @@ class Command(BaseCommand):
             member.save()
             member.groups.add(Group.objects.get(name=role))
         if not Message.objects.exists():
+            # Before the traffic: messages are priced as their reports are applied.
+            demo_rates_ensure()
             call_command("simulate", messages=options["messages"], seed=42)
         self.stdout.write("")
         self.stdout.write(self.style.SUCCESS("dlrdash is ready on http://127.0.0.1:8000/admin/"))
