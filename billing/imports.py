@@ -269,19 +269,7 @@ def _insert(record: BillImport, batch: list[tuple[Any, ...]]) -> set[int]:
     table = connection.ops.quote_name(BilledMessage._meta.db_table)
     names = ", ".join(connection.ops.quote_name(c) for c in _COLUMNS)
     if connection.vendor == "postgresql":
-        arrays: list[list[Any]] = [[] for _ in range(7)]
-        for values in batch:
-            for i, value in enumerate(values):
-                arrays[i].append(value)
-        with server_cursor(connection) as cursor:
-            cursor.execute(
-                f"INSERT INTO {table} ({names}) SELECT %s, %s, m, l, t, a, c, s, st "  # noqa: S608
-                "FROM unnest(%s::varchar[], %s::bigint[], %s::timestamptz[], %s::numeric[], "
-                "%s::varchar[], %s::int[], %s::varchar[]) AS u(m, l, t, a, c, s, st) "
-                "ON CONFLICT (provider, message_id) DO NOTHING RETURNING line",
-                [record.pk, record.provider, *arrays],
-            )
-            return {row[0] for row in cursor.fetchall()}
+        return _insert_copy(record, batch, table, names)
     field = BilledMessage._meta.get_field("billed_at")
     inserted: set[int] = set()
     per = 3000  # nine parameters a row, under SQLite's 32,766
@@ -310,3 +298,28 @@ def _insert(record: BillImport, batch: list[tuple[Any, ...]]) -> set[int]:
             )
             inserted.update(row[0] for row in cursor.fetchall())
     return inserted
+
+
+def _insert_copy(
+    record: BillImport, batch: list[tuple[Any, ...]], table: str, names: str
+) -> set[int]:
+    """PostgreSQL: COPY the batch into a scratch table (rows formatted by psycopg's C code),
+    then one INSERT … SELECT … ON CONFLICT DO NOTHING: binding arrays of thousands of
+    timestamps and decimals cost more in Python than the statement did."""
+    with server_cursor(connection) as cursor:
+        cursor.execute(
+            "CREATE TEMPORARY TABLE IF NOT EXISTS billing_import_scratch (m varchar, l bigint, "
+            "t timestamptz, a numeric, c varchar, s int, st varchar) ON COMMIT DELETE ROWS"
+        )
+        with cursor.copy("COPY billing_import_scratch FROM STDIN") as copy:
+            for values in batch:
+                copy.write_row(values)
+        cursor.execute(
+            f"INSERT INTO {table} ({names}) SELECT %s, %s, m, l, t, a, c, s, st "  # noqa: S608
+            "FROM billing_import_scratch ORDER BY l "
+            "ON CONFLICT (provider, message_id) DO NOTHING RETURNING line",
+            [record.pk, record.provider],
+        )
+        inserted = {row[0] for row in cursor.fetchall()}
+        cursor.execute("DELETE FROM billing_import_scratch")
+        return inserted

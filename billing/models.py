@@ -78,8 +78,10 @@ class Rate(models.Model):
 class SpendRollup(models.Model):
     """What the messages of one delivery-rollup cell cost, per currency (blank: unknown).
 
-    Keyed like `deliveries.DeliveryRollup` plus the currency, and kept in step with it by the
-    same writes (`billing.spend`), so the costs page never groups messages.
+    Keyed like `deliveries.DeliveryRollup` but for the error code (no cost figure splits by
+    it, and it would multiply the failed cells the costs page reads) and plus the currency;
+    kept in step with it by the same writes (`billing.spend`), so the costs page never
+    groups messages.
     """
 
     bucket = models.DateTimeField()
@@ -88,7 +90,6 @@ class SpendRollup(models.Model):
     channel = models.CharField(max_length=16)
     operator = models.CharField(max_length=64, blank=True)
     status = models.CharField(max_length=16, choices=st.CHOICES)
-    error_code = models.CharField(max_length=64, blank=True)
     currency = models.CharField(max_length=3, blank=True)
     messages = models.BigIntegerField(default=0)
     amount_micros = models.BigIntegerField(default=0)
@@ -109,7 +110,6 @@ class SpendRollup(models.Model):
                     "channel",
                     "operator",
                     "status",
-                    "error_code",
                     "currency",
                 ],
                 name="spend_cell",

@@ -28,7 +28,6 @@ KEY_COLUMNS = (
     "channel",
     "operator",
     "status",
-    "error_code",
     "currency",
 )
 SUM_COLUMNS = ("messages", "amount_micros", "segments", "segmented", "unicode", "encoded")
@@ -77,7 +76,8 @@ def spend_apply(changes: Iterable[Any]) -> None:
         for counted, sign in ((before, -1), (after, 1)):
             if counted is None or counted.spend is None:
                 continue
-            delta = deltas[(*counted.cell, counted.spend.currency)]
+            # The delivery cell without its error code (the last field), plus the currency.
+            delta = deltas[(*counted.cell[:-1], counted.spend.currency)]
             for i, value in enumerate(_sums(counted.spend)):
                 delta[i] += sign * value
     cells = sorted(key for key, delta in deltas.items() if any(delta))
@@ -140,7 +140,6 @@ def _cells_of_messages() -> Any:
             "channel",
             "operator",
             "cell_status",
-            "error_code",
             "currency",
         )
         .annotate(
@@ -165,7 +164,6 @@ def _row_key(row: Mapping[str, Any]) -> tuple[Any, ...]:
         row["channel"],
         row["operator"],
         row["cell_status"],
-        row["error_code"],
         row["currency"],
     )
 

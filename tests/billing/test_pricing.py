@@ -162,7 +162,6 @@ def spend_cells() -> dict[tuple[Any, ...], tuple[int, ...]]:
             r.channel,
             r.operator,
             r.status,
-            r.error_code,
             r.currency,
         ): (r.messages, r.amount_micros, r.segments, r.segmented, r.unicode, r.encoded)
         for r in SpendRollup.objects.all()
