@@ -169,20 +169,42 @@ def spend_totals(*, slice: Slice, now: datetime | None = None) -> SpendGroup:
 
 def spend_breakdown(*, slice: Slice, by: str, now: datetime | None = None) -> list[SpendGroup]:
     """The slice's spend per day, campaign, provider, operator or channel (`BREAKDOWNS`)."""
+    return spend_overview(slice=slice, bys=[by], now=now)[1][by]
+
+
+def spend_overview(
+    *, slice: Slice, bys: list[str], now: datetime | None = None
+) -> tuple[SpendGroup, dict[str, list[SpendGroup]]]:
+    """The totals and every breakdown in `bys`, from at most two reads of the cells: one
+    grouped by every dimension at once (each breakdown and the totals are folded from its
+    rows), and one per day when asked for."""
     now = now or timezone.now()
     cells = spend_cells(slice=slice)
-    if by == "day":
-        cells = cells.annotate(day=TruncDate("bucket", tzinfo=timezone.get_current_timezone()))
-    column = BREAKDOWNS[by]
-    groups = _fold(_rows(cells, [column], now), column)
+    columns = [BREAKDOWNS[by] for by in bys if by != "day"]
+    rows = list(_rows(cells, columns, now))
+    totals = _fold(rows, None).get("", SpendGroup(key="", label="all"))
+    breakdowns: dict[str, list[SpendGroup]] = {}
+    for by in bys:
+        if by == "day":
+            local = cells.annotate(day=TruncDate("bucket", tzinfo=timezone.get_current_timezone()))
+            groups = _fold(_rows(local, ["day"], now), "day")
+        else:
+            groups = _fold(rows, BREAKDOWNS[by])
+        breakdowns[by] = _labelled(by, groups)
+    return totals, breakdowns
+
+
+def _labelled(by: str, groups: dict[Any, SpendGroup]) -> list[SpendGroup]:
     ordered = sorted(groups.values(), key=lambda g: g.key)
+    if by == "day":
+        return ordered
     if by == "campaign":
         names = dict(Campaign.objects.values_list("pk", "name"))
         for group in ordered:
             group.label = names.get(int(group.key), "no campaign")
-    elif by != "day":
+    else:
         for group in ordered:
             group.label = group.label or "(none)"
-    if by != "day":
-        ordered.sort(key=lambda g: -max((s.micros for s in g.by_currency), default=0))
+    # Biggest spend first (in whichever currency is largest there).
+    ordered.sort(key=lambda g: -max((s.micros for s in g.by_currency), default=0))
     return ordered

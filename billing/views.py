@@ -58,16 +58,15 @@ def cost_viewer_required(view: View) -> View:
 @cost_viewer_required
 def costs(request: HttpRequest) -> HttpResponse:
     form, chosen = slice_of(request, default_range="30d")
-    breakdowns = [
-        (name, label, selectors.spend_breakdown(slice=chosen, by=name))
-        for name, label in BREAKDOWN_LABELS
-        if not (name == "campaign" and chosen.campaign)
+    shown = [
+        (n, label) for n, label in BREAKDOWN_LABELS if not (n == "campaign" and chosen.campaign)
     ]
+    totals, groups = selectors.spend_overview(slice=chosen, bys=[n for n, _ in shown])
     context = {
         "form": form,
         "slice": chosen,
-        "totals": selectors.spend_totals(slice=chosen),
-        "breakdowns": breakdowns,
+        "totals": totals,
+        "breakdowns": [(name, label, groups[name]) for name, label in shown],
         "query": chosen.query(),
         "months": reconciliation.months_billed(),
         "no_range_note": False,
