@@ -90,7 +90,8 @@ def export_write(
     writer = csv.writer(out)
     writer.writerow(HEADERS[file_format])
     for index, message in enumerate(_iterate(billed)):
-        amount, kind = message.cost, plan.get(index)
+        # Only priced messages are listed (`_messages`).
+        amount, kind = message.cost or Decimal(0), plan.get(index)
         currency = currency or message.cost_currency
         if kind == "seen_not_billed":
             altered[kind].append(message.message_id)
@@ -102,7 +103,7 @@ def export_write(
     rejected = _messages(provider, month).filter(status=st.Status.REJECTED)
     for message in _iterate(rejected[:each]):
         altered["billed_rejected"].append(message.message_id)
-        writer.writerow(_export_row(file_format, message, message.cost))
+        writer.writerow(_export_row(file_format, message, message.cost or Decimal(0)))
     when = month.replace(day=15, hour=12)
     for _ in range(count - 2 * each - len(altered["billed_rejected"])):
         ghost = str(uuid.UUID(int=rng.getrandbits(128), version=4))

@@ -99,7 +99,7 @@ def _rate(values: dict[str, Any], line: int, errors: list[str]) -> Rate | None:
         problems.append(f"encoding {encoding!r} is not gsm7 or ucs2")
     if len(values.get("country", "")) not in (0, 2):
         problems.append(f"country {values['country']!r} is not an ISO 3166 alpha-2 code")
-    if problems:
+    if problems or price is None or valid_from is None:
         errors.append(f"line {line}: {', '.join(problems)}")
         return None
     return Rate(

@@ -147,10 +147,11 @@ def reconciliation_queries(
         "seen_not_billed": _seen(provider, month)
         .filter(~billed_for)
         .exclude(status=st.Status.REJECTED),
-        "amount_differs": billed.filter(our_cost__isnull=False)
+        # Annotated names, not fields: given as Q objects, which the type checker leaves be.
+        "amount_differs": billed.filter(Q(our_cost__isnull=False))
         .annotate(gap=Abs(F("amount") - F("our_cost")))
         .filter(~Q(our_currency=F("currency")) | Q(gap__gt=tolerance)),
-        "billed_rejected": billed.filter(our_status=st.Status.REJECTED, amount__gt=0),
+        "billed_rejected": billed.filter(Q(our_status=st.Status.REJECTED), amount__gt=0),
     }
 
 
@@ -225,6 +226,8 @@ def months_billed() -> list[tuple[str, str]]:
     for provider, first, last in BillImport.objects.filter(
         state=BillImport.State.COMPLETE, first_billed_at__isnull=False
     ).values_list("provider", "first_billed_at", "last_billed_at"):
+        if first is None or last is None:
+            continue
         year, month = first.year, first.month
         while (year, month) <= (last.year, last.month):
             found.add((provider, f"{year:04d}-{month:02d}"))

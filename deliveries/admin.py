@@ -193,7 +193,14 @@ class HasErrorCodeFilter(admin.SimpleListFilter):
 
 # Everything a provider reported. Only `campaign` is ours to change.
 PROVIDER_FIELDS = [f.name for f in Message._meta.fields if f.name not in ("id", "campaign")]
-COST_FIELDS = ["cost", "cost_currency", "cost_source", "price_unreadable", "encoding", "category"]
+COST_FIELDS: list[Any] = [
+    "cost",
+    "cost_currency",
+    "cost_source",
+    "price_unreadable",
+    "encoding",
+    "category",
+]
 
 
 @admin.register(Message)

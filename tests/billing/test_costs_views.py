@@ -2,6 +2,7 @@
 
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
 import pytest
 from django.contrib.auth.models import User
@@ -27,7 +28,7 @@ def traffic() -> None:
     cache.clear()  # API throttling counts in the cache
     Campaign.objects.create(name="Diwali promo", ref_prefix="promo_")
     rate_add(provider="smstake", price="0.1200", currency="INR")
-    reports = [
+    reports: list[tuple[str, Status, dict[str, Any]]] = [
         ("p1", Status.DELIVERED, {}),
         ("p2", Status.FAILED, {}),
         (

@@ -5,6 +5,7 @@ import io
 import random
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
 import pytest
 
@@ -34,8 +35,9 @@ def month_of_traffic() -> None:
     for i in range(MESSAGES):
         at = NOV + timedelta(minutes=rng.randrange(29 * 24 * 60))
         segments = rng.choice([1, 1, 1, 2, 3])
+        price: dict[str, Any] = {}
         if rng.random() < 0.02:
-            status, price = Status.REJECTED, {}
+            status = Status.REJECTED
         else:
             status = rng.choice([Status.DELIVERED] * 8 + [Status.UNDELIVERED, Status.SENT])
             rate = Decimal(rng.choice(["0.0032", "0.0035", "0.00475"]))
@@ -76,18 +78,22 @@ def test_the_reconciliation_lists_exactly_the_altered_rows_and_the_totals_agree(
     assert report.counts == {name: len(ids) for name, ids in altered.items()}
     # Every cent of the difference is explained by the listed rows.
     billed = {m.message_id: m.amount for m in BilledMessage.objects.all()}
-    ours = dict(Message.objects.values_list("message_id", "cost"))
+    ours: dict[str, Decimal] = {
+        m: cost or Decimal(0) for m, cost in Message.objects.values_list("message_id", "cost")
+    }
     explained = (
-        sum(billed[m] - ours[m] for m in altered["amount_differs"])
-        + sum(billed[m] for m in altered["billed_not_seen"] + altered["billed_rejected"])
-        - sum(ours[m] for m in altered["seen_not_billed"])
+        sum((billed[m] - ours[m] for m in altered["amount_differs"]), Decimal(0))
+        + sum(
+            (billed[m] for m in altered["billed_not_seen"] + altered["billed_rejected"]), Decimal(0)
+        )
+        - sum((ours[m] for m in altered["seen_not_billed"]), Decimal(0))
     )
     ((currency, theirs, our_total, gap),) = report.currencies
     assert currency == "USD"
     assert gap == explained
-    assert theirs == sum(billed.values())
+    assert theirs == sum(billed.values(), Decimal(0))
     rejected = set(Message.objects.filter(status="rejected").values_list("message_id", flat=True))
-    assert our_total == sum(cost for m, cost in ours.items() if m not in rejected)
+    assert our_total == sum((c for m, c in ours.items() if m not in rejected), Decimal(0))
 
 
 def test_importing_the_same_file_again_changes_nothing():

@@ -14,6 +14,7 @@ message-status schema; the UUIDs are ours.
 
 import hmac
 from collections.abc import Sequence
+from typing import Any
 
 import jwt
 
@@ -115,6 +116,6 @@ def _claims(token: str, secrets: Sequence[str]) -> dict[str, object]:
     raise AuthError("JWT signature does not verify")
 
 
-def _price(data: dict[str, object]) -> dict[str, object]:
+def _price(data: dict[str, Any]) -> dict[str, Any]:
     usage = as_dict(data.get("usage"))
     return reported_price(usage.get("price"), usage.get("currency"))
