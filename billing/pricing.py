@@ -76,6 +76,8 @@ def rate_book() -> RateBook:
     global _cached
     stamp = Rate.objects.aggregate(n=Count("id"), last=Max("updated_at"))
     version = (stamp["n"], stamp["last"])
+    if stamp["n"] == 0:
+        return RateBook([])  # no rate card: nothing more to read
     if _cached is None or _cached[0] != version:
         rows = Rate.objects.values_list(
             "provider",
