@@ -17,15 +17,14 @@ import re
 from collections import Counter
 from collections.abc import Callable, Iterator
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, Any, NamedTuple
 
-from django.db import DatabaseError, connection, transaction
+from django.db import DatabaseError, transaction
 from django.utils import timezone
 
-from deliveries.bulk import server_cursor
-
 from .bill_formats import BillFormat, bill_format, header_key, time_parse
-from .models import BilledMessage, BillImport
+from .bill_insert import billed_insert
+from .models import BillImport
 from .money import amount_parse, currency_parse
 
 BATCH = 5000
@@ -117,11 +116,12 @@ def _rows_import(
     last: datetime | None = None
     try:
         columns, ignored = _header(reader, fmt)
+        at = _Columns.of(columns)
         record.skipped = {"ignored_columns": ignored}
         expected = currency or fmt.default_currency
         for row in reader:
             record.rows_read += 1
-            parsed = _row(row, columns, fmt, reader.line_num)
+            parsed = _row(row, at, fmt, reader.line_num)
             if isinstance(parsed, str):
                 _skip(reasons, examples, reader.line_num, parsed)
                 continue
@@ -194,37 +194,66 @@ def _header(reader: Any, fmt: BillFormat) -> tuple[dict[str, int], list[str]]:
     return columns, ignored
 
 
-def _row(
-    row: list[str], columns: dict[str, int], fmt: BillFormat, line: int
-) -> tuple[Any, ...] | str:
-    """The values of a billed message, or the reason the row is skipped."""
-    if len(row) <= max(columns.values()):
+class _Columns(NamedTuple):
+    """Where each field is in a row (-1: not in this file)."""
+
+    message_id: int
+    time: int
+    amount: int
+    segments: int
+    currency: int
+    status: int
+    direction: int
+    last: int  # the highest of them: a shorter row is short of fields
+
+    @classmethod
+    def of(cls, columns: dict[str, int]) -> "_Columns":
+        def at(name: str) -> int:
+            return columns.get(name, -1)
+
+        return cls(
+            at("message id"),
+            at("time"),
+            at("amount"),
+            at("segments"),
+            at("currency"),
+            at("status"),
+            at("direction"),
+            max(columns.values()),
+        )
+
+
+def _row(row: list[str], at: _Columns, fmt: BillFormat, line: int) -> tuple[Any, ...] | str:
+    """The values of a billed message, or the reason the row is skipped. Called once per
+    row of files of millions: plain indexing, no per-row dictionaries."""
+    if len(row) <= at.last:
         return "blank line" if not any(row) else "too few fields"
-    get = {field: row[index].strip() for field, index in columns.items()}
-    if get.get("direction", "").lower().startswith("inbound"):
+    if at.direction >= 0 and row[at.direction].strip().lower().startswith("inbound"):
         return "inbound message"
-    message_id = get["message id"]
+    message_id = row[at.message_id].strip()
     if not message_id or len(message_id) > 200:
         return "no message id" if not message_id else "message id too long"
-    amount = amount_parse(get["amount"])
+    text = row[at.amount]
+    amount = amount_parse(text)
     if amount is None:
-        return f"amount {get['amount'][:40]!r} is not a number"
+        return f"amount {text.strip()[:40]!r} is not a number"
     if fmt.negated:
         amount = -amount
     if amount < 0:
-        return f"amount {get['amount'][:40]!r} is negative"
-    at = time_parse(get["time"])
-    if at is None:
-        return f"time {get['time'][:40]!r} is not a date"
-    code = currency_parse(get.get("currency", "")) or fmt.default_currency
+        return f"amount {text.strip()[:40]!r} is negative"
+    moment = time_parse(row[at.time])
+    if moment is None:
+        return f"time {row[at.time].strip()[:40]!r} is not a date"
+    code = (currency_parse(row[at.currency]) if at.currency >= 0 else "") or fmt.default_currency
     if not code:
         return "no currency"
     segments: int | None = None
-    if get.get("segments"):
-        if not get["segments"].isdigit():
-            return f"segments {get['segments'][:20]!r} is not a whole number"
-        segments = int(get["segments"])
-    return (message_id, line, at, amount, code, segments, get.get("status", "")[:64])
+    if at.segments >= 0 and (units := row[at.segments].strip()):
+        if not units.isdigit():
+            return f"segments {units[:20]!r} is not a whole number"
+        segments = int(units)
+    status = row[at.status].strip()[:64] if at.status >= 0 else ""
+    return (message_id, line, moment, amount, code, segments, status)
 
 
 def _skip(reasons: Counter[str], examples: list[list[Any]], line: int, reason: str) -> None:
@@ -242,84 +271,10 @@ def _batch_write(
 ) -> None:
     """Insert a batch (a message billed twice is kept once) and commit it with the counts."""
     with transaction.atomic():
-        inserted = _insert(record, batch) if batch else set()
+        inserted = billed_insert(record, batch) if batch else set()
         for values in batch:
             if values[1] not in inserted:
                 _skip(reasons, examples, values[1], "duplicate message id")
         record.rows_imported += len(inserted)
         record.rows_skipped = sum(reasons.values())
         record.save(update_fields=["rows_read", "rows_imported", "rows_skipped"])
-
-
-_COLUMNS = (
-    "bill_import_id",
-    "provider",
-    "message_id",
-    "line",
-    "billed_at",
-    "amount",
-    "currency",
-    "segments",
-    "provider_status",
-)
-
-
-def _insert(record: BillImport, batch: list[tuple[Any, ...]]) -> set[int]:
-    """INSERT … ON CONFLICT DO NOTHING RETURNING line: the lines that were new."""
-    table = connection.ops.quote_name(BilledMessage._meta.db_table)
-    names = ", ".join(connection.ops.quote_name(c) for c in _COLUMNS)
-    if connection.vendor == "postgresql":
-        return _insert_copy(record, batch, table, names)
-    field = BilledMessage._meta.get_field("billed_at")
-    inserted: set[int] = set()
-    per = 3000  # nine parameters a row, under SQLite's 32,766
-    with connection.cursor() as cursor:
-        for start in range(0, len(batch), per):
-            chunk = batch[start : start + per]
-            params: list[Any] = []
-            for m, line, at, amount, code, segments, status in chunk:
-                at_db = field.get_db_prep_value(at, connection)
-                params += [
-                    record.pk,
-                    record.provider,
-                    m,
-                    line,
-                    at_db,
-                    str(amount),
-                    code,
-                    segments,
-                    status,
-                ]
-            values = ", ".join(["(" + ", ".join(["%s"] * 9) + ")"] * len(chunk))
-            cursor.execute(
-                f"INSERT INTO {table} ({names}) VALUES {values} "  # noqa: S608
-                "ON CONFLICT (provider, message_id) DO NOTHING RETURNING line",
-                params,
-            )
-            inserted.update(row[0] for row in cursor.fetchall())
-    return inserted
-
-
-def _insert_copy(
-    record: BillImport, batch: list[tuple[Any, ...]], table: str, names: str
-) -> set[int]:
-    """PostgreSQL: COPY the batch into a scratch table (rows formatted by psycopg's C code),
-    then one INSERT … SELECT … ON CONFLICT DO NOTHING: binding arrays of thousands of
-    timestamps and decimals cost more in Python than the statement did."""
-    with server_cursor(connection) as cursor:
-        cursor.execute(
-            "CREATE TEMPORARY TABLE IF NOT EXISTS billing_import_scratch (m varchar, l bigint, "
-            "t timestamptz, a numeric, c varchar, s int, st varchar) ON COMMIT DELETE ROWS"
-        )
-        with cursor.copy("COPY billing_import_scratch FROM STDIN") as copy:
-            for values in batch:
-                copy.write_row(values)
-        cursor.execute(
-            f"INSERT INTO {table} ({names}) SELECT %s, %s, m, l, t, a, c, s, st "  # noqa: S608
-            "FROM billing_import_scratch ORDER BY l "
-            "ON CONFLICT (provider, message_id) DO NOTHING RETURNING line",
-            [record.pk, record.provider],
-        )
-        inserted = {row[0] for row in cursor.fetchall()}
-        cursor.execute("DELETE FROM billing_import_scratch")
-        return inserted
