@@ -77,6 +77,12 @@ def _phases_run(config: object, results: Results) -> None:
         for n in config.message_sizes:
             print(f"== analytics and trace ({n:,} messages)", flush=True)
             analytics_run(config, results, n)
+    if "costs" in config.phases:
+        results.load_note("costs")
+        from .costs import costs_run
+
+        print("== costs (bill import rate, /costs/ page)", flush=True)
+        costs_run(config, results)
 
 
 def _redis_clear(url: str) -> None:

@@ -68,7 +68,7 @@ class Config:
 def config_from_env() -> Config:
     quick = _bool("BENCH_QUICK")
     connections = os.environ.get("BENCH_CONNECTIONS", "8,32" if quick else "8,32,64")
-    phases = os.environ.get("BENCH_PHASES", "ingest,apply,forwarding,analytics")
+    phases = os.environ.get("BENCH_PHASES", "ingest,apply,forwarding,analytics,costs")
     return Config(
         quick=quick,
         pg_url=os.environ.get("BENCH_PG_URL", "postgres://postgres@127.0.0.1:5432").rstrip("/"),

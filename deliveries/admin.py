@@ -25,6 +25,7 @@ from .masking import full_phone_view_record, phone_for
 from .models import Campaign, Message, StatusEvent
 from .paginators import EstimatedCountPaginator
 from .phones import phone_to_e164
+from .roles import can_view_costs
 from .services import message_save_edited
 from .templatetags.trace import duration, outcome_label, status_badge
 from .user_admin import user_admin_register
@@ -193,6 +194,14 @@ class HasErrorCodeFilter(admin.SimpleListFilter):
 
 # Everything a provider reported. Only `campaign` is ours to change.
 PROVIDER_FIELDS = [f.name for f in Message._meta.fields if f.name not in ("id", "campaign")]
+COST_FIELDS: list[Any] = [
+    "cost",
+    "cost_currency",
+    "cost_source",
+    "price_unreadable",
+    "encoding",
+    "category",
+]
 
 
 @admin.register(Message)
@@ -276,6 +285,12 @@ class MessageAdmin(NulRefusingAdmin):
 
     def save_model(self, request: HttpRequest, obj: Message, form: Any, change: bool) -> None:
         message_save_edited(message=obj)
+
+    def get_fieldsets(self, request: HttpRequest, obj: Any = None) -> Any:
+        fieldsets = list(super().get_fieldsets(request, obj))
+        if can_view_costs(request.user):  # support staff do not see what messages cost
+            fieldsets.append(("Cost", {"fields": COST_FIELDS}))
+        return fieldsets
 
     def get_list_display(self, request: HttpRequest) -> list[Any]:
         # A closure over the request: list columns have no other way to know the viewer.

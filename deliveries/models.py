@@ -49,6 +49,37 @@ class Message(models.Model):
     client_ref = models.CharField(max_length=200, blank=True)
     tag = models.CharField(max_length=200, blank=True)
     segments = models.PositiveIntegerField(null=True, blank=True)
+    # Database defaults on the cost fields: rows written by raw SQL (the bench's loader,
+    # bulk tools) that do not name them are still valid.
+    encoding = models.CharField(
+        max_length=8,
+        blank=True,
+        default="",
+        db_default="",
+        help_text="gsm7 or ucs2, when the provider says so.",
+    )
+    category = models.CharField(
+        max_length=32,
+        blank=True,
+        default="",
+        db_default="",
+        help_text="A pricing category, e.g. WhatsApp's marketing.",
+    )
+    # What the message cost, priced by `billing.pricing`: the provider's own figure when a
+    # report carried one, else the rate card's at its submit time × its segments.
+    cost = models.DecimalField(max_digits=16, decimal_places=6, null=True, blank=True)
+    cost_currency = models.CharField(
+        max_length=3, blank=True, default="", db_default="", help_text="ISO 4217."
+    )
+    cost_source = models.CharField(
+        max_length=16,
+        choices=[("reported", "reported"), ("rate_card", "rate card"), ("unknown", "unknown")],
+        default="unknown",
+        db_default="unknown",
+    )
+    # A report carried a price that could not be read: the cost stays unknown rather than
+    # guessed from the rate card, until a report with a readable price arrives.
+    price_unreadable = models.BooleanField(default=False, db_default=False)
     submitted_at = models.DateTimeField(null=True, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
     delivered_at = models.DateTimeField(null=True, blank=True)

@@ -6,6 +6,7 @@ Pure data, no database: `webhooks.providers.*` build these from provider payload
 
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 from enum import StrEnum
 
 from .status import Status
@@ -57,3 +58,13 @@ class DeliveryReport:
     delivered_at: datetime | None = None
     read_at: datetime | None = None
     call_duration: int | None = None
+    # What the provider charged for this message in all (every segment), as it reported it:
+    # `currency` is ISO 4217. `price_unreadable` marks a price field that was present but
+    # malformed: the status still applies, the cost stays unknown.
+    price: Decimal | None = None
+    currency: str = ""
+    price_unreadable: bool = False
+    # "gsm7" or "ucs2" when the provider says how the text was encoded; WhatsApp's pricing
+    # category (marketing, utility, authentication, service) or another provider category.
+    encoding: str = ""
+    category: str = ""

@@ -2,10 +2,13 @@
 
 - Support: reads messages, their history, the webhook log and endpoints; may reprocess
   events (`webhooks.change_inboundevent`, the admin's only use of it). Sees masked numbers.
-- Campaign manager: reads messages, manages campaigns. Sees masked numbers.
+- Campaign manager: reads messages, manages campaigns, sees what messages cost and reads
+  the rate card and the providers' bills. Sees masked numbers.
 - Administrator: everything Support has, plus endpoints and their secrets, users, full
   phone numbers, the audit trail (read-only), and the subscriptions that forward outcomes
-  to customers' systems (with their delivery log).
+  to customers' systems (with their delivery log), and the rate card and bill imports.
+
+Support staff do not see costs (`can_view_costs`): what a message cost is commercial.
 
 Created by migration 0002_roles (audit's 0002_administrator_role runs it again, once the
 audit tables exist); `roles_sync()` is idempotent and can be run again (tests run it after a
@@ -24,6 +27,8 @@ CAMPAIGN_MANAGER = "Campaign manager"
 ADMINISTRATOR = "Administrator"
 # Who reads the dashboard pages (and their API figures, exports and alerts).
 DASHBOARD_ROLES = (CAMPAIGN_MANAGER, ADMINISTRATOR)
+# Who sees what messages cost (the costs page, cost cards, cost fields of the API).
+COST_PERMISSION = "billing.view_costs"
 # Who traces messages and reads the webhook log: raw provider traffic.
 SUPPORT_ROLES = (SUPPORT, ADMINISTRATOR)
 
@@ -43,6 +48,10 @@ CAMPAIGN_MANAGER_PERMISSIONS = [
     "deliveries.view_campaign",
     "deliveries.add_campaign",
     "deliveries.change_campaign",
+    "billing.view_costs",
+    "billing.view_ratecard",
+    "billing.view_rate",
+    "billing.view_billimport",
 ]
 ADMINISTRATOR_PERMISSIONS = [
     *SUPPORT_PERMISSIONS,
@@ -66,6 +75,20 @@ ADMINISTRATOR_PERMISSIONS = [
     "forwarding.view_delivery",
     "forwarding.change_delivery",
     "forwarding.view_deliveryattempt",
+    "billing.view_costs",
+    "billing.view_ratecard",
+    "billing.add_ratecard",
+    "billing.change_ratecard",
+    "billing.delete_ratecard",
+    "billing.view_rate",
+    "billing.add_rate",
+    "billing.change_rate",
+    "billing.delete_rate",
+    "billing.view_columnmapping",
+    "billing.add_columnmapping",
+    "billing.change_columnmapping",
+    "billing.view_billimport",
+    "billing.add_billimport",
 ]
 ROLES = {
     SUPPORT: SUPPORT_PERMISSIONS,
@@ -85,6 +108,10 @@ def user_has_role(user: User, *roles: str) -> bool:
 
 def can_view_dashboard(user: User) -> bool:
     return user_has_role(user, *DASHBOARD_ROLES)
+
+
+def can_view_costs(user: User) -> bool:
+    return bool(user.is_active and user.has_perm(COST_PERMISSION))
 
 
 def can_trace_messages(user: User) -> bool:

@@ -35,6 +35,8 @@ from django.db.models import (
 from django.db.models.functions import Coalesce, TruncHour
 from django.db.models.sql.compiler import SQLCompiler
 
+from billing.spend import Spend, spend_apply, spend_campaign_clear, spend_of
+
 from . import status as st
 from .bulk import column_field, server_cursor
 from .conversion_histogram import CONVERSION_COLUMNS
@@ -70,6 +72,11 @@ CELL_FIELDS = (
     "delivered_at",
     "call_duration",
     "converted_at",
+    # What `billing.spend.spend_of` reads.
+    "cost",
+    "cost_currency",
+    "segments",
+    "encoding",
 )
 
 _KEY_COLUMNS = (
@@ -112,6 +119,8 @@ class Counted(NamedTuple):
     latency: int = NO_LATENCY
     # Its time-to-convert bucket when it converted, else NO_LATENCY.
     conversion: int = NO_LATENCY
+    # What it cost, for the spend rollup kept beside this one (`billing.spend`).
+    spend: Spend | None = None
 
 
 class MessageChange(NamedTuple):
@@ -150,7 +159,11 @@ def counted_of(message: Message | Mapping[str, Any]) -> Counted:
         error_code=get("error_code") or "",
     )
     return Counted(
-        cell=cell, call_seconds=get("call_duration") or 0, latency=lat, conversion=conversion
+        cell=cell,
+        call_seconds=get("call_duration") or 0,
+        latency=lat,
+        conversion=conversion,
+        spend=spend_of(get),
     )
 
 
@@ -172,6 +185,7 @@ def rollups_apply(changes: Iterable[MessageChange]) -> None:
     to `delivered` in the same hour writes two rows, not two thousand updates. Latency
     deltas are kept apart, per (cell, bucket), because few cells have any.
     """
+    changes = list(changes)  # read twice: here and by spend_apply
     counts: dict[Cell, list[int]] = defaultdict(lambda: [0] * _COUNTERS)
     latencies: dict[tuple[Cell, int], int] = defaultdict(int)
     for change in changes:
@@ -196,6 +210,7 @@ def rollups_apply(changes: Iterable[MessageChange]) -> None:
             histograms[cell][bucket] = n
     cells = sorted({cell for cell, d in counts.items() if any(d)} | set(histograms))
     _cells_upsert(cells, counts, histograms)
+    spend_apply(changes)
 
 
 def rollups_rebuild() -> int:
@@ -257,6 +272,7 @@ def rollups_campaign_clear(*, campaign_id: int) -> None:
             histograms[cell] = histogram
     rows.delete()
     _cells_upsert(sorted(counts), counts, histograms)
+    spend_campaign_clear(campaign_id=campaign_id)
 
 
 # `_cells_of_messages`' names for the `_KEY_COLUMNS`, in that order.

@@ -9,6 +9,8 @@ from typing import Any
 from django.db import connection, transaction
 from django.utils import timezone
 
+from billing.pricing import COST_FIELDS, cost_merge, message_price, rate_book
+
 from . import rollups
 from . import status as st
 from .bulk import bulk_update_rows, column_field, rows_insert, rows_update
@@ -35,6 +37,7 @@ _UPDATE_COLUMNS = (
     "segments",
     "call_duration",
     "campaign_id",
+    *COST_FIELDS,
     "status_changed_at",
     "updated_at",
 )
@@ -96,13 +99,16 @@ def reports_apply(
             current = message["status"] if message["status_changed_at"] else None
             outcome = st.outcome_of(new=report.status, current=current)
             _message_merge(message, report, outcome=outcome, now=now, campaigns=campaigns)
+            cost_merge(message, report, applied=outcome is st.Outcome.APPLIED)
             if changes_into is not None and outcome is st.Outcome.APPLIED:
                 changes_into.append(_status_change(message, current, report, now))
             touched[message["id"]] = message
             outcomes.append(outcome)
             events.append(_status_event(message["id"], report, outcome, key, inbound_event_id, now))
         rows_insert(StatusEvent, _EVENT_COLUMNS, events)
+        rates = rate_book()
         for message in touched.values():
+            message_price(message, rates)
             message["updated_at"] = now
         rows_update(Message, _UPDATE_COLUMNS, [_row_values(m) for m in touched.values()])
         changes = [
@@ -250,6 +256,7 @@ _REGISTER_UPDATE_FIELDS = [
     "submitted_at",
     "segments",
     "campaign",
+    *COST_FIELDS,
     "registered_at",
     "updated_at",
 ]
@@ -281,6 +288,7 @@ def messages_register(
         locked = messages_lock(set(keys), now=now)
         found = {key: _message_instance(row) for key, row in locked.items()}
         campaigns = _campaign_prefixes()
+        rates = rate_book()
         registered_now: dict[MessageKey, bool] = {}
         merged: list[Message] = []
         changes: list[rollups.MessageChange] = []
@@ -291,6 +299,8 @@ def messages_register(
             if message.registered_at is None:
                 before = rollups.counted_of(message) if rollups.is_counted(message) else None
                 _message_register_fill(message, row, now=now, campaigns=campaigns)
+                # The instance's attributes are its row: price it as reports_apply does.
+                message_price(message.__dict__, rates)
                 merged.append(message)
                 changes.append(rollups.MessageChange(before, rollups.counted_of(message)))
             registered_now[key] = message.registered_at == now

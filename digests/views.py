@@ -14,7 +14,7 @@ from .models import DigestRun, DigestSubscription, time_zone_names
 from .services import digest_period
 
 
-class DigestForm(forms.ModelForm[DigestSubscription]):
+class DigestForm(forms.ModelForm):  # type: ignore[type-arg]
     time_zone = forms.ChoiceField(choices=[])
 
     class Meta:

@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "forwarding",
     "conversions",
     "digests",
+    "billing",
 ]
 
 MIDDLEWARE = [

@@ -21,6 +21,7 @@ urlpatterns = [
     path("metrics", ops.metrics, name="metrics"),
     path("admin/", admin.site.urls),
     path("", include("deliveries.urls")),
+    path("", include("billing.urls")),
     path("alerts/", include("alerts.urls")),
     path("digests/", include("digests.urls")),
     path("api/v1/", include("alerts.urls_api")),

@@ -127,3 +127,11 @@ def post_wavix(
         return response
 
     return post
+
+
+@pytest.fixture
+def rate_card(db: None) -> Callable[..., object]:
+    """Adds a rate to the rate card: `rate_card(provider=…, price=…, currency=…, …)`."""
+    from .billing.rates import rate_add
+
+    return rate_add

@@ -1,6 +1,7 @@
 """The request bodies the traffic simulation (webhooks/simulation.py) sends: one builder
 per provider, shaped as that provider's documentation and fixtures show them."""
 
+import hashlib
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
@@ -18,6 +19,17 @@ INFOBIP_STATUS = {
     "expired": ("EXPIRED", "EXPIRED_EXPIRED", 15),
     "rejected": ("REJECTED", "REJECTED_NETWORK", 6),
 }
+
+
+# What Infobip reports per SMS part for these routes, in the account's currency.
+INFOBIP_PRICE = {"pricePerMessage": 0.0025, "currency": "EUR"}
+
+
+def segments_of(message_id: str) -> int:
+    """How many parts a simulated message has: most one, some two or three (long or Unicode
+    texts). From the id, not the generator's random stream, so seeded traffic is unchanged."""
+    draw = hashlib.sha256(message_id.encode()).digest()[0] % 10
+    return 1 if draw < 7 else 2 if draw < 9 else 3
 
 
 @dataclass
@@ -63,6 +75,8 @@ def smstake_payload(
         "error_code": error_code,
         "error_message": error_message,
     }
+    if plan.channel == "sms":
+        payload["segments"] = segments_of(plan.message_id)
     if status not in ("submitted", "delivered"):
         payload["timestamp"] = _iso(when)
     if status == "read":
@@ -84,7 +98,7 @@ def wavix_payload(
         "from": "SenderID",
         "message_id": plan.message_id,
         "message_type": "sms",
-        "segments_count": 1,
+        "segments_count": segments_of(plan.message_id),
         "sent": plan.submitted.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S"),
         "status": status
         if status in ("sent", "delivered", "rejected", "expired")
@@ -120,9 +134,10 @@ def infobip_payload(
                 "to": plan.to.lstrip("+"),
                 "sentAt": plan.submitted.astimezone(UTC).isoformat(timespec="milliseconds"),
                 "doneAt": when.astimezone(UTC).isoformat(timespec="milliseconds"),
-                "smsCount": 1,
+                "smsCount": segments_of(plan.message_id),
                 "mccMnc": INFOBIP_MCC_MNC[plan.operator],
                 "callbackData": plan.client_ref,
+                "price": INFOBIP_PRICE,
                 "status": {"groupId": 0, "groupName": group, "id": status_id, "name": name},
                 "error": error,
             }

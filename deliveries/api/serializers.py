@@ -10,8 +10,10 @@ from ..masking import phone_for
 from ..models import Campaign, Message, StatusEvent
 from ..phones import phone_mask, phone_to_e164
 from ..reports import CHANNEL_CHOICES
+from ..roles import can_view_costs
 
 MAX_REGISTRATION_BATCH = 1000
+_COST_FIELDS = ("cost", "cost_currency", "cost_source")
 
 
 class ErrorMeaningSerializer(serializers.Serializer):
@@ -32,6 +34,21 @@ class MessageSerializer(serializers.ModelSerializer):
         read_only=True, allow_null=True, help_text="Submitted (or sent) → delivered."
     )
     error_meaning = serializers.SerializerMethodField()
+    cost = serializers.DecimalField(
+        max_digits=16,
+        decimal_places=6,
+        read_only=True,
+        allow_null=True,
+        help_text="What the message cost, as a decimal string; null when unknown. The cost "
+        "fields are left out for users who may not see costs (Support).",
+    )
+    cost_currency = serializers.CharField(read_only=True, help_text="ISO 4217; blank if unknown.")
+    cost_source = serializers.ChoiceField(
+        choices=["reported", "rate_card", "unknown"],
+        read_only=True,
+        help_text="reported: the provider's figure; rate_card: the rate valid at submit "
+        "time × segments.",
+    )
 
     class Meta:
         model = Message
@@ -53,6 +70,9 @@ class MessageSerializer(serializers.ModelSerializer):
             "error_meaning",
             "dlt_template_id",
             "segments",
+            "cost",
+            "cost_currency",
+            "cost_source",
             "campaign",
             "submitted_at",
             "sent_at",
@@ -66,6 +86,16 @@ class MessageSerializer(serializers.ModelSerializer):
             "updated_at",
         ]
         read_only_fields = fields
+
+    def to_representation(self, instance: Message) -> dict[str, Any]:
+        data: dict[str, Any] = super().to_representation(instance)
+        request = self.context.get("request")
+        # Without a request (forwarding's payload, built for subscriptions that
+        # administrators set up) the representation is whole.
+        if request is not None and not can_view_costs(request.user):
+            for name in _COST_FIELDS:
+                data.pop(name, None)
+        return data
 
     def get_to(self, message: Message) -> str:
         request = self.context.get("request")

@@ -16,9 +16,12 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from billing.selectors import spend_totals
+
 from ..analytics import GROUP_BY_CHOICES, DeliveryStats, delivery_stats
 from ..models import Campaign
 from ..reports import CHANNEL_CHOICES
+from ..roles import can_view_costs
 from ..slices import Slice
 from .conversion import ConversionStatsSerializer, conversion_data
 from .permissions import DashboardPermission
@@ -99,6 +102,20 @@ class GroupSerializer(serializers.Serializer):
     figures = FiguresSerializer()
 
 
+class SpendSerializer(serializers.Serializer):
+    currency = serializers.CharField(help_text="ISO 4217; currencies are never added together.")
+    amount = serializers.DecimalField(max_digits=20, decimal_places=6)
+    delivered_cost_per_message = serializers.DecimalField(
+        max_digits=20, decimal_places=6, allow_null=True
+    )
+    undelivered_amount = serializers.DecimalField(
+        max_digits=20,
+        decimal_places=6,
+        help_text="Spent on messages never delivered: failed, rejected, expired, undelivered "
+        "and no DLR past the validity window.",
+    )
+
+
 class StatsSerializer(serializers.Serializer):
     since = serializers.DateTimeField()
     until = serializers.DateTimeField()
@@ -109,15 +126,24 @@ class StatsSerializer(serializers.Serializer):
         help_text="Conversion figures, grouped the same way (no error_code groups)."
     )
 
+    spend = SpendSerializer(
+        many=True,
+        required=False,
+        help_text="Per currency; left out for users who may not see costs.",
+    )
 
-def _stats(query: dict[str, Any], **fixed: Any) -> dict[str, Any]:
+
+def _stats(request: Request, query: dict[str, Any], **fixed: Any) -> dict[str, Any]:
     slice = Slice.from_query(query, **fixed)
     group_by = query.get("group_by")
     stats: DeliveryStats = delivery_stats(slice=slice, group_by=group_by)
     answer = {name: getattr(stats, name) for name in ("since", "until", "group_by", "totals")}
     answer["groups"] = stats.groups
     answer["conversion"] = conversion_data(slice=slice, group_by=group_by)
-    return StatsSerializer(answer).data
+    data = StatsSerializer(answer).data
+    if can_view_costs(request.user):
+        data["spend"] = SpendSerializer(spend_totals(slice=slice).by_currency, many=True).data
+    return dict(data)
 
 
 class StatsView(APIView):
@@ -131,7 +157,7 @@ class StatsView(APIView):
     def get(self, request: Request) -> Response:
         query = StatsQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
-        return Response(_stats(query.validated_data))
+        return Response(_stats(request, query.validated_data))
 
 
 class CampaignStatsView(APIView):
@@ -152,4 +178,4 @@ class CampaignStatsView(APIView):
         campaign = get_object_or_404(Campaign, pk=int(pk))
         query = CampaignStatsQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
-        return Response(_stats(query.validated_data, campaign=campaign.pk))
+        return Response(_stats(request, query.validated_data, campaign=campaign.pk))

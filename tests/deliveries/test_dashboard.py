@@ -309,8 +309,9 @@ def test_the_dashboard_costs_a_fixed_number_of_queries(manager_client, traffic):
     # session, user, role; campaigns and the provider/operator choices of the form; the
     # series; every other figure; campaign names; the no-DLR list, one query per channel
     # whose validity window ends inside the range (sms, mms, rcs, whatsapp, voice); the
-    # user's and groups' permissions (may they see full phone numbers); the conversion
-    # figures (their histograms are a second query where something converted).
+    # user's and groups' permissions (may they see full phone numbers, and costs); the cost
+    # card's one read of the spend rollup; the conversion figures (their histograms are a
+    # second query where something converted).
     assert len(captured) == 16, "\n".join(q["sql"][:120] for q in captured)
 
 

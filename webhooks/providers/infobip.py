@@ -2,6 +2,7 @@
 
 Documentation: https://www.infobip.com/docs/api/channels/sms/sms-messaging/logs-and-status-reports/receive-outbound-sms-message-report
 (each result: `messageId`, `to`, `sentAt`, `doneAt`, `smsCount`, `mccMnc`, `callbackData`,
+`price` {pricePerMessage — per SMS part — and currency},
 `status` {groupId, groupName, id, name, description}, `error` {groupId, groupName, id,
 name, description, permanent}); status groups PENDING, UNDELIVERABLE, DELIVERED, EXPIRED,
 REJECTED per https://www.infobip.com/docs/essentials/response-status-and-error-codes.
@@ -11,7 +12,8 @@ password or a `token` query parameter in the notifyUrl.
 Fixtures (tests/fixtures/infobip/): `delivered.json` is the documentation's two-result
 example (its ids, numbers and status/error objects); `undeliverable_absent_subscriber.json`
 uses the documented UNDELIVERABLE group with error 27 EC_ABSENT_SUBSCRIBER;
-`mixed_with_bad_item.json` adds a result without messageId and a non-object.
+`mixed_with_bad_item.json` adds a result without messageId and a non-object;
+`delivered_multipart_price.json` is a two-part message at 0.0125 EUR a part.
 
 Infobip names the network only by MCC-MNC; Indian codes are mapped to the operator names
 the other providers report (JIO, AIRTEL, VI, BSNL) so operators compare across providers.
@@ -34,6 +36,7 @@ from .base import (
     text,
     verify_token,
 )
+from .prices import reported_price
 
 # India (MCC 404/405) network codes of the four operators' circles (the common ones);
 # codes not listed stay as reported.
@@ -208,6 +211,7 @@ class InfobipProvider(Provider):
             operator=INDIA_OPERATORS.get(text(item.get("mccMnc")), text(item.get("mccMnc"))),
             client_ref=text(item.get("callbackData")),
             segments=positive_int(item.get("smsCount")),
+            **_price(item),
             # `sentAt` is when Infobip took the message from us: the submission time that
             # rollups bucket by and latency counts from (else every report of a day lands
             # in the hour it was received).
@@ -215,3 +219,10 @@ class InfobipProvider(Provider):
             sent_at=parse_time(item.get("sentAt")),
             delivered_at=done if canonical == Status.DELIVERED else None,
         )
+
+
+def _price(item: dict[str, Any]) -> dict[str, Any]:
+    price = as_dict(item.get("price"))
+    # pricePerMessage is per SMS part: the message cost that times its parts.
+    units = positive_int(item.get("smsCount")) or 1
+    return reported_price(price.get("pricePerMessage"), price.get("currency"), units=units)

@@ -2,7 +2,7 @@
 
 Documentation: https://developers.messagebird.com/api/sms-messaging/#handle-a-status-report
 (query fields: `id`, `reference`, `recipient`, `status`, `statusReason`, `statusErrorCode`,
-`statusDatetime`, `mccmnc`, `ported`, `price[amount]`) and
+`statusDatetime`, `mccmnc`, `ported`, `price[amount]`, `price[currency]`) and
 https://developers.messagebird.com/docs/verify-http-requests: `MessageBird-Signature-JWT`
 is an HS256 JWT keyed by the signing key, with `iss` "MessageBird", `nbf`/`exp`, a `jti`,
 `url_hash` (hex SHA-256 of the full URL called, query included) and, when there is a body,
@@ -11,7 +11,8 @@ is an HS256 JWT keyed by the signing key, with `iss` "MessageBird", `nbf`/`exp`,
 
 Fixtures (tests/fixtures/messagebird/): `delivered.txt` and `delivery_failed_1.txt`,
 query strings with the documented parameters (recipient and mccmnc as in MessageBird's SDK
-examples; statusErrorCode 1 = unknown subscriber in the documented error list).
+examples; statusErrorCode 1 = unknown subscriber in the documented error list);
+`delivered_price.txt` adds the documented `price[amount]` and `price[currency]`.
 """
 
 import hmac
@@ -32,6 +33,7 @@ from .base import (
     sha256_hex,
     validity_check,
 )
+from .prices import reported_price
 
 STATUS_MAP: dict[str, Status] = {
     "scheduled": Status.QUEUED,
@@ -94,6 +96,7 @@ class MessagebirdProvider(Provider):
                 operator=data.get("mccmnc", ""),
                 client_ref=data.get("reference", ""),
                 delivered_at=at if status == Status.DELIVERED else None,
+                **reported_price(data.get("price[amount]"), data.get("price[currency]")),
             )
         ]
 

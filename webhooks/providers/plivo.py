@@ -2,7 +2,9 @@
 same endpoint (`CallUUID`: see voice_callbacks).
 
 Documentation: https://www.plivo.com/docs/messaging/concepts/callbacks (the fields:
-`MessageUUID`, `Status`, `ErrorCode`, `To`, `From`, `Units`, `MCC`, `MNC`, `Sequence`…)
+`MessageUUID`, `Status`, `ErrorCode`, `To`, `From`, `Units`, `TotalRate`, `TotalAmount`
+(TotalRate × Units, in the account's currency, US dollars), `MCC`, `MNC`, `Sequence`,
+`ConversationOrigin` (WhatsApp's pricing category)…)
 and https://www.plivo.com/docs/messaging/concepts/signature-validation:
 `X-Plivo-Signature-V3` is base64 HMAC-SHA256, keyed by the auth token, over
 `<URL with its query sorted>?` + the POST fields sorted and concatenated (name then value)
@@ -13,9 +15,11 @@ query followed by `X-Plivo-Signature-V2-Nonce`. Written after plivo-python's
 `plivo/utils/signature_v3.py`; the V2 vector is from its `tests/resources/test_signature.py`.
 
 Fixtures (tests/fixtures/plivo/): `delivered.txt`, `undelivered_300.txt` (error 300,
-“Failed to dispatch message”) — form bodies with the documented callback fields; the ids
-and numbers are ours. `voice_completed.txt` and `voice_failed_2010.txt`: hangup callbacks
-with the fields of https://www.plivo.com/docs/voice/xml/the-hangup-url and a cause of
+“Failed to dispatch message”), `delivered_multipart.txt` (3 units at 0.0035 each),
+`price_malformed.txt` (a `TotalAmount` that is not a number) — form bodies with the
+documented callback fields; the ids and numbers are ours. `voice_completed.txt` and
+`voice_failed_2010.txt`: hangup callbacks with the fields of
+https://www.plivo.com/docs/voice/xml/the-hangup-url and a cause of
 https://www.plivo.com/docs/voice/troubleshooting/hangup-causes.
 """
 
@@ -36,7 +40,11 @@ from .base import (
     parse_time,
     positive_int,
 )
+from .prices import reported_price
 from .voice_callbacks import plivo_call_report
+
+# Plivo bills, and reports amounts, in US dollars.
+PLIVO_CURRENCY = "USD"
 
 STATUS_MAP: dict[str, Status] = {
     "queued": Status.QUEUED,
@@ -127,6 +135,8 @@ class PlivoProvider(Provider):
                 sender=data.get("From", ""),
                 operator=mcc_mnc,
                 segments=positive_int(data.get("Units")),
+                category=data.get("ConversationOrigin", "") if message_type == "whatsapp" else "",
+                **reported_price(data.get("TotalAmount"), PLIVO_CURRENCY),
             )
         ]
 

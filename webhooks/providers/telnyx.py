@@ -2,14 +2,17 @@
 
 Documentation: https://developers.telnyx.com/docs/messaging/messages/receiving-webhooks
 (the event envelope `data.event_type` / `data.payload`, per-recipient `to[].status`,
-`errors[]`) and https://developers.telnyx.com/docs/messaging/messages/receiving-webhooks#webhook-signing:
+`errors[]`, the message's `cost` {amount, currency} — rate × parts — `parts` and
+`encoding`) and https://developers.telnyx.com/docs/messaging/messages/receiving-webhooks#webhook-signing:
 `telnyx-signature-ed25519` is the base64 Ed25519 signature of `<telnyx-timestamp>|<body>`,
 checked with the account's public key, and the timestamp must be within 300 seconds.
 
 Fixtures (tests/fixtures/telnyx/): `delivered.json` is the documentation's
 message.finalized example (its event id and times), completed with the fields of the API
 reference's deliveryUpdate callback; `delivery_failed_40008.json` is the same event with
-status delivery_failed and an `errors[]` entry as the reference describes it.
+status delivery_failed and an `errors[]` entry as the reference describes it;
+`delivered_unicode_cost_malformed.json` has a UCS-2 message of 2 parts whose `cost.amount`
+is not a number.
 """
 
 from collections.abc import Sequence
@@ -26,6 +29,7 @@ from .base import (
     InboundRequest,
     ParseError,
     Provider,
+    as_dict,
     as_list,
     b64decode_loose,
     parse_time,
@@ -33,6 +37,7 @@ from .base import (
     text,
     timestamp_check,
 )
+from .prices import encoding_of, reported_price
 
 STATUS_MAP: dict[str, Status] = {
     "queued": Status.QUEUED,
@@ -101,6 +106,9 @@ class TelnyxProvider(Provider):
         error = errors[0] if errors else {}
         sender = payload.get("from")
         completed = parse_time(payload.get("completed_at"))
+        # `cost` is null until Telnyx has priced the message (on message.sent, often).
+        cost = as_dict(payload.get("cost"))
+        price = reported_price(cost.get("amount"), cost.get("currency"))
         return DeliveryReport(
             provider=self.name,
             message_id=text(payload.get("id")),
@@ -114,6 +122,8 @@ class TelnyxProvider(Provider):
             sender=text(sender.get("phone_number")) if isinstance(sender, dict) else "",
             operator=text(recipient.get("carrier")),
             segments=positive_int(payload.get("parts")),
+            encoding=encoding_of(payload.get("encoding")),
             sent_at=parse_time(payload.get("sent_at")),
             delivered_at=completed if status == Status.DELIVERED else None,
+            **price,
         )

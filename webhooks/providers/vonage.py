@@ -1,8 +1,9 @@
 """Vonage (Nexmo) SMS API delivery receipts.
 
 Documentation: https://developer.vonage.com/en/messaging/sms/guides/delivery-receipts
-(fields: `messageId`, `msisdn`, `to`, `network-code`, `status`, `err-code`, `scts`,
-`message-timestamp`, `client-ref`) and
+(fields: `messageId`, `msisdn`, `to`, `network-code`, `price` — the message's cost, in the
+account's currency, euros unless Vonage set the account up otherwise — `status`,
+`err-code`, `scts`, `message-timestamp`, `client-ref`) and
 https://developer.vonage.com/en/getting-started/concepts/signing-messages (the signed
 `sig` parameter). The receipt arrives as a GET query, a POST form or a POST JSON object,
 as set in the dashboard. `sig` is computed over every other parameter, sorted by name, as
@@ -34,6 +35,7 @@ from .base import (
     text,
     timestamp_check,
 )
+from .prices import reported_price
 from .smpp import receipt_date
 
 STATUS_MAP: dict[str, Status] = {
@@ -47,6 +49,10 @@ STATUS_MAP: dict[str, Status] = {
 }
 HMAC_DIGESTS = ("md5", "sha1", "sha256", "sha512")
 TIMESTAMP_TOLERANCE = 300  # seconds; the signing guide asks for five minutes
+
+
+# The receipt's `price` carries no currency: Vonage accounts are billed in euros.
+VONAGE_CURRENCY = "EUR"
 
 
 class VonageProvider(Provider):
@@ -99,6 +105,7 @@ class VonageProvider(Provider):
                 operator=data.get("network-code", ""),
                 client_ref=data.get("client-ref", ""),
                 delivered_at=scts if status == Status.DELIVERED else None,
+                **reported_price(data.get("price"), VONAGE_CURRENCY),
             )
         ]
 

@@ -2,7 +2,8 @@
 
 Documentation: https://developer.vonage.com/en/api/messages#message-status (the status
 body: `message_uuid`, `status`, `timestamp`, `channel`, `error` {type, title, detail},
-`client_ref`) and https://developer.vonage.com/en/messages/concepts/signed-webhooks: every
+`client_ref`, `usage` {currency, price}, `sms.count_total`) and
+https://developer.vonage.com/en/messages/concepts/signed-webhooks: every
 webhook carries `Authorization: Bearer <JWT>`, HS256-signed with the account's signature
 secret, whose `payload_hash` claim is the hex SHA-256 of the body and `iat` the signing time.
 
@@ -13,6 +14,7 @@ message-status schema; the UUIDs are ours.
 
 import hmac
 from collections.abc import Sequence
+from typing import Any
 
 import jwt
 
@@ -26,10 +28,12 @@ from .base import (
     Provider,
     as_dict,
     parse_time,
+    positive_int,
     sha256_hex,
     text,
     timestamp_check,
 )
+from .prices import reported_price
 
 STATUS_MAP: dict[str, Status] = {
     "submitted": Status.SUBMITTED,
@@ -80,6 +84,8 @@ class VonageMessagesProvider(Provider):
                 client_ref=text(data.get("client_ref")),
                 delivered_at=timestamp if status == Status.DELIVERED else None,
                 read_at=timestamp if status == Status.READ else None,
+                segments=positive_int(as_dict(data.get("sms")).get("count_total")),
+                **_price(data),
             )
         ]
 
@@ -114,3 +120,8 @@ def _claims(token: str, secrets: Sequence[str]) -> dict[str, object]:
         except (jwt.InvalidTokenError, ValueError, TypeError):
             continue
     raise AuthError("JWT signature does not verify")
+
+
+def _price(data: dict[str, Any]) -> dict[str, Any]:
+    usage = as_dict(data.get("usage"))
+    return reported_price(usage.get("price"), usage.get("currency"))

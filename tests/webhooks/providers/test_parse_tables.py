@@ -37,6 +37,11 @@ TABLE: list[tuple[str, str, list[Row]]] = [
     ),
     (
         "infobip",
+        "delivered_multipart_price.json",
+        [("MULTIPART-ID-7c1e-0b3a", "delivered", "DELIVERED_TO_HANDSET", "5", "", "sms")],
+    ),
+    (
+        "infobip",
         "mixed_with_bad_item.json",
         [
             ("MESSAGE-ID-125-ok", "rejected", "REJECTED_NOT_ENOUGH_CREDITS", "12", "", "sms"),
@@ -107,6 +112,20 @@ TABLE: list[tuple[str, str, list[Row]]] = [
     ),
     (
         "messagebird",
+        "delivered_price.txt",
+        [
+            (
+                "c2b1a09f8e7d4c6b5a493827160f1e2d",
+                "delivered",
+                "delivered",
+                "successfully delivered",
+                "",
+                "sms",
+            ),
+        ],
+    ),
+    (
+        "messagebird",
         "delivery_failed_1.txt",
         [
             (
@@ -124,6 +143,20 @@ TABLE: list[tuple[str, str, list[Row]]] = [
         "delivered.txt",
         [
             ("5b40a428-bfc7-4daf-9d06-726c558bf3b8", "delivered", "delivered", "", "", "sms"),
+        ],
+    ),
+    (
+        "plivo",
+        "delivered_multipart.txt",
+        [
+            ("7c1e0b3a-2f4d-4e5a-9b6c-8d7e6f5a4b31", "delivered", "delivered", "", "", "sms"),
+        ],
+    ),
+    (
+        "plivo",
+        "price_malformed.txt",
+        [
+            ("9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d", "delivered", "delivered", "", "", "sms"),
         ],
     ),
     (
@@ -287,6 +320,13 @@ TABLE: list[tuple[str, str, list[Row]]] = [
         "delivered.json",
         [
             ("ac012cbf-5e09-46af-a69a-7c0e2f2b8f7d", "delivered", "delivered", "", "", "sms"),
+        ],
+    ),
+    (
+        "telnyx",
+        "delivered_unicode_cost_malformed.json",
+        [
+            ("b3f1c9e2-7a4d-4c1b-9e8f-2d6a5b4c3e21", "delivered", "delivered", "", "", "sms"),
         ],
     ),
     (

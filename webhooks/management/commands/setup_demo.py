@@ -6,6 +6,7 @@ from django.contrib.auth.models import Group
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
 
+from billing.demo import demo_rates_ensure
 from deliveries.models import Message
 from digests.models import DigestSubscription
 
@@ -43,6 +44,8 @@ class Command(BaseCommand):
             frequency=DigestSubscription.Frequency.DAILY,
         )
         if not Message.objects.exists():
+            # Before the traffic: messages are priced as their reports are applied.
+            demo_rates_ensure()
             # Conversion feedback too, and one route (smstake to JIO) faking 30 % of its
             # SMS deliveries, for /compare/'s DLR trust check to find; Infobip, the other
             # provider reporting operators, carries half the SMS so the route has peers.
