@@ -10,7 +10,8 @@ Definitions (the same on the pages, in the API and in CSV exports):
 - no DLR: pending messages submitted longer ago than the channel's `DLR_VALIDITY_HOURS`;
 - read rate: read ÷ delivered, WhatsApp and RCS only; answer rate: answered ÷ calls, and
   average call duration over answered calls, Voice only;
-- latency: submit → delivered, from the log-spaced histogram (about ±20 %).
+- latency: submit → delivered, interpolated inside the log-spaced histogram's buckets
+  (`deliveries.latency.latency_quantile`).
 """
 
 from collections.abc import Iterable, Mapping, Sequence

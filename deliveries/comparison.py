@@ -22,7 +22,7 @@ from django.utils import timezone
 from . import analytics
 from . import status as st
 from .figures import Figures, Group
-from .latency import LATENCY_COLUMNS, LATENCY_EDGES
+from .latency import LATENCY_COLUMNS, latency_bucket_bounds
 from .rollup_reads import rollup_cells
 from .slices import Slice
 
@@ -30,13 +30,6 @@ BUCKETS = ("hour", "day")
 # Ranges up to this long are compared per hour by default, longer ones per day.
 HOURLY_UP_TO = timedelta(hours=48)
 TOP_ERRORS = 3
-
-
-def latency_bucket_bounds(index: int) -> tuple[float, float]:
-    """Seconds [low, high) a latency bucket covers; the last bucket is open-ended."""
-    low = 0.0 if index <= 0 else LATENCY_EDGES[index - 1]
-    high = LATENCY_EDGES[index] if index < len(LATENCY_EDGES) else float("inf")
-    return low, high
 
 
 @dataclass
