@@ -82,10 +82,16 @@ class SloShare:
 
 @dataclass
 class ErrorShare:
+    provider: str
     code: str
     meaning: str
     messages: int
     share_of_failed: float | None
+
+    @property
+    def key(self) -> str:
+        """As `analytics` keys the group, for its drill-down."""
+        return f"{self.provider}:{self.code}"
 
 
 @dataclass
@@ -161,6 +167,7 @@ def _top_errors(provider: str, errors: list[Group], *, failed: int) -> list[Erro
     mine = [g for g in errors if g.key.partition(":")[0] == provider][:TOP_ERRORS]
     return [
         ErrorShare(
+            provider=provider,
             code=g.key.partition(":")[2],
             meaning=g.label,
             messages=g.figures.sent,

@@ -5,6 +5,8 @@ from django.conf import settings
 from django.db import models
 from django.urls import reverse
 
+from deliveries.reports import ENVIRONMENT_CHOICES, Environment
+
 from .providers import Provider, get_provider, provider_choices
 
 
@@ -17,6 +19,15 @@ class WebhookEndpoint(models.Model):
     # add the new one, switch the provider over, then retire the old one.
     secrets = models.JSONField(default=list, blank=True)
     active = models.BooleanField(default=True)
+    # A provider's sandbox posts to an endpoint of its own: its messages are traced and
+    # logged like live ones but kept out of every figure (`deliveries.services._counted`).
+    environment = models.CharField(
+        max_length=8,
+        choices=ENVIRONMENT_CHOICES,
+        default=Environment.LIVE.value,
+        help_text="Live or the provider's sandbox: sandbox traffic is traced but counted "
+        "in no dashboard figure, campaign or alert.",
+    )
     allowed_ips = models.TextField(
         blank=True,
         help_text="Optional: addresses or networks (one per line) allowed to post here.",
