@@ -203,6 +203,7 @@ class MessageAdmin(NulRefusingAdmin):
                     "campaign",
                     "dlt_template_id",
                     "segments",
+                    "environment",
                     "trace_link",
                 ]
             },
