@@ -6,6 +6,7 @@ list shows the messages, and the count, the figure was summed from. The sidebar'
 and operator filters share their parameter names, and their meaning, with it.
 """
 
+from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
@@ -118,20 +119,19 @@ class MessageFilterParams(admin.ListFilter):
     def has_output(self) -> bool:
         return bool(self.data)
 
-    def expected_parameters(self) -> list[str]:
+    def expected_parameters(self) -> list[str | None]:
         return list(self.NAMES)
 
-    def choices(self, changelist: ChangeList) -> list[dict[str, Any]]:
-        listed = [
-            {
+    def choices(self, changelist: ChangeList) -> Iterator[Any]:
+        for name in self.data:
+            values = ", ".join(self.data.getlist(name))
+            yield {
                 "selected": True,
                 "query_string": changelist.get_query_string(remove=[name]),
-                "display": f"{name.replace('_', ' ')}: {', '.join(self.data.getlist(name))} ✕",
+                "display": f"{name.replace('_', ' ')}: {values} ✕",
             }
-            for name in self.data
-        ]
         clear = changelist.get_query_string(remove=list(self.data))
-        return [*listed, {"selected": False, "query_string": clear, "display": "Clear all"}]
+        yield {"selected": False, "query_string": clear, "display": "Clear all"}
 
     def queryset(self, request: HttpRequest, queryset: QuerySet[Message]) -> QuerySet[Message]:
         if not self.data:

@@ -64,7 +64,7 @@ def latency_quantile(histogram: Mapping[int, int], q: float) -> float | None:
                 return high * share
             if math.isinf(high):
                 high = low * math.sqrt(2)
-            return low * (high / low) ** share
+            return float(low * (high / low) ** share)
         seen += count
     return None  # unreachable: the loop ends with seen == total
 

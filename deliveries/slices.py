@@ -129,8 +129,12 @@ class Slice:
             chosen, extra = replace(self, provider=provider), {**extra, "error_code": code}
         elif by == "campaign":
             chosen = replace(self, campaign=int(key))
-        elif by in ("operator", "channel", "provider"):
-            chosen = replace(self, **{by: key})
+        elif by == "operator":
+            chosen = replace(self, operator=key)
+        elif by == "channel":
+            chosen = replace(self, channel=key)
+        elif by == "provider":
+            chosen = replace(self, provider=key)
         elif by in ("hour", "day"):
             chosen = self._period(by, key)
         elif by:

@@ -8,6 +8,7 @@ import io
 import json
 import re
 from datetime import datetime, timedelta
+from typing import Any
 
 import pytest
 from django.test import Client
@@ -86,7 +87,7 @@ def listed_and_exported(client: Client, href: str) -> tuple[int, int]:
     count = listing.context["cl"].result_count
     export = re.search(r'href="([^"]+export\.csv[^"]*)"', listing.content.decode())
     assert export is not None, "the list offers its CSV export"
-    response = client.get(html.unescape(export.group(1)))
+    response: Any = client.get(html.unescape(export.group(1)))
     assert response.status_code == 200
     content = b"".join(response.streaming_content).decode()
     _, *rows = list(csv.reader(io.StringIO(content)))

@@ -5,6 +5,7 @@ drill-down and in the API's `submitted_after` / `submitted_before`."""
 import csv
 import io
 from datetime import datetime, time, timedelta
+from typing import Any
 
 import pytest
 from django.test import Client
@@ -58,7 +59,7 @@ def day(moment: datetime, offset: int) -> Slice:
 
 def counted_everywhere(client: Client, chosen: Slice) -> dict[str, set[str] | int]:
     dashboard = client.get(f"/dashboard/?{chosen.query()}")
-    export = client.get(f"/dashboard/export/messages.csv?{chosen.message_query()}")
+    export: Any = client.get(f"/dashboard/export/messages.csv?{chosen.message_query()}")
     header, *rows = csv.reader(io.StringIO(b"".join(export.streaming_content).decode()))
     listing = client.get(chosen.messages_url())
     start, end = chosen.bounds()
