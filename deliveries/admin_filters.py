@@ -7,7 +7,7 @@ and operator filters share their parameter names, and their meaning, with it.
 """
 
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.contrib import admin
@@ -123,8 +123,12 @@ class MessageFilterParams(admin.ListFilter):
         return list(self.NAMES)
 
     def choices(self, changelist: ChangeList) -> Iterator[Any]:
+        cleaned = self.filterset.form.cleaned_data
         for name in self.data:
             values = ", ".join(self.data.getlist(name))
+            if isinstance(cleaned.get(name), datetime):
+                # Read as the pages show their range, not as the link spells it.
+                values = f"{timezone.localtime(cleaned[name]):%d %b %Y %H:%M %Z}"
             yield {
                 "selected": True,
                 "query_string": changelist.get_query_string(remove=[name]),
