@@ -141,6 +141,7 @@ class WebhookEndpointSerializer(serializers.ModelSerializer[WebhookEndpoint]):
             "provider",
             "slug",
             "url",
+            "environment",
             "active",
             "allowed_ips",
             "secret_count",

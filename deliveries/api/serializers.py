@@ -54,6 +54,7 @@ class MessageSerializer(serializers.ModelSerializer):
             "dlt_template_id",
             "segments",
             "campaign",
+            "environment",
             "submitted_at",
             "sent_at",
             "delivered_at",

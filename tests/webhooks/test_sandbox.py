@@ -108,3 +108,25 @@ def test_the_endpoint_list_shows_each_environment_and_its_last_report(traffic):
 
     assert page.count(">Sandbox</strong>") == 1 and page.count(">Live</strong>") == 1
     assert "never" not in page  # both have a last DLR
+
+
+def test_the_api_sets_an_endpoints_environment_and_lists_sandbox_messages(traffic):
+    admin = Client()
+    admin.force_login(make_user("Administrator"))
+
+    created = admin.post(
+        "/api/v1/endpoints/",
+        {
+            "provider": "wavix",
+            "slug": "wavix-sandbox",
+            "environment": "sandbox",
+            "new_secret": "wavix-sandbox-secret-0123",
+        },
+        content_type="application/json",
+    )
+    listed = admin.get("/api/v1/messages/", {"environment": "sandbox"}).json()["results"]
+
+    assert created.status_code == 201, created.content
+    assert created.json()["environment"] == "sandbox"
+    assert sorted(m["message_id"] for m in listed) == [f"sandbox-{i}" for i in range(5)]
+    assert {m["environment"] for m in listed} == {"sandbox"}
