@@ -107,6 +107,11 @@ class MessageFilter(django_filters.FilterSet):
         choices=ENVIRONMENT_CHOICES,
         help_text="live or sandbox (the endpoint's); both when absent. Figures count live.",
     )
+    has_operator = django_filters.ChoiceFilter(
+        choices=BOOLEAN_CHOICES,
+        method="filter_has_operator",
+        help_text='true: an operator was reported; false: none (the "(unknown)" row).',
+    )
     has_error = django_filters.ChoiceFilter(
         choices=BOOLEAN_CHOICES,
         method="filter_has_error",
@@ -140,6 +145,13 @@ class MessageFilter(django_filters.FilterSet):
         self, queryset: QuerySet[Message], name: str, value: str
     ) -> QuerySet[Message]:
         return queryset.filter(status__in=sorted(STATUS_KINDS[value]))
+
+    def filter_has_operator(
+        self, queryset: QuerySet[Message], name: str, value: str
+    ) -> QuerySet[Message]:
+        if value == "true":
+            return queryset.exclude(operator="")
+        return queryset.filter(operator="")
 
     def filter_has_error(
         self, queryset: QuerySet[Message], name: str, value: str

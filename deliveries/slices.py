@@ -31,7 +31,7 @@ from django.utils import timezone
 MESSAGE_TIME = Coalesce("submitted_at", "created_at")
 # Figures whose messages a drill-down narrows to, beyond the slice's own filters:
 # MessageFilter's names.
-DRILLDOWN_EXTRAS = ("status_group", "status", "error_code", "environment")
+DRILLDOWN_EXTRAS = ("status_group", "status", "error_code", "environment", "has_operator")
 
 
 @dataclass(frozen=True)
@@ -129,6 +129,9 @@ class Slice:
             chosen, extra = replace(self, provider=provider), {**extra, "error_code": code}
         elif by == "campaign":
             chosen = replace(self, campaign=int(key))
+        elif by == "operator" and not key:
+            # The "(unknown)" row: messages no report named an operator for.
+            chosen, extra = replace(self, operator=None), {**extra, "has_operator": "false"}
         elif by == "operator":
             chosen = replace(self, operator=key)
         elif by == "channel":

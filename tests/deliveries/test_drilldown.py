@@ -22,7 +22,7 @@ pytestmark = pytest.mark.django_db
 
 DRILL = re.compile(r'href="(/admin/deliveries/message/\?[^"]+)"[^>]*>(.*?)</a>', re.S)
 STATUSES = ("delivered", "failed", "undelivered", "sent", "rejected", "delivered", "expired")
-OPERATORS = ("JIO", "AIRTEL", "Vi")
+OPERATORS = ("JIO", "AIRTEL", "Vi", "")  # "" lands in the "(unknown)" row
 ERRORS = {"failed": "DND", "undelivered": "ABSENT", "rejected": "DLT_TEMPLATE", "expired": ""}
 
 
@@ -114,6 +114,13 @@ def test_the_error_code_failed_card_and_operator_row_open_lists_and_csvs_of_thei
     jio = next(g for name, _, groups in context["breakdowns"] for g in groups if g.key == "JIO")
     jio_link = next(h for h, n in drilldowns(page) if "operator=JIO" in h and "status" not in h)
     assert listed_and_exported(manager, jio_link) == (jio.figures.sent, jio.figures.sent)
+
+    unknown = next(g for name, _, groups in context["breakdowns"] for g in groups if g.key == "")
+    unknown_link = next(
+        h for h, n in drilldowns(page) if "has_operator=false" in h and "status" not in h
+    )
+    sent = unknown.figures.sent
+    assert listed_and_exported(manager, unknown_link) == (sent, sent)
 
 
 @pytest.mark.parametrize(
