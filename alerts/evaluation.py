@@ -29,6 +29,7 @@ from django.db.models.functions import TruncHour
 
 from deliveries import status as st
 from deliveries.models import DeliveryRollup, Message
+from deliveries.reports import Environment
 from deliveries.rollups import hour_of
 from deliveries.trust import routes_trust
 
@@ -93,8 +94,12 @@ def _is_hit(rule: AlertRule, status: str, error_code: str) -> bool:
 
 def _messages(rule: AlertRule, since: datetime, until: datetime) -> QuerySet[Message]:
     # created_at is indexed; the segment narrows the range further.
+    # Sandbox traffic is kept out, as the rollups keep it out of the baseline.
     q = _segment(rule, since, until) & Q(
-        created_at__gte=since, created_at__lt=until, status__in=FINAL
+        created_at__gte=since,
+        created_at__lt=until,
+        status__in=FINAL,
+        environment=Environment.LIVE,
     )
     if rule.dlt_template_id:
         q &= Q(dlt_template_id=rule.dlt_template_id)

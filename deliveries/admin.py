@@ -5,30 +5,39 @@ Phone numbers go through `masking.phone_for` on every list, page and search resu
 """
 
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from django.contrib import admin
-from django.db.models import Q, QuerySet
+from django.contrib.admin.options import IncorrectLookupParameters
+from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
-from django.urls import reverse
-from django.utils import timezone
+from django.http.response import HttpResponseBase
+from django.urls import URLPattern, path, reverse
 from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 from django.utils.timezone import localtime
 
-from . import status as st
+from .admin_filters import (
+    HasErrorCodeFilter,
+    MessageFilterParams,
+    NoFinalReportFilter,
+    OperatorFilter,
+    ProviderFilter,
+)
 from .campaigns import campaign_delete
 from .error_codes import error_code_meaning
 from .masking import full_phone_view_record, phone_for
 from .models import Campaign, Message, StatusEvent
 from .paginators import EstimatedCountPaginator
 from .phones import phone_to_e164
-from .roles import can_view_costs
+from .roles import can_view_costs, can_view_dashboard
 from .services import message_save_edited
 from .templatetags.trace import duration, outcome_label, status_badge
 from .user_admin import user_admin_register
+from .views.exports import messages_csv_response
 
 user_admin_register()
 
@@ -129,69 +138,6 @@ class StatusEventInline(admin.TabularInline):
         return super().get_queryset(request).select_related("message")
 
 
-class NoFinalReportFilter(admin.SimpleListFilter):
-    title = "no final report after"
-    parameter_name = "no_final_after"
-    HOURS = {"1": 1, "6": 6, "24": 24}
-
-    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
-        return [(key, f"{hours} h") for key, hours in self.HOURS.items()]
-
-    def queryset(self, request: HttpRequest, queryset: QuerySet[Message]) -> QuerySet[Message]:
-        hours = self.HOURS.get(self.value() or "")
-        if hours is None:
-            return queryset
-        cutoff = timezone.now() - timedelta(hours=hours)
-        return queryset.exclude(status__in=st.FINAL_STATUSES).filter(
-            Q(submitted_at__lt=cutoff) | Q(submitted_at__isnull=True, created_at__lt=cutoff)
-        )
-
-
-class RecentValuesFilter(admin.SimpleListFilter):
-    """Choices from the newest messages only.
-
-    The stock filter runs SELECT DISTINCT over the whole table on every page view; the
-    newest few thousand rows (read through the created_at index) name every operator and
-    provider that matters today, at a bounded cost.
-    """
-
-    SAMPLE = 5000
-    field = ""
-
-    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
-        recent = Message.objects.order_by("-created_at").values_list(self.field, flat=True)
-        return [(value, value) for value in sorted(set(recent[: self.SAMPLE]) - {""})]
-
-    def queryset(self, request: HttpRequest, queryset: QuerySet[Message]) -> QuerySet[Message]:
-        value = (self.value() or "").replace("\x00", "")  # PostgreSQL refuses NUL in text
-        return queryset.filter(**{self.field: value}) if value else queryset
-
-
-class OperatorFilter(RecentValuesFilter):
-    title = "operator"
-    parameter_name = field = "operator"
-
-
-class ProviderFilter(RecentValuesFilter):
-    title = "provider"
-    parameter_name = field = "provider"
-
-
-class HasErrorCodeFilter(admin.SimpleListFilter):
-    title = "error code"
-    parameter_name = "has_error"
-
-    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
-        return [("yes", "has an error code"), ("no", "no error code")]
-
-    def queryset(self, request: HttpRequest, queryset: QuerySet[Message]) -> QuerySet[Message]:
-        if self.value() == "yes":
-            return queryset.exclude(error_code="")
-        if self.value() == "no":
-            return queryset.filter(error_code="")
-        return queryset
-
-
 # Everything a provider reported. Only `campaign` is ours to change.
 PROVIDER_FIELDS = [f.name for f in Message._meta.fields if f.name not in ("id", "campaign")]
 COST_FIELDS: list[Any] = [
@@ -207,6 +153,7 @@ COST_FIELDS: list[Any] = [
 @admin.register(Message)
 class MessageAdmin(NulRefusingAdmin):
     list_filter = [
+        MessageFilterParams,
         "status",
         "channel",
         OperatorFilter,
@@ -265,6 +212,7 @@ class MessageAdmin(NulRefusingAdmin):
                     "campaign",
                     "dlt_template_id",
                     "segments",
+                    "environment",
                     "trace_link",
                 ]
             },
@@ -312,9 +260,32 @@ class MessageAdmin(NulRefusingAdmin):
             "latency",
         ]
 
+    def get_urls(self) -> list[URLPattern]:
+        export = path(
+            "export.csv",
+            self.admin_site.admin_view(self.export_csv),
+            name="deliveries_message_export",
+        )
+        return [export, *super().get_urls()]
+
+    def export_csv(self, request: HttpRequest) -> HttpResponseBase:
+        """The list as it is filtered, searched and ordered, as CSV: built by the same
+        ChangeList as the page, so the file holds the messages the page counts."""
+        if not (self.has_view_permission(request) and can_view_dashboard(request.user)):
+            raise PermissionDenied
+        if any("\x00" in value for values in request.GET.lists() for value in values[1]):
+            return HttpResponseBadRequest("NUL characters are not allowed in a query.")
+        try:
+            changelist = self.get_changelist_instance(request)
+        except IncorrectLookupParameters:
+            return HttpResponseBadRequest("Bad filter.")
+        return messages_csv_response(request, changelist.queryset, export="admin messages")
+
     def changelist_view(
         self, request: HttpRequest, extra_context: dict[str, Any] | None = None
     ) -> HttpResponse:
+        # Bulk exports are the dashboard roles' (as on the dashboard), audited.
+        extra_context = {**(extra_context or {}), "can_export": can_view_dashboard(request.user)}
         response = super().changelist_view(request, extra_context)
         changelist = getattr(response, "context_data", {}).get("cl")
         if changelist is not None:  # a page of messages was shown (not a redirect or 400)

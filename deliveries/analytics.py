@@ -10,7 +10,8 @@ Definitions (the same on the pages, in the API and in CSV exports):
 - no DLR: pending messages submitted longer ago than the channel's `DLR_VALIDITY_HOURS`;
 - read rate: read ÷ delivered, WhatsApp and RCS only; answer rate: answered ÷ calls, and
   average call duration over answered calls, Voice only;
-- latency: submit → delivered, from the log-spaced histogram (about ±20 %).
+- latency: submit → delivered, interpolated inside the log-spaced histogram's buckets
+  (`deliveries.latency.latency_quantile`).
 """
 
 from collections.abc import Iterable, Mapping, Sequence
@@ -21,7 +22,7 @@ from typing import Any
 from django.conf import settings
 from django.db import connection
 from django.db.models import QuerySet
-from django.db.models.functions import Coalesce, TruncDate
+from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from . import status as st
@@ -29,10 +30,10 @@ from .error_codes import error_code_meaning
 from .figures import Figures, Group
 from .latency import LATENCY_COLUMNS
 from .models import Campaign, DeliveryRollup, Message
-from .reports import CHANNEL_CHOICES
+from .reports import CHANNEL_CHOICES, Environment
 from .rollup_reads import count_rows, histogram_rows, rollup_cells, rollup_rows
 from .rollups import hour_of
-from .slices import Slice
+from .slices import MESSAGE_TIME, Slice
 
 # group_by value → rollup column.
 DIMENSIONS: dict[str, str] = {
@@ -202,8 +203,11 @@ def messages_stuck(
     """
     now = now or timezone.now()
     start = hour_of(slice.since)
-    pending = Message.objects.annotate(at=Coalesce("submitted_at", "created_at")).filter(
-        slice.segment(channel=False), status__in=sorted(st.PENDING_STATUSES), at__gte=start
+    pending = Message.objects.annotate(at=MESSAGE_TIME).filter(
+        slice.segment(channel=False),
+        status__in=sorted(st.PENDING_STATUSES),
+        at__gte=start,
+        environment=Environment.LIVE,  # sandbox traffic is in no figure
     )
     found: list[Message] = []
     for name, hours in sorted(settings.DLR_VALIDITY_HOURS.items()):

@@ -22,7 +22,7 @@ from django.utils import timezone
 from . import analytics
 from . import status as st
 from .figures import Figures, Group
-from .latency import LATENCY_COLUMNS, LATENCY_EDGES
+from .latency import LATENCY_COLUMNS, latency_bucket_bounds
 from .rollup_reads import rollup_cells
 from .slices import Slice
 
@@ -30,13 +30,6 @@ BUCKETS = ("hour", "day")
 # Ranges up to this long are compared per hour by default, longer ones per day.
 HOURLY_UP_TO = timedelta(hours=48)
 TOP_ERRORS = 3
-
-
-def latency_bucket_bounds(index: int) -> tuple[float, float]:
-    """Seconds [low, high) a latency bucket covers; the last bucket is open-ended."""
-    low = 0.0 if index <= 0 else LATENCY_EDGES[index - 1]
-    high = LATENCY_EDGES[index] if index < len(LATENCY_EDGES) else float("inf")
-    return low, high
 
 
 @dataclass
@@ -89,10 +82,16 @@ class SloShare:
 
 @dataclass
 class ErrorShare:
+    provider: str
     code: str
     meaning: str
     messages: int
     share_of_failed: float | None
+
+    @property
+    def key(self) -> str:
+        """As `analytics` keys the group, for its drill-down."""
+        return f"{self.provider}:{self.code}"
 
 
 @dataclass
@@ -168,6 +167,7 @@ def _top_errors(provider: str, errors: list[Group], *, failed: int) -> list[Erro
     mine = [g for g in errors if g.key.partition(":")[0] == provider][:TOP_ERRORS]
     return [
         ErrorShare(
+            provider=provider,
             code=g.key.partition(":")[2],
             meaning=g.label,
             messages=g.figures.sent,

@@ -28,6 +28,7 @@ from django.utils import timezone
 from . import status as st
 from .error_codes import error_code_meaning
 from .models import Message
+from .reports import Environment
 from .slices import Slice
 
 MAX_RANGE = timedelta(days=92)
@@ -80,9 +81,9 @@ def dlt_failures(*, slice: Slice) -> DltDrilldown:
         raise ValueError("the DLT drill-down is limited to 92 days")
     days = _days(since, until)
     submitted = Coalesce(F("submitted_at"), F("created_at"))
-    messages = Message.objects.filter(status__in=st.FAILED_STATUSES, created_at__gte=since).exclude(
-        error_code=""
-    )
+    messages = Message.objects.filter(
+        status__in=st.FAILED_STATUSES, created_at__gte=since, environment=Environment.LIVE
+    ).exclude(error_code="")
     messages = messages.annotate(moment=submitted).filter(
         slice.segment(channel=False), moment__gte=since, moment__lt=until
     )

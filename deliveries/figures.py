@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from . import status as st
-from .latency import LATENCY_COLUMNS, latency_bucket_value
+from .latency import LATENCY_COLUMNS, latency_quantile
 
 CHAT_CHANNELS = frozenset({"whatsapp", "rcs"})
 
@@ -80,16 +80,10 @@ class Figures:
         return _ratio(self.answered_seconds, self.answered)
 
     def latency_percentile(self, q: float) -> float | None:
-        """Seconds within which a share `q` of delivered messages arrived."""
-        total = sum(self.latency_histogram.values())
-        if not total:
-            return None
-        seen = 0
-        for index in sorted(self.latency_histogram):
-            seen += self.latency_histogram[index]
-            if seen >= q * total:
-                return round(latency_bucket_value(index), 1)
-        return None  # unreachable: the loop ends with seen == total
+        """Seconds within which a share `q` of delivered messages arrived (interpolated
+        inside a histogram bucket: `deliveries.latency.latency_quantile`)."""
+        value = latency_quantile(self.latency_histogram, q)
+        return None if value is None else round(value, 1)
 
     @property
     def latency_p50(self) -> float | None:

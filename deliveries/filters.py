@@ -1,4 +1,10 @@
-"""FilterSets shared by the API and the HTML pages."""
+"""FilterSets shared by the API and the HTML pages.
+
+`MessageFilter` is also the drill-down's language: every figure on the pages links to the
+admin's message list with these parameters (`Slice.messages_url`), the admin applies them
+with this class (`deliveries.admin.MessageFilterParams`), and the CSV export too, so a
+figure, its list and its export select the same messages.
+"""
 
 from datetime import UTC, datetime
 from typing import Any
@@ -11,11 +17,19 @@ from django_filters.fields import IsoDateTimeField
 from . import status as st
 from .models import Campaign, Message
 from .phones import phone_to_e164
-from .reports import CHANNEL_CHOICES
+from .reports import CHANNEL_CHOICES, ENVIRONMENT_CHOICES
+from .slices import MESSAGE_TIME
 
 # Ids beyond a 64-bit integer would overflow the database driver (a 500 on SQLite).
 MAX_ID = 2**63 - 1
 
+
+# The dashboard's three figures, by status kind (`deliveries.status`).
+STATUS_KINDS: dict[str, frozenset[str]] = {
+    "delivered": st.DELIVERED_STATUSES,
+    "failed": st.FAILED_STATUSES,
+    "pending": st.PENDING_STATUSES,
+}
 
 # django-filter's BooleanFilter reads "maybe" as "no filter"; a client deserves a 400.
 BOOLEAN_CHOICES = [("true", "true"), ("false", "false")]
@@ -58,7 +72,11 @@ class MessageFilter(django_filters.FilterSet):
     )
     channel = django_filters.MultipleChoiceFilter(choices=CHANNEL_CHOICES)
     operator = django_filters.CharFilter(lookup_expr="iexact")
-    campaign = IdFilter(field_name="campaign_id", help_text="Campaign id.")
+    campaign = IdFilter(
+        method="filter_campaign",
+        min_value=0,
+        help_text="Campaign id; 0 for messages in no campaign.",
+    )
     client_ref = django_filters.CharFilter()
     to = django_filters.CharFilter(
         method="filter_to",
@@ -66,12 +84,34 @@ class MessageFilter(django_filters.FilterSet):
         help_text='Any format: "+91 98765 43210", "919876543210", "098765 43210".',
     )
     phone = django_filters.CharFilter(method="filter_to", help_text="Same as `to`.")
-    submitted_after = DateTimeFilter(field_name="submitted_at", lookup_expr="gte")
-    submitted_before = DateTimeFilter(field_name="submitted_at", lookup_expr="lt")
+    # The range every page counts by (`deliveries.slices`): submit time, else stored time.
+    submitted_after = DateTimeFilter(
+        method="filter_submitted",
+        help_text="Submitted at or after (the time it was stored if no report gave a "
+        "submit time): the range the dashboard counts by.",
+    )
+    submitted_before = DateTimeFilter(
+        method="filter_submitted", help_text="Submitted before (as `submitted_after`)."
+    )
     delivered_after = DateTimeFilter(field_name="delivered_at", lookup_expr="gte")
     delivered_before = DateTimeFilter(field_name="delivered_at", lookup_expr="lt")
     created_after = DateTimeFilter(field_name="created_at", lookup_expr="gte")
     created_before = DateTimeFilter(field_name="created_at", lookup_expr="lt")
+    status_group = django_filters.ChoiceFilter(
+        choices=[(kind, kind) for kind in STATUS_KINDS],
+        method="filter_status_group",
+        help_text="delivered, failed or pending: the dashboard's three figures.",
+    )
+    error_code = django_filters.CharFilter(help_text="The error code, exactly.")
+    environment = django_filters.ChoiceFilter(
+        choices=ENVIRONMENT_CHOICES,
+        help_text="live or sandbox (the endpoint's); both when absent. Figures count live.",
+    )
+    has_operator = django_filters.ChoiceFilter(
+        choices=BOOLEAN_CHOICES,
+        method="filter_has_operator",
+        help_text='true: an operator was reported; false: none (the "(unknown)" row).',
+    )
     has_error = django_filters.ChoiceFilter(
         choices=BOOLEAN_CHOICES,
         method="filter_has_error",
@@ -86,6 +126,32 @@ class MessageFilter(django_filters.FilterSet):
         e164 = phone_to_e164(value)
         # A string that is no phone number matches nothing rather than everything.
         return queryset.filter(to=e164) if e164 else queryset.none()
+
+    def filter_campaign(
+        self, queryset: QuerySet[Message], name: str, value: int
+    ) -> QuerySet[Message]:
+        # 0 is the rollups' "no campaign", so the "(no campaign)" row has a list too.
+        return queryset.filter(campaign_id=value) if value else queryset.filter(campaign=None)
+
+    def filter_submitted(
+        self, queryset: QuerySet[Message], name: str, value: datetime
+    ) -> QuerySet[Message]:
+        lookup = "gte" if name == "submitted_after" else "lt"
+        return queryset.alias(message_time=MESSAGE_TIME).filter(
+            **{f"message_time__{lookup}": value}
+        )
+
+    def filter_status_group(
+        self, queryset: QuerySet[Message], name: str, value: str
+    ) -> QuerySet[Message]:
+        return queryset.filter(status__in=sorted(STATUS_KINDS[value]))
+
+    def filter_has_operator(
+        self, queryset: QuerySet[Message], name: str, value: str
+    ) -> QuerySet[Message]:
+        if value == "true":
+            return queryset.exclude(operator="")
+        return queryset.filter(operator="")
 
     def filter_has_error(
         self, queryset: QuerySet[Message], name: str, value: str

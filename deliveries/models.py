@@ -5,7 +5,7 @@ from django.db.models.functions import Coalesce
 from . import status as st
 from .conversion_histogram import CONVERSION_COLUMNS
 from .latency import LATENCY_COLUMNS
-from .reports import CHANNEL_CHOICES
+from .reports import CHANNEL_CHOICES, ENVIRONMENT_CHOICES, Environment
 
 
 class Campaign(models.Model):
@@ -106,6 +106,11 @@ class Message(models.Model):
     # When the recipient acted on it (an OTP verified), as the sender reported it over
     # `POST /api/v1/conversions/` (the conversions app, its only writer).
     converted_at = models.DateTimeField(null=True, blank=True)
+    # Sandbox once any report came to a sandbox endpoint: such a message is test traffic,
+    # traced like any other but counted in no figure (no rollup cell).
+    environment = models.CharField(
+        max_length=8, choices=ENVIRONMENT_CHOICES, default=Environment.LIVE.value
+    )
 
     class Meta:
         constraints = [
@@ -126,6 +131,8 @@ class Message(models.Model):
                 name="message_pending",
                 condition=Q(status__in=sorted(st.PENDING_STATUSES)),
             ),
+            # The range every page, export and API query selects on (`slices.MESSAGE_TIME`).
+            models.Index(Coalesce("submitted_at", "created_at"), name="message_time"),
         ]
         permissions = [("view_full_phone", "Can view full phone numbers")]
 

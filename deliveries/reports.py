@@ -29,6 +29,20 @@ CHANNEL_CHOICES: list[tuple[str, str]] = [
 ]
 
 
+class Environment(StrEnum):
+    """Which of a provider account's environments an endpoint receives. Sandbox traffic is
+    traced and logged like live traffic but kept out of every figure (the rollups)."""
+
+    LIVE = "live"
+    SANDBOX = "sandbox"
+
+
+ENVIRONMENT_CHOICES: list[tuple[str, str]] = [
+    (Environment.LIVE.value, "Live"),
+    (Environment.SANDBOX.value, "Sandbox"),
+]
+
+
 @dataclass(frozen=True)
 class DeliveryReport:
     """One status report for one message, in dlrdash's vocabulary.
@@ -68,3 +82,5 @@ class DeliveryReport:
     # category (marketing, utility, authentication, service) or another provider category.
     encoding: str = ""
     category: str = ""
+    # Not the provider's to say: the receiving endpoint's (`webhooks.inbox` sets it).
+    environment: str = Environment.LIVE.value

@@ -11,7 +11,6 @@ from django.db.models import BigIntegerField, Q, QuerySet, Sum, Value
 from . import status as st
 from .latency import LATENCY_COLUMNS
 from .models import DeliveryRollup
-from .rollups import hour_of
 from .slices import Slice
 
 
@@ -20,9 +19,8 @@ def rollup_cells(
     slice: Slice,
 ) -> QuerySet[DeliveryRollup]:
     """The rollup cells of a slice (public: `deliveries.comparison` reads them too)."""
-    return DeliveryRollup.objects.filter(
-        slice.segment(), bucket__gte=hour_of(slice.since), bucket__lt=slice.until
-    )
+    start, end = slice.bounds()
+    return DeliveryRollup.objects.filter(slice.segment(), bucket__gte=start, bucket__lt=end)
 
 
 def _no_dlr_filter(now: datetime) -> Q:

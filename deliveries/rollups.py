@@ -302,7 +302,9 @@ def _cells_of_messages() -> Any:
         output_field=DurationField(),
     )
     return (
-        Message.objects.order_by()
+        # Sandbox traffic is counted nowhere (`services._counted`).
+        Message.objects.filter(environment="live")
+        .order_by()
         .annotate(
             cell_bucket=TruncHour(Coalesce("submitted_at", "created_at"), tzinfo=UTC),
             cell_campaign_id=Coalesce("campaign_id", 0),

@@ -18,7 +18,7 @@ from .bulk_messages import MessageKey, messages_lock, report_keys_claim
 from .changes import StatusChange
 from .models import Campaign, Message, StatusEvent
 from .phones import phone_to_e164
-from .reports import DeliveryReport
+from .reports import DeliveryReport, Environment
 
 # Fields a later report may fill in when the message does not have them yet.
 _FILL_FIELDS = ("sender", "operator", "client_ref", "tag", "dlt_template_id")
@@ -39,6 +39,7 @@ _UPDATE_COLUMNS = (
     "campaign_id",
     *COST_FIELDS,
     "status_changed_at",
+    "environment",
     "updated_at",
 )
 
@@ -80,7 +81,7 @@ def reports_apply(
         messages = messages_lock({(r.provider, r.message_id) for r, _ in items}, now=now)
         # Where each message is counted now, so the rollups can move it afterwards.
         before = {
-            row["id"]: rollups.counted_of(row) if rollups.is_counted(row) else None
+            row["id"]: _counted(row) if rollups.is_counted(row) else None
             for row in messages.values()
         }
         keys = [report_dedup_key(report) for report, _ in items]
@@ -112,14 +113,21 @@ def reports_apply(
             message["updated_at"] = now
         rows_update(Message, _UPDATE_COLUMNS, [_row_values(m) for m in touched.values()])
         changes = [
-            rollups.MessageChange(before=before[pk], after=rollups.counted_of(m))
-            for pk, m in touched.items()
+            rollups.MessageChange(before=before[pk], after=_counted(m)) for pk, m in touched.items()
         ]
         if rollups_into is None:
             rollups.rollups_apply(changes)
         else:
             rollups_into += changes
     return outcomes
+
+
+def _counted(message: dict[str, Any]) -> rollups.Counted | None:
+    """Where the rollups count a message: nowhere for sandbox traffic, which no figure shows
+    (so it writes no rollup deltas, and one that turns out sandbox leaves its cell)."""
+    if message["environment"] == Environment.SANDBOX:
+        return None
+    return rollups.counted_of(message)
 
 
 def _status_change(
@@ -159,6 +167,8 @@ def _message_merge(
 ) -> None:
     if report.channel:
         message["channel"] = report.channel
+    if report.environment == Environment.SANDBOX:
+        message["environment"] = report.environment
     if report.to and not message["to_raw"]:
         message["to_raw"] = report.to[:64]
         message["to"] = phone_to_e164(report.to)
@@ -302,7 +312,8 @@ def messages_register(
                 # The instance's attributes are its row: price it as reports_apply does.
                 message_price(message.__dict__, rates)
                 merged.append(message)
-                changes.append(rollups.MessageChange(before, rollups.counted_of(message)))
+                if message.environment != Environment.SANDBOX:
+                    changes.append(rollups.MessageChange(before, rollups.counted_of(message)))
             registered_now[key] = message.registered_at == now
         bulk_update_rows(Message, merged, _REGISTER_UPDATE_FIELDS)
         # A registered message counts (as pending) from now on, DLR or not.

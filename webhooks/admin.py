@@ -27,6 +27,7 @@ from deliveries.admin import NulRefusingAdmin
 from deliveries.masking import can_view_full_phone
 from deliveries.models import StatusEvent
 from deliveries.paginators import EstimatedCountPaginator
+from deliveries.reports import Environment
 
 from .admin_vocabulary import endpoint_takes_token, sample_link, sample_view, unmapped_link
 from .endpoints import EndpointBusy, endpoint_delete, endpoints_pending
@@ -71,14 +72,20 @@ class WebhookEndpointForm(MappingFields, forms.ModelForm):  # type: ignore[misc]
 
     class Meta:
         model = WebhookEndpoint
-        fields = ["provider", "slug", "active", "allowed_ips"]
+        fields = ["provider", "slug", "environment", "active", "allowed_ips"]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.initial = {**mapping_initial(self.instance.mapping), **self.initial}
+        if "environment" in self.fields:  # not for those who may only view
+            self.fields["environment"].required = False
         cast(forms.MultipleChoiceField, self.fields["retire_secrets"]).choices = [
             (_secret_id(secret), secret_fingerprint(secret)) for secret in self.instance.secrets
         ]
+
+    def clean_environment(self) -> str:
+        # A form that leaves it out (scripts posting the old fields) keeps the default.
+        return str(self.cleaned_data.get("environment") or Environment.LIVE.value)
 
     def clean_allowed_ips(self) -> str:
         lines = [line.strip() for line in self.cleaned_data["allowed_ips"].splitlines()]
@@ -123,6 +130,7 @@ class WebhookEndpointAdmin(AuditedAdminMixin, NulRefusingAdmin):
     list_display = [
         "slug",
         "provider",
+        "environment_badge",
         "active",
         "last_received",
         "received",
@@ -130,7 +138,7 @@ class WebhookEndpointAdmin(AuditedAdminMixin, NulRefusingAdmin):
         "unparseable",
         "log_link",
     ]
-    list_filter = ["provider", "active"]
+    list_filter = ["provider", "environment", "active"]
     search_fields = ["slug"]
     readonly_fields = [
         "paste_url",
@@ -143,7 +151,7 @@ class WebhookEndpointAdmin(AuditedAdminMixin, NulRefusingAdmin):
     ]
 
     def get_fieldsets(self, request: HttpRequest, obj: Any = None) -> list[Any]:
-        general = ["provider", "slug", "active", "allowed_ips"]
+        general = ["provider", "slug", "environment", "active", "allowed_ips"]
         if obj is None:
             return [(None, {"fields": [*general, "add_secret"]}), *mapping_fieldsets(None)]
         return [
@@ -218,6 +226,15 @@ class WebhookEndpointAdmin(AuditedAdminMixin, NulRefusingAdmin):
     @admin.display(description="setup")
     def setup_help(self, endpoint: WebhookEndpoint) -> str:
         return endpoint.provider_adapter().setup_help
+
+    @admin.display(description="environment", ordering="environment")
+    def environment_badge(self, endpoint: WebhookEndpoint) -> SafeString:
+        # Sandbox stands out: a live endpoint silent beside a busy sandbox one is the first
+        # cause of missing DLRs providers list.
+        colour = "#b7791f" if endpoint.environment == Environment.SANDBOX else "#2f7d4f"
+        return format_html(
+            '<strong style="color:{}">{}</strong>', colour, endpoint.get_environment_display()
+        )
 
     @admin.display(description="last DLR received", ordering="last_report_at")
     def last_received(self, endpoint: WebhookEndpoint) -> str:

@@ -152,6 +152,7 @@ class WebhookEndpointSerializer(serializers.ModelSerializer[WebhookEndpoint]):
             "provider",
             "slug",
             "url",
+            "environment",
             "active",
             "allowed_ips",
             "mapping",

@@ -5,6 +5,7 @@ import logging
 import time
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import replace
 from itertools import islice
 from urllib.parse import parse_qs
 
@@ -16,7 +17,7 @@ from django.utils import timezone
 from deliveries import rollups
 from deliveries.bulk_messages import MessageKey, messages_reserve
 from deliveries.changes import StatusChange
-from deliveries.reports import DeliveryReport
+from deliveries.reports import DeliveryReport, Environment
 from deliveries.services import reports_apply
 from forwarding.outbox import outbox_write
 
@@ -239,6 +240,8 @@ def _event_parse(
     try:
         provider = endpoint.provider_adapter()
         reports = provider.reports(request)
+        if endpoint.environment != Environment.LIVE:
+            reports = [replace(report, environment=endpoint.environment) for report in reports]
     except ParseError as exc:
         return None, str(exc)
     except Exception as exc:  # a parser bug must not lose the event: keep it, say why

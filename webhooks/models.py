@@ -6,6 +6,8 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.urls import reverse
 
+from deliveries.reports import ENVIRONMENT_CHOICES, Environment
+
 from .mappings import mapping_validate
 from .providers import Provider, get_provider, provider_choices
 from .providers.custom import CustomProvider
@@ -25,6 +27,15 @@ class WebhookEndpoint(models.Model):
     # saved; other providers ignore it. On the row, not a related table: the receiving
     # view needs it for every request's verify() and reads endpoints from a cache.
     mapping = models.JSONField(default=dict, blank=True)
+    # A provider's sandbox posts to an endpoint of its own: its messages are traced and
+    # logged like live ones but kept out of every figure (`deliveries.services._counted`).
+    environment = models.CharField(
+        max_length=8,
+        choices=ENVIRONMENT_CHOICES,
+        default=Environment.LIVE.value,
+        help_text="Live or the provider's sandbox: sandbox traffic is traced but counted "
+        "in no dashboard figure, campaign or alert.",
+    )
     allowed_ips = models.TextField(
         blank=True,
         help_text="Optional: addresses or networks (one per line) allowed to post here.",

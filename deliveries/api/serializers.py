@@ -74,6 +74,7 @@ class MessageSerializer(serializers.ModelSerializer):
             "cost_currency",
             "cost_source",
             "campaign",
+            "environment",
             "submitted_at",
             "sent_at",
             "delivered_at",

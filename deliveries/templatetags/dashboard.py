@@ -1,4 +1,5 @@
-"""Formatting for the dashboard pages: rates, latencies, masked phone numbers."""
+"""Formatting for the dashboard pages: rates, latencies, masked phone numbers, and the links
+from each figure to its messages."""
 
 from typing import Any
 
@@ -6,6 +7,7 @@ from django import template
 
 from .. import masking
 from .. import status as st
+from ..slices import Slice
 
 register = template.Library()
 
@@ -39,3 +41,9 @@ def phone_for(e164: str, user: Any) -> str:
 @register.filter
 def status_label(value: str) -> str:
     return st.info(value).label
+
+
+@register.simple_tag
+def messages_url(slice: Slice, by: str = "", key: Any = "", **extra: str) -> str:
+    """The drill-down of a figure: the messages behind it (`Slice.messages_url`)."""
+    return slice.messages_url(by=by, key=str(key), **extra)

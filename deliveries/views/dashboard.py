@@ -6,7 +6,7 @@ drawn over them by Chart.js when JavaScript runs.
 """
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from functools import wraps
 from typing import Any, cast
@@ -157,6 +157,11 @@ def _overview(chosen: Slice) -> dict[str, Any]:
         "delivered": [g.figures.delivered for g in series],
         "failed": [g.figures.failed for g in series],
         "pending": [g.figures.pending for g in series],
+        # Where a click on each bar leads: its messages.
+        "links": {
+            kind: [chosen.messages_url(by=per, key=g.key, status_group=kind) for g in series]
+            for kind in ("delivered", "failed", "pending")
+        },
     }
     conversion_names = [*(n for n, _ in shown), per]
     conversion = conversion_stats(slice=chosen, group_bys=conversion_names)
@@ -176,7 +181,6 @@ def _overview(chosen: Slice) -> dict[str, Any]:
         "stuck": analytics.messages_stuck(slice=chosen),
         "stuck_limit": analytics.STUCK_LIST_LIMIT,
         "query": chosen.query(),
-        "message_query": chosen.message_query(),
     }
 
 
@@ -187,6 +191,11 @@ class ErrorRow:
     meaning: str | None  # None: not in the error-code catalog (yet)
     messages: int
     share_of_failed: float | None
+
+    @property
+    def key(self) -> str:
+        """As `analytics` keys the group, for its drill-down."""
+        return f"{self.provider}:{self.code}"
 
 
 def _error_row(group: Group, *, failed: int) -> ErrorRow:
@@ -215,7 +224,8 @@ def campaign_list(request: HttpRequest) -> HttpResponse:
     rows = analytics.campaigns_overview(since=chosen.since, until=chosen.until)
     context = {
         "form": form,
-        "slice": chosen,
+        # The list's figures take the range only; so do its links to their messages.
+        "slice": replace(chosen, provider=None, channel=None, operator=None),
         "rows": [(row, _sparkline(row.trend)) for row in rows],
     }
     return render(request, "deliveries/campaign_list.html", context)

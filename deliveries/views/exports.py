@@ -7,6 +7,7 @@ is out: who, which filters, how many rows, and whether the numbers were in full.
 from collections.abc import Callable, Iterator
 from typing import Any
 
+from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict, StreamingHttpResponse
 
 from audit.services import audit_record
@@ -119,6 +120,7 @@ MESSAGE_COLUMNS = [
     "submitted_at",
     "delivered_at",
     "created_at",
+    "environment",
 ]
 
 
@@ -132,13 +134,21 @@ def messages_csv(request: HttpRequest) -> HttpResponse | StreamingHttpResponse:
             status=400,
             content_type="text/plain",
         )
+    return messages_csv_response(request, filterset.qs, export="messages")
+
+
+def messages_csv_response(
+    request: HttpRequest, messages: QuerySet[Message], *, export: str
+) -> StreamingHttpResponse:
+    """`messages` as a CSV download, numbers masked for who asks, recorded in the audit
+    trail as `export`: the dashboard's export and the admin list's share it."""
     to_index = MESSAGE_COLUMNS.index("to")
     # The masking rule (`deliveries.masking`), decided once per export, not once per row.
     full_phone = can_view_full_phone(request.user)
     phone: Callable[[str], str] = str if full_phone else phone_mask
 
     def rows() -> Iterator[list[Any]]:
-        values = filterset.qs.values_list(*MESSAGE_COLUMNS).iterator(chunk_size=CSV_CHUNK)
+        values = messages.values_list(*MESSAGE_COLUMNS).iterator(chunk_size=CSV_CHUNK)
         for row in values:
             out = list(row)
             out[to_index] = phone(out[to_index])
@@ -148,5 +158,5 @@ def messages_csv(request: HttpRequest) -> HttpResponse | StreamingHttpResponse:
         header=[c.replace("campaign__name", "campaign") for c in MESSAGE_COLUMNS],
         rows=rows(),
         filename="dlrdash-messages.csv",
-        on_finish=_audited(request, export="messages", full_phone=full_phone),
+        on_finish=_audited(request, export=export, full_phone=full_phone),
     )

@@ -15,12 +15,23 @@
       data: {
         labels: data.labels,
         datasets: [
-          { label: "Delivered", data: data.delivered, backgroundColor: "#2f9e6b", stack: "s" },
-          { label: "Failed", data: data.failed, backgroundColor: "#d64545", stack: "s" },
-          { label: "Pending", data: data.pending, backgroundColor: "#9fb3c8", stack: "s" },
+          { label: "Delivered", data: data.delivered, backgroundColor: "#2f9e6b", stack: "s", kind: "delivered" },
+          { label: "Failed", data: data.failed, backgroundColor: "#d64545", stack: "s", kind: "failed" },
+          { label: "Pending", data: data.pending, backgroundColor: "#9fb3c8", stack: "s", kind: "pending" },
         ],
       },
       options: {
+        // A bar leads to its messages (the admin list, filtered as the bar is counted).
+        onClick: function (event, elements, chart) {
+          var hit = chart.getElementsAtEventForMode(event, "nearest", { intersect: true }, false)[0];
+          if (!hit || !data.links) return;
+          var kind = chart.data.datasets[hit.datasetIndex].kind;
+          window.location.href = data.links[kind][hit.index];
+        },
+        onHover: function (event, elements, chart) {
+          var hit = chart.getElementsAtEventForMode(event, "nearest", { intersect: true }, false);
+          event.native.target.style.cursor = hit.length ? "pointer" : "default";
+        },
         maintainAspectRatio: false,
         animation: false,
         interaction: { mode: "index", intersect: false },

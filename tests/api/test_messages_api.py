@@ -70,12 +70,19 @@ def sample() -> dict[str, Campaign]:
         ({"to": "098765 43210"}, ["delivered", "pending"]),
         ({"phone": "919876543210"}, ["delivered", "pending"]),
         ({"to": "not a number"}, []),
-        ({"submitted_after": "2026-11-23T10:30:00Z"}, ["failed"]),
+        # "pending" has no submit time: it is in range by when it was stored (now).
+        ({"submitted_after": "2026-11-23T10:30:00Z"}, ["failed", "pending"]),
         ({"submitted_before": "2026-11-23T10:30:00Z"}, ["delivered"]),
         ({"delivered_after": "2026-11-23T10:00:00Z"}, ["delivered"]),
         ({"delivered_before": "2026-11-23T10:00:00Z"}, []),
         ({"has_error": "true"}, ["failed"]),
         ({"has_error": "false"}, ["delivered", "pending"]),
+        ({"status_group": "failed"}, ["failed"]),
+        ({"status_group": "pending"}, ["pending"]),
+        ({"error_code": "DND"}, ["failed"]),
+        ({"campaign": "0"}, ["failed", "pending"]),
+        ({"environment": "sandbox"}, []),
+        ({"environment": "live"}, ["delivered", "failed", "pending"]),
     ],
 )
 def test_each_filter_narrows_the_list(admin_api, sample, params, expected):

@@ -32,7 +32,7 @@ def test_a_campaign_manager_changes_the_range_and_sees_the_chart(
     assert box is not None and box["height"] > 200
     page.screenshot(path=str(ARTIFACTS / "dashboard-7d.png"), full_page=True)
 
-    page.locator("#by-campaign tbody a").first.click()
+    page.locator("#by-campaign tbody td:first-child a").first.click()
     page.wait_for_url(re.compile(r"/campaigns/\d+/"))
     page.wait_for_selector(".chart-box.drawn")
     assert page.locator(".crumbs").inner_text().startswith("Campaigns")

@@ -5,8 +5,8 @@ import pytest
 from django.db.models import Count
 
 from deliveries import status as st
-from deliveries.comparison import SloShare, latency_bucket_bounds, providers_compare
-from deliveries.latency import LATENCY_COLUMNS
+from deliveries.comparison import SloShare, providers_compare
+from deliveries.latency import LATENCY_COLUMNS, latency_bucket_bounds
 from deliveries.models import DeliveryRollup, Message
 from deliveries.rollups import latency_bucket
 from deliveries.slices import Slice

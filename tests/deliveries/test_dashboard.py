@@ -47,7 +47,8 @@ def test_dashboard_figures_equal_counts_of_messages(manager_client, traffic, par
     assert totals.failed == selected.filter(status__in=st.FAILED_STATUSES).count()
     assert totals.pending == selected.filter(status__in=st.PENDING_STATUSES).count()
     assert totals.by_status.get("rejected", 0) == selected.filter(status="rejected").count()
-    assert f'<p class="figure">{totals.sent:,}</p>' in response.content.decode()
+    # The figure links to its messages.
+    assert f'title="List these messages">{totals.sent:,}</a></p>' in response.content.decode()
 
 
 def test_campaign_page_figures_equal_counts_of_its_messages(manager_client, traffic):

@@ -9,6 +9,10 @@ from billing.imports import bill_import
 from billing.models import BillImport
 
 
+def bar_advance(bar: tqdm[Any], done: int) -> None:
+    bar.update(done - bar.n)
+
+
 class Command(BaseCommand):
     help = (
         "Import a provider's usage export (CSV) for reconciliation: Plivo MDR, Twilio "
@@ -44,7 +48,7 @@ class Command(BaseCommand):
                     stream=stream,
                     file_name=path.name,
                     currency=options["currency"],
-                    progress=lambda done: None if bar.update(done - bar.n) else None,
+                    progress=lambda done: bar_advance(bar, done),
                 )
             except ValueError as exc:
                 raise CommandError(str(exc)) from None

@@ -7,6 +7,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 
 from audit.services import audit_record
+from deliveries.reports import ENVIRONMENT_CHOICES, Environment
 from webhooks.models import WebhookEndpoint
 from webhooks.providers import PROVIDERS
 
@@ -30,6 +31,13 @@ class Command(BaseCommand):
             help="custom only: a JSON file with the mapping (docs/custom-adapter.md); "
             "without it the mapping is set in the admin.",
         )
+        parser.add_argument(
+            "--environment",
+            choices=[value for value, _ in ENVIRONMENT_CHOICES],
+            default=Environment.LIVE.value,
+            help="live (the default) or sandbox: sandbox traffic is traced but kept out "
+            "of the dashboard, campaign figures and alerts.",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         secrets = [s for s in options["secret"] if s]
@@ -38,7 +46,11 @@ class Command(BaseCommand):
         endpoint = WebhookEndpoint.objects.filter(slug=options["slug"]).first()
         created = endpoint is None
         endpoint = endpoint or WebhookEndpoint(slug=options["slug"])
-        before = {"provider": endpoint.provider, "active": endpoint.active}
+        before = {
+            "provider": endpoint.provider,
+            "active": endpoint.active,
+            "environment": endpoint.environment,
+        }
         secrets_before = list(endpoint.secrets)
         endpoint.provider = options["provider"]
         if options["mapping"]:
@@ -47,6 +59,7 @@ class Command(BaseCommand):
             endpoint.mapping = _mapping_read(options["mapping"])
         endpoint.secrets = secrets
         endpoint.active = True
+        endpoint.environment = options["environment"]
         try:
             endpoint.full_clean()
         except ValidationError as exc:
@@ -56,7 +69,9 @@ class Command(BaseCommand):
             _audit(endpoint, created=created, before=before, secrets_before=secrets_before)
         url = options["base_url"].rstrip("/") + endpoint.get_absolute_url()
         verb = "Created" if created else "Updated"
-        self.stdout.write(f"{verb} {endpoint.provider} endpoint '{endpoint.slug}'.")
+        self.stdout.write(
+            f"{verb} {endpoint.provider} endpoint '{endpoint.slug}' ({endpoint.environment})."
+        )
         self.stdout.write(f"Paste this URL into the provider's dashboard: {url}")
         help_text = endpoint.provider_adapter().setup_help
         if help_text:
@@ -69,7 +84,11 @@ def _audit(
     """The audit trail's entries for what this run changed; the actor is the system account
     that ran it (there is no dlrdash user on a command line)."""
     via = {"command": "create_endpoint", "os_user": _os_user()}
-    after = {"provider": endpoint.provider, "active": endpoint.active}
+    after = {
+        "provider": endpoint.provider,
+        "active": endpoint.active,
+        "environment": endpoint.environment,
+    }
     if created:
         entries = [("endpoint.create", {"values": after, "secrets": ["secrets"]})]
     else:
