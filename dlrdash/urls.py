@@ -20,6 +20,7 @@ urlpatterns = [
     path("readyz", ops.readyz, name="readyz"),
     path("metrics", ops.metrics, name="metrics"),
     path("admin/", admin.site.urls),
+    path("", include("accounts.urls")),
     path("", include("deliveries.urls")),
     path("alerts/", include("alerts.urls")),
     path("api/v1/", include("alerts.urls_api")),

@@ -7,7 +7,7 @@ drawn over them by Chart.js when JavaScript runs.
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 from functools import wraps
 from typing import Any, cast
 
@@ -34,8 +34,12 @@ PRESETS: dict[str, timedelta] = {
     "7d": timedelta(days=7),
     "30d": timedelta(days=30),
 }
+# Calendar days in the viewer's zone (their profile's, else TIME_ZONE): see `preset_range`.
+CALENDAR_PRESETS = ("today", "yesterday")
 RANGE_CHOICES = [
     ("1h", "Last hour"),
+    ("today", "Today"),
+    ("yesterday", "Yesterday"),
     ("24h", "24 hours"),
     ("7d", "7 days"),
     ("30d", "30 days"),
@@ -53,6 +57,19 @@ BREAKDOWNS = [
 TOP_ERRORS = 10
 
 View = Callable[..., HttpResponseBase]
+
+
+def preset_range(preset: str, *, now: datetime) -> tuple[datetime, datetime]:
+    """Where a preset range starts and ends: a span up to now, or a calendar day from
+    midnight to midnight in the active time zone (today: midnight to now)."""
+    if preset not in CALENDAR_PRESETS:
+        return now - PRESETS[preset], now
+    zone = timezone.get_current_timezone()
+    today = timezone.localtime(now, zone).date()
+    midnight = datetime.combine(today, time(), tzinfo=zone)
+    if preset == "today":
+        return midnight, now
+    return datetime.combine(today - timedelta(days=1), time(), tzinfo=zone), midnight
 
 
 def campaign_manager_required(view: View) -> View:
@@ -112,7 +129,7 @@ class SliceForm(forms.Form):
             else:
                 data["since"], data["until"] = since, until
         else:
-            data["since"], data["until"] = self.now - PRESETS[preset], self.now
+            data["since"], data["until"] = preset_range(preset, now=self.now)
         data["range"] = preset
         return data
 
@@ -135,8 +152,8 @@ def slice_of(
             operator=data["operator"] or None,
         )
     else:
-        since = now - PRESETS[default_range]
-        chosen = Slice(preset=default_range, since=since, until=now, campaign=campaign)
+        since, until = preset_range(default_range, now=now)
+        chosen = Slice(preset=default_range, since=since, until=until, campaign=campaign)
     return form, chosen
 
 

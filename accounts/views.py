@@ -1,0 +1,55 @@
+"""`/` (each role's home) and `/profile/` (the time zone times are shown in)."""
+
+from django import forms
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.templatetags.static import static
+from django.utils import timezone
+
+from .models import Profile, zone_names
+from .navigation import home_url
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    """Signed out: the login, back here after it; signed in: the role's start page."""
+    if not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    return redirect(home_url(request.user))
+
+
+def favicon(request: HttpRequest) -> HttpResponse:
+    """Browsers ask for /favicon.ico whatever a page links; the icon is a static SVG (its
+    URL read per request: collected static files carry a hash in their names)."""
+    return redirect(static("favicon.svg"))
+
+
+class ProfileForm(forms.ModelForm):
+    time_zone = forms.ChoiceField(required=False, label="Time zone")
+
+    class Meta:
+        model = Profile
+        fields = ["time_zone"]
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        site = f"Site default ({settings.TIME_ZONE})"
+        choices = [("", site), *((name, name.replace("_", " ")) for name in zone_names())]
+        self.fields["time_zone"].choices = choices  # type: ignore[attr-defined]
+
+
+@login_required
+def profile(request: HttpRequest) -> HttpResponse:
+    instance = Profile.objects.filter(user_id=request.user.pk).first() or Profile(
+        user_id=request.user.pk
+    )
+    form = ProfileForm(request.POST or None, instance=instance)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, "Saved: times are now shown in your chosen zone.")
+        return redirect("accounts:profile")
+    context = {"form": form, "now": timezone.now(), "site_zone": settings.TIME_ZONE}
+    return render(request, "accounts/profile.html", context)
