@@ -13,10 +13,10 @@ from django.db.models import Q, QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
-from django.utils.timezone import localtime
+
+from accounts.times import time_display, time_display_wrapping
 
 from . import status as st
 from .campaigns import campaign_delete
@@ -61,7 +61,7 @@ class CampaignAdmin(admin.ModelAdmin):
 
 def _seconds(value: datetime | None) -> str:
     # Support compares these with provider dashboards: the seconds matter.
-    return date_format(localtime(value), "Y-m-d H:i:s") if value else "—"
+    return time_display(value)
 
 
 def _error_text(provider: str, code: str) -> str:
@@ -288,10 +288,18 @@ class MessageAdmin(NulRefusingAdmin):
             "error_code",
             "operator",
             "campaign",
-            "submitted_at",
-            "delivered_at",
+            "submitted",
+            "delivered",
             "latency",
         ]
+
+    @admin.display(description="submitted at", ordering="submitted_at")
+    def submitted(self, message: Message) -> SafeString:
+        return time_display_wrapping(message.submitted_at)
+
+    @admin.display(description="delivered at", ordering="delivered_at")
+    def delivered(self, message: Message) -> SafeString:
+        return time_display_wrapping(message.delivered_at)
 
     def changelist_view(
         self, request: HttpRequest, extra_context: dict[str, Any] | None = None
