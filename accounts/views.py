@@ -10,6 +10,7 @@ from django.shortcuts import redirect, render
 from django.templatetags.static import static
 from django.utils import timezone
 
+from .middleware import SESSION_KEY
 from .models import Profile, zone_names
 from .navigation import home_url
 
@@ -49,6 +50,7 @@ def profile(request: HttpRequest) -> HttpResponse:
     form = ProfileForm(request.POST or None, instance=instance)
     if request.method == "POST" and form.is_valid():
         form.save()
+        request.session[SESSION_KEY] = instance.time_zone
         messages.success(request, "Saved: times are now shown in your chosen zone.")
         return redirect("accounts:profile")
     context = {"form": form, "now": timezone.now(), "site_zone": settings.TIME_ZONE}
