@@ -120,7 +120,7 @@ def _rule() -> AlertRule:
             "operator": "AIRTEL",
             "window_minutes": 30,
             "baseline_days": 7,
-            "min_volume": 15,
+            "min_volume": 10,
             "threshold_points": 10.0,
         },
     )
