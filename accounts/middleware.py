@@ -36,9 +36,10 @@ class TimeZoneMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         name = ""
         if request.user.is_authenticated:
-            name = request.session.get(SESSION_KEY)
-            if name is None:  # a session from before this key existed
-                name = request.session[SESSION_KEY] = profile_zone(request.user)
+            remembered: str | None = request.session.get(SESSION_KEY)
+            if remembered is None:  # a session from before this key existed
+                remembered = request.session[SESSION_KEY] = profile_zone(request.user)
+            name = remembered
         if name:
             try:
                 timezone.activate(zoneinfo.ZoneInfo(name))

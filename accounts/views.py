@@ -1,9 +1,12 @@
 """`/` (each role's home) and `/profile/` (the time zone times are shown in)."""
 
+from typing import cast
+
 from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.models import User
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -28,7 +31,8 @@ def favicon(request: HttpRequest) -> HttpResponse:
     return redirect(static("favicon.svg"))
 
 
-class ProfileForm(forms.ModelForm):
+# Not subscripted: Django's ModelForm is generic only in the type stubs.
+class ProfileForm(forms.ModelForm):  # type: ignore[type-arg]
     time_zone = forms.ChoiceField(required=False, label="Time zone")
 
     class Meta:
@@ -44,9 +48,8 @@ class ProfileForm(forms.ModelForm):
 
 @login_required
 def profile(request: HttpRequest) -> HttpResponse:
-    instance = Profile.objects.filter(user_id=request.user.pk).first() or Profile(
-        user_id=request.user.pk
-    )
+    user = cast(User, request.user)  # login_required lets only signed-in users through
+    instance = Profile.objects.filter(user=user).first() or Profile(user=user)
     form = ProfileForm(request.POST or None, instance=instance)
     if request.method == "POST" and form.is_valid():
         form.save()

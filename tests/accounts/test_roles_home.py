@@ -108,4 +108,4 @@ def test_the_favicon_is_served():
     response = Client().get("/favicon.ico", follow=True)
 
     assert response.status_code == 200
-    assert b"<svg" in b"".join(response.streaming_content)
+    assert b"<svg" in b"".join(response.streaming_content)  # type: ignore[attr-defined]
