@@ -64,42 +64,44 @@ def _log_in(page: Any, base: str, username: str) -> None:
     page.wait_for_load_state()
 
 
+def _visit(browser: Any, base: str, role: str, width: int, checked: dict[str, int]) -> None:
+    """Every page of `role` at `width`; adds each visible link's answer to `checked`."""
+    username = role.lower().replace(" ", "_")
+    context = browser.new_context(viewport={"width": width, "height": 900})
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    _log_in(page, base, username)
+    # `/` took the role to its home.
+    assert urlsplit(page.url).path == ("/trace/" if role == "Support" else "/dashboard/")
+    for path in _pages(role):
+        response = page.goto(base + path)
+        assert response is not None and response.status == 200, path
+        page.wait_for_load_state("networkidle")
+        name = f"{username}-{width}-{path.strip('/').replace('/', '_').replace('?', '_')}"
+        page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+        scroll_width = page.evaluate("document.documentElement.scrollWidth")
+        assert scroll_width <= width, f"{path} at {width} px is {scroll_width} px wide"
+        assert page.evaluate(OVERFLOWING) == [], f"{path} at {width} px"
+        for href in page.evaluate(VISIBLE_LINKS):
+            if urlsplit(href).netloc != urlsplit(base).netloc or href in checked:
+                continue
+            answer = context.request.get(href)  # `/` redirects to the role's home
+            checked[href] = 401 if "/admin/login/" in answer.url else answer.status
+    assert errors == [], f"console errors at {width} px: {errors}"
+    context.close()
+
+
 @pytest.mark.parametrize("role", ["Support", "Campaign manager", "Administrator"])
 def test_every_page_of_a_role_fits_a_phone_and_a_desk_and_its_links_open(
     live_server, browser, role
 ):
     traffic_apply(messages=300, seed=17, now=timezone.now(), infobip_share=0.3)
-    username = role.lower().replace(" ", "_")
-    make_user(role, username=username, password=PASSWORD)
-    base = live_server.url
+    make_user(role, username=role.lower().replace(" ", "_"), password=PASSWORD)
     checked: dict[str, int] = {}
     for width in WIDTHS:
-        context = browser.new_context(viewport={"width": width, "height": 900})
-        page = context.new_page()
-        errors: list[str] = []
-        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-        page.on("pageerror", lambda exc: errors.append(str(exc)))
-        _log_in(page, base, username)
-        # `/` took the role to its home, which is the first page its top bar lists.
-        home = "/trace/" if role == "Support" else "/dashboard/"
-        assert urlsplit(page.url).path == home
-        for path in _pages(role):
-            response = page.goto(base + path)
-            assert response is not None and response.status == 200, path
-            page.wait_for_load_state("networkidle")
-            name = f"{username}-{width}-{path.strip('/').replace('/', '_').replace('?', '_')}"
-            page.screenshot(path=str(ARTIFACTS / f"{name or 'home'}.png"), full_page=True)
-            scroll_width = page.evaluate("document.documentElement.scrollWidth")
-            assert scroll_width <= width, f"{path} at {width} px is {scroll_width} px wide"
-            assert page.evaluate(OVERFLOWING) == [], f"{path} at {width} px"
-            for href in page.evaluate(VISIBLE_LINKS):
-                url = urlsplit(href)
-                if url.netloc != urlsplit(base).netloc or href in checked:
-                    continue
-                answer = context.request.get(href)  # `/` redirects to the role's home
-                signed_out = "/admin/login/" in answer.url
-                checked[href] = 401 if signed_out else answer.status
-        assert errors == [], f"console errors at {width} px: {errors}"
-        context.close()
+        _visit(browser, live_server.url, role, width, checked)
+
     refused = {href: status for href, status in checked.items() if status != 200}
     assert refused == {}, f"links that do not open for {role}"
