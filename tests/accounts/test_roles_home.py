@@ -96,11 +96,14 @@ def test_the_500_page_renders_without_a_request_or_the_database(django_assert_nu
     assert "Log out" not in html
 
 
-def test_the_admin_view_site_link_leads_home():
+def test_the_admin_view_site_link_leads_home_and_its_trace_link_is_for_tracers_only():
     client = _client_for("Administrator")
     admin_page = client.get("/admin/").content.decode()
 
     assert 'href="/">View site' in admin_page
+    assert 'href="/trace/">Trace' in admin_page
+    manager_admin = _client_for("Campaign manager").get("/admin/").content.decode()
+    assert 'href="/trace/">Trace' not in manager_admin
     assert client.get("/", follow=True).redirect_chain[-1] == ("/dashboard/", 302)
 
 

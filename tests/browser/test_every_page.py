@@ -89,6 +89,13 @@ def _visit(browser: Any, base: str, role: str, width: int, checked: dict[str, in
                 continue
             answer = context.request.get(href)  # `/` redirects to the role's home
             checked[href] = 401 if "/admin/login/" in answer.url else answer.status
+    if role == "Administrator" and width == 1440:
+        # The admin's message list: its key columns without scrolling sideways.
+        page.goto(f"{base}/admin/deliveries/message/")
+        results = "(() => { const r = document.querySelector('.results');"
+        results += " return r.scrollWidth - r.clientWidth; })()"
+        assert page.evaluate(results) <= 1
+        page.screenshot(path=str(ARTIFACTS / f"{username}-{width}-admin-messages.png"))
     assert errors == [], f"console errors at {width} px: {errors}"
     context.close()
 
