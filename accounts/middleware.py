@@ -9,6 +9,7 @@ import zoneinfo
 from collections.abc import Callable
 from typing import Any
 
+from django.db import Error as DatabaseError
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 
@@ -29,17 +30,26 @@ def zone_remember(sender: Any, request: HttpRequest | None, user: Any, **kwargs:
         request.session[SESSION_KEY] = profile_zone(user)
 
 
+def _zone_of(request: HttpRequest) -> str:
+    if not request.user.is_authenticated:
+        return ""
+    remembered: str | None = request.session.get(SESSION_KEY)
+    if remembered is None:  # a session from before this key existed
+        remembered = request.session[SESSION_KEY] = profile_zone(request.user)
+    return remembered
+
+
 class TimeZoneMiddleware:
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        name = ""
-        if request.user.is_authenticated:
-            remembered: str | None = request.session.get(SESSION_KEY)
-            if remembered is None:  # a session from before this key existed
-                remembered = request.session[SESSION_KEY] = profile_zone(request.user)
-            name = remembered
+        try:
+            name = _zone_of(request)
+        except DatabaseError:
+            # The database is away: the view meets the same error and answers it as it
+            # does (the API's JSON 503 with Retry-After), not this middleware with a 500.
+            name = ""
         if name:
             try:
                 timezone.activate(zoneinfo.ZoneInfo(name))
