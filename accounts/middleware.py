@@ -1,5 +1,7 @@
-"""Activates the signed-in user's time zone for the request (their profile's, else the
-site's TIME_ZONE), so every page, form and the admin read and write times in it.
+"""Activates the zone people read times in for the request: the signed-in user's (their
+profile's), else the site's DISPLAY_TIME_ZONE, so every page, form and the admin read and
+write times in it. The API is left in UTC, Django's default zone here: what a machine reads
+must not depend on a person's profile.
 
 The zone is read from the profile once, at login, and kept in the session: pages pay no
 query for it (their query counts are pinned by tests). /profile/ updates both.
@@ -9,6 +11,7 @@ import zoneinfo
 from collections.abc import Callable
 from typing import Any
 
+from django.conf import settings
 from django.db import Error as DatabaseError
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
@@ -16,6 +19,7 @@ from django.utils import timezone
 from .models import Profile
 
 SESSION_KEY = "time_zone"
+MACHINE_PATHS = ("/api/",)
 
 
 def profile_zone(user: Any) -> str:
@@ -44,18 +48,21 @@ class TimeZoneMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.path.startswith(MACHINE_PATHS):
+            timezone.deactivate()
+            return self.get_response(request)
         try:
-            name = _zone_of(request)
+            name = _zone_of(request) or settings.DISPLAY_TIME_ZONE
         except DatabaseError:
             # The database is away: the view meets the same error and answers it as it
-            # does (the API's JSON 503 with Retry-After), not this middleware with a 500.
-            name = ""
-        if name:
-            try:
-                timezone.activate(zoneinfo.ZoneInfo(name))
-            except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-                # A zone removed from the system's database since it was chosen.
-                timezone.deactivate()
-        else:
+            # does, not this middleware with a 500.
+            name = settings.DISPLAY_TIME_ZONE
+        try:
+            timezone.activate(zoneinfo.ZoneInfo(name))
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            # A zone removed from the system's database since it was chosen.
+            timezone.activate(zoneinfo.ZoneInfo(settings.DISPLAY_TIME_ZONE))
+        try:
+            return self.get_response(request)
+        finally:
             timezone.deactivate()
-        return self.get_response(request)

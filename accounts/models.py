@@ -23,7 +23,7 @@ class Profile(models.Model):
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="profile"
     )
-    # Blank: the site's TIME_ZONE.
+    # Blank: the site's (DISPLAY_TIME_ZONE, from the env var TIME_ZONE).
     time_zone = models.CharField(
         max_length=64,
         blank=True,

@@ -1,4 +1,4 @@
-"""Times as people read them: in their zone (the profile's, else TIME_ZONE), saying which.
+"""Times as people read them: in their zone (the profile's, else DISPLAY_TIME_ZONE), saying which.
 
 Every page and the admin use `time_display` or its template filter `when`, which write the
 project's one DATETIME_FORMAT (dlrdash/formats/).

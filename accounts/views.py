@@ -41,7 +41,7 @@ class ProfileForm(forms.ModelForm):  # type: ignore[type-arg]
 
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
-        site = f"Site default ({settings.TIME_ZONE})"
+        site = f"Site default ({settings.DISPLAY_TIME_ZONE})"
         choices = [("", site), *((name, name.replace("_", " ")) for name in zone_names())]
         self.fields["time_zone"].choices = choices  # type: ignore[attr-defined]
 
@@ -56,5 +56,5 @@ def profile(request: HttpRequest) -> HttpResponse:
         request.session[SESSION_KEY] = instance.time_zone
         messages.success(request, "Saved: times are now shown in your chosen zone.")
         return redirect("accounts:profile")
-    context = {"form": form, "now": timezone.now(), "site_zone": settings.TIME_ZONE}
+    context = {"form": form, "now": timezone.now(), "site_zone": settings.DISPLAY_TIME_ZONE}
     return render(request, "accounts/profile.html", context)

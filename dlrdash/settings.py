@@ -57,7 +57,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    # The signed-in user's time zone (their profile's, else TIME_ZONE) for this request.
+    # The zone pages show times in: the signed-in user's, else DISPLAY_TIME_ZONE.
     "accounts.middleware.TimeZoneMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -114,9 +114,13 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 LANGUAGE_CODE = "en-us"
-# Times are stored in UTC (USE_TZ) and shown in this zone, unless a user picks another on
-# /profile/; the default is India's, like the default phone region. An IANA name.
-TIME_ZONE = envzone("TIME_ZONE", "Asia/Kolkata")
+# Times are stored in UTC (USE_TZ), and machines read UTC: Django's default zone stays UTC,
+# so the API, forwarded payloads, workers and logs write times as they always have.
+TIME_ZONE = "UTC"
+# People read this zone (the env var TIME_ZONE, an IANA name): pages and the admin show times
+# in it unless a user picks another on /profile/ (accounts/middleware.py). India's by
+# default, like the default phone region.
+DISPLAY_TIME_ZONE = envzone("TIME_ZONE", "Asia/Kolkata")
 USE_I18N = True
 USE_TZ = True
 # One date-and-time format for the pages and the admin, with the zone (dlrdash/formats/).

@@ -34,7 +34,7 @@ PRESETS: dict[str, timedelta] = {
     "7d": timedelta(days=7),
     "30d": timedelta(days=30),
 }
-# Calendar days in the viewer's zone (their profile's, else TIME_ZONE): see `preset_range`.
+# Calendar days in the viewer's zone (their profile's, else the site's): see `preset_range`.
 CALENDAR_PRESETS = ("today", "yesterday")
 RANGE_CHOICES = [
     ("1h", "Last hour"),

@@ -2,6 +2,7 @@
 person picks on their profile; "Today" and "Yesterday" are calendar days in that zone."""
 
 from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.conf import settings
@@ -27,9 +28,9 @@ def _support_client(*, zone: str = "") -> Client:
     return client
 
 
-def test_the_site_zone_is_india_unless_the_environment_says_otherwise():
-    assert settings.TIME_ZONE == "Asia/Kolkata"
-    assert settings.USE_TZ
+def test_people_read_india_time_and_machines_utc_unless_the_environment_says_otherwise():
+    assert settings.DISPLAY_TIME_ZONE == "Asia/Kolkata"
+    assert settings.TIME_ZONE == "UTC" and settings.USE_TZ
 
 
 def test_the_message_page_shows_the_provider_times_in_the_site_zone_and_says_so(post_smstake):
@@ -127,10 +128,22 @@ def test_a_delivery_receipt_without_a_time_shows_when_it_arrived_and_says_so(pos
     post_smstake(smstake_report(delivered_at=None))
     message = Message.objects.get()
     assert message.status == "delivered" and message.delivered_at is None
-    arrived = timezone.localtime(message.events.get().received_at)
+    arrived = timezone.localtime(message.events.get().received_at, ZoneInfo("Asia/Kolkata"))
 
     html = _support_client().get(f"/trace/message/{message.pk}/").content.decode()
 
     delivered = html.split("<dt>Delivered</dt><dd>", 1)[1].split("</dd>", 1)[0]
     assert f"{arrived:%Y-%m-%d %H:%M:%S} IST" in delivered
     assert "the provider's receipt carries no delivery time" in delivered
+
+
+def test_the_api_answers_in_utc_whatever_zone_the_person_reads(post_smstake):
+    post_smstake(smstake_report())
+    user = make_user("Administrator")
+    Profile.objects.create(user=user, time_zone="Asia/Tokyo")
+    client = Client()
+    client.force_login(user)
+
+    row = client.get("/api/v1/messages/").json()["results"][0]
+
+    assert row["submitted_at"] == "2026-06-30T04:45:02Z"
