@@ -84,16 +84,25 @@ def campaign_manager_required(view: View) -> View:
     return login_required(wrapped)
 
 
+class LocalDateTimeField(forms.DateTimeField):
+    """A time typed in the viewer's zone, or one a link gives with its offset; shown back in
+    the viewer's zone either way (a datetime-local input takes no offset)."""
+
+    widget = forms.DateTimeInput({"type": "datetime-local"}, format="%Y-%m-%dT%H:%M:%S")
+
+    def bound_data(self, data: Any, initial: Any) -> Any:
+        try:
+            return self.to_python(data)
+        except forms.ValidationError:
+            return data
+
+
 class SliceForm(forms.Form):
     """The range and filters shared by every page and export (all optional, GET)."""
 
     range = forms.ChoiceField(choices=RANGE_CHOICES, required=False)
-    since = forms.DateTimeField(
-        required=False, widget=forms.DateTimeInput({"type": "datetime-local"})
-    )
-    until = forms.DateTimeField(
-        required=False, widget=forms.DateTimeInput({"type": "datetime-local"})
-    )
+    since = LocalDateTimeField(required=False)
+    until = LocalDateTimeField(required=False)
     campaign = forms.TypedChoiceField(coerce=int, required=False, empty_value=None)
     provider = forms.ChoiceField(required=False)
     channel = forms.ChoiceField(choices=[("", "All channels"), *CHANNEL_CHOICES], required=False)
