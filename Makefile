@@ -2,6 +2,7 @@
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
+PORT ?= 8000
 
 .PHONY: run test test-fast check lint format worker outbound-worker beat serve bench clean
 
@@ -11,11 +12,12 @@ $(BIN)/.installed: requirements.txt requirements-dev.txt
 	$(BIN)/pip install --quiet -r requirements-dev.txt
 	touch $@
 
-## run: local demo on http://127.0.0.1:8000 (SQLite, tasks inline, simulated traffic)
+## run: local demo on http://127.0.0.1:8000 (SQLite, tasks inline, simulated traffic);
+##      another port: PORT=8001 make run
 run: $(BIN)/.installed
 	$(BIN)/python manage.py migrate --noinput
-	$(BIN)/python manage.py setup_demo
-	$(BIN)/python manage.py runserver 127.0.0.1:8000
+	$(BIN)/python manage.py setup_demo --base-url http://127.0.0.1:$(PORT)
+	$(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 
 ## test: the whole suite (SQLite unless DATABASE_URL says otherwise)
 test: $(BIN)/.installed

@@ -15,10 +15,10 @@ from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.http.response import HttpResponseBase
 from django.urls import URLPattern, path, reverse
-from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
-from django.utils.timezone import localtime
+
+from accounts.times import time_display, time_display_wrapping
 
 from .admin_filters import (
     HasErrorCodeFilter,
@@ -72,7 +72,7 @@ class CampaignAdmin(admin.ModelAdmin):
 
 def _seconds(value: datetime | None) -> str:
     # Support compares these with provider dashboards: the seconds matter.
-    return date_format(localtime(value), "Y-m-d H:i:s") if value else "—"
+    return time_display(value)
 
 
 def _error_text(provider: str, code: str) -> str:
@@ -255,8 +255,8 @@ class MessageAdmin(NulRefusingAdmin):
             "error_code",
             "operator",
             "campaign",
-            "submitted_at",
-            "delivered_at",
+            "submitted",
+            "delivered",
             "latency",
         ]
 
@@ -280,6 +280,14 @@ class MessageAdmin(NulRefusingAdmin):
         except IncorrectLookupParameters:
             return HttpResponseBadRequest("Bad filter.")
         return messages_csv_response(request, changelist.queryset, export="admin messages")
+
+    @admin.display(description="submitted at", ordering="submitted_at")
+    def submitted(self, message: Message) -> SafeString:
+        return time_display_wrapping(message.submitted_at)
+
+    @admin.display(description="delivered at", ordering="delivered_at")
+    def delivered(self, message: Message) -> SafeString:
+        return time_display_wrapping(message.delivered_at)
 
     def changelist_view(
         self, request: HttpRequest, extra_context: dict[str, Any] | None = None

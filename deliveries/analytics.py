@@ -300,8 +300,10 @@ def _series(
         hours = int((slice.until - start).total_seconds() // 3600) + 1
         periods: list[Any] = [start + timedelta(hours=h) for h in range(hours)]
         periods = [p for p in periods if p < slice.until]
+        # Labelled in the viewer's zone (hours are UTC hours: :30 past in India).
         return [
-            Group(p.isoformat(), f"{p:%d %b %H:00}", figures.get(p, Figures())) for p in periods
+            Group(p.isoformat(), f"{timezone.localtime(p):%d %b %H:%M}", figures.get(p, Figures()))
+            for p in periods
         ]
     return [
         Group(d.isoformat(), f"{d:%d %b}", figures.get(d, Figures()))

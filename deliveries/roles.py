@@ -103,7 +103,17 @@ def user_has_role(user: User, *roles: str) -> bool:
         return False
     if user.is_superuser:
         return True
-    return user.groups.filter(name__in=roles).exists()
+    return not _role_names(user).isdisjoint(roles)
+
+
+def _role_names(user: AuthUser) -> frozenset[str]:
+    # One query per user object, that is per request: a page asks several times (its view,
+    # the top bar's links), like Django's own permission cache on the user.
+    names: frozenset[str] | None = getattr(user, "_role_names", None)
+    if names is None:
+        names = frozenset(user.groups.values_list("name", flat=True))
+        user._role_names = names  # type: ignore[attr-defined]
+    return names
 
 
 def can_view_dashboard(user: User) -> bool:

@@ -1,12 +1,14 @@
 """Reads: looking messages up for support (trace) and what a message page shows."""
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from django.db.models import F, Q
 
 from .error_codes import ErrorMeaning, error_code_meaning
 from .models import Message, StatusEvent
 from .phones import phone_to_e164
+from .status import DELIVERED_STATUSES
 
 TRACE_LIMIT = 50
 
@@ -41,6 +43,15 @@ class MessageTrace:
     timeline: list[TimelineEntry]
     error: ErrorMeaning | None
     journey: list[Message]  # every message sharing its client_ref, oldest first
+
+    @property
+    def delivered_received_at(self) -> datetime | None:
+        """When the first delivered (or read, answered) report arrived: the page's delivery
+        time for providers whose receipts carry no time of their own."""
+        for entry in self.timeline:
+            if entry.event.status in DELIVERED_STATUSES:
+                return entry.event.received_at
+        return None
 
 
 def message_trace(*, message_id: int) -> MessageTrace | None:

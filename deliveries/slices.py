@@ -80,7 +80,8 @@ class Slice:
         the dashboard's, its exports' and its campaign pages' query string."""
         params = {
             "range": "custom",
-            # The form reads naive times in the current time zone.
+            # With their offset: a link made in one zone (an alert's email) and opened by a
+            # person who reads another names the same instants.
             "since": _local(self.since),
             "until": _local(self.until),
             "campaign": self.campaign or "",
@@ -174,4 +175,4 @@ def _hour_up(moment: datetime) -> datetime:
 
 
 def _local(moment: datetime) -> str:
-    return timezone.localtime(moment).strftime("%Y-%m-%dT%H:%M:%S")
+    return timezone.localtime(moment).replace(microsecond=0).isoformat()

@@ -2,6 +2,7 @@
 start with ImproperlyConfigured, naming the variable."""
 
 import os
+import zoneinfo
 from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
@@ -33,3 +34,15 @@ def envint(name: str, default: str) -> int:
 
 def envlist(name: str, default: str) -> list[str]:
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
+
+
+def envzone(name: str, default: str) -> str:
+    """An IANA time zone name (Asia/Kolkata, UTC, Europe/London)."""
+    value = os.environ.get(name, default).strip()
+    try:
+        zoneinfo.ZoneInfo(value)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        raise ImproperlyConfigured(
+            f"{name} must be a time zone name such as Asia/Kolkata, got {value!r}"
+        ) from None
+    return value

@@ -15,7 +15,7 @@ from pathlib import Path
 from csp import constants as csp_constants
 from django.core.exceptions import ImproperlyConfigured
 
-from dlrdash.env import BASE_DIR, envbool, envint, envlist, envstr
+from dlrdash.env import BASE_DIR, envbool, envint, envlist, envstr, envzone
 
 DEBUG = envbool("DEBUG", "1")
 SECRET_KEY = envstr("SECRET_KEY", "")
@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "conversions",
     "digests",
     "billing",
+    "accounts",
 ]
 
 MIDDLEWARE = [
@@ -59,6 +60,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # The zone pages show times in: the signed-in user's, else DISPLAY_TIME_ZONE.
+    "accounts.middleware.TimeZoneMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -94,6 +97,8 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
             ],
+            # `{{ value|when }}`: every template writes times one way, with their zone.
+            "builtins": ["accounts.templatetags.times"],
         },
     },
 ]
@@ -112,9 +117,17 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 LANGUAGE_CODE = "en-us"
-TIME_ZONE = envstr("TIME_ZONE", "UTC")
+# Times are stored in UTC (USE_TZ), and machines read UTC: Django's default zone stays UTC,
+# so the API, forwarded payloads, workers and logs write times as they always have.
+TIME_ZONE = "UTC"
+# People read this zone (the env var TIME_ZONE, an IANA name): pages and the admin show times
+# in it unless a user picks another on /profile/ (accounts/middleware.py). India's by
+# default, like the default phone region.
+DISPLAY_TIME_ZONE = envzone("TIME_ZONE", "Asia/Kolkata")
 USE_I18N = True
 USE_TZ = True
+# One date-and-time format for the pages and the admin, with the zone (dlrdash/formats/).
+FORMAT_MODULE_PATH = ["dlrdash.formats"]
 
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
@@ -138,6 +151,10 @@ WHITENOISE_USE_FINDERS = DEBUG
 WHITENOISE_AUTOREFRESH = DEBUG
 
 LOGIN_URL = "admin:login"
+# Where the server is reached from outside, e.g. https://dlr.example.com: `create_endpoint`
+# and `setup_demo` print endpoint URLs under it, and alert links use it unless
+# ALERTS_BASE_URL says otherwise.
+PUBLIC_BASE_URL = envstr("PUBLIC_BASE_URL", "").rstrip("/")
 
 # --- Celery ---------------------------------------------------------------------------
 # Unset broker: tasks run inline (eagerly) in the process that enqueues them.
@@ -198,7 +215,7 @@ EMAIL_HOST_USER = envstr("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = envstr("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = envbool("EMAIL_USE_TLS", "1")
 EMAIL_TIMEOUT = 10
-ALERTS_BASE_URL = envstr("ALERTS_BASE_URL", "http://localhost:8000").rstrip("/")
+ALERTS_BASE_URL = envstr("ALERTS_BASE_URL", PUBLIC_BASE_URL or "http://localhost:8000").rstrip("/")
 ALERTS_FROM_EMAIL = envstr("ALERTS_FROM_EMAIL", "dlrdash alerts <alerts@localhost>")
 # Attempts before an alert notification is given up as failed.
 ALERTS_MAX_ATTEMPTS = envint("ALERTS_MAX_ATTEMPTS", "8")

@@ -16,8 +16,13 @@ import json
 import random
 import string
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from django.utils import timezone as django_timezone
 
 from .simulation_payloads import Plan, infobip_payload, smstake_payload, wavix_payload
 
@@ -118,6 +123,17 @@ class SimulatedRequest:
     when: datetime  # the provider's time for this report; requests are sent in this order
 
 
+@dataclass(frozen=True)
+class SimulatedRegistration:
+    """What the sending service tells dlrdash when it submits a message the provider's
+    reports will not describe fully: Wavix reports carry no submit time (`sent` is when
+    Wavix sent it on), so the demo registers those messages as a customer would
+    (`POST /api/v1/messages/`, `deliveries.services.messages_register`)."""
+
+    row: dict[str, Any]
+    when: datetime
+
+
 class TrafficGenerator:
     def __init__(
         self,
@@ -141,6 +157,8 @@ class TrafficGenerator:
         self.degrade = degrade
         # Every message generated, in order (`simulation_conversions` reads it).
         self.sent: list[SentMessage] = []
+        # Filled by requests(): one per Wavix message, in no particular order.
+        self.registrations: list[SimulatedRegistration] = []
 
     def requests(self, messages: int) -> list[SimulatedRequest]:
         """Every request for `messages` first-attempt messages (fallbacks come on top)."""
@@ -196,6 +214,8 @@ class TrafficGenerator:
                     max(r.when for r in requests),
                 )
             )
+            if plan.provider == "wavix":
+                self.registrations.append(_registration(plan))
             failed = final not in ("delivered", "read", "answered")
             if not (prefix == "otp_" and failed and rng.random() < 0.7):
                 break
@@ -258,6 +278,32 @@ class TrafficGenerator:
                 payload["call_duration"] = self.rng.randint(8, 95) if status == "answered" else 0
         body = json.dumps(payload, separators=(", ", ": ")).encode()
         return SimulatedRequest(plan.provider, body, when)
+
+
+def _registration(plan: Plan) -> SimulatedRegistration:
+    row = {
+        "provider": plan.provider,
+        "message_id": plan.message_id,
+        "to": plan.to,
+        "channel": plan.channel,
+        "client_ref": plan.client_ref,
+        "operator": plan.operator,
+        "submitted_at": plan.submitted,
+    }
+    return SimulatedRegistration(row=row, when=plan.submitted)
+
+
+@contextmanager
+def clock_at(when: datetime) -> Iterator[None]:
+    """Django's clock (`timezone.now`, which every model and service here reads) says
+    `when` inside the block: a replay stores each report as if it had arrived at its own
+    time, so two days of traffic posted in a minute are dated over the two days."""
+    real = django_timezone.now
+    django_timezone.now = lambda: when
+    try:
+        yield
+    finally:
+        django_timezone.now = real
 
 
 def smstake_signature(secret: str, body: bytes) -> str:

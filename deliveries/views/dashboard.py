@@ -7,7 +7,7 @@ drawn over them by Chart.js when JavaScript runs.
 
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 from functools import wraps
 from typing import Any, cast
 
@@ -35,8 +35,12 @@ PRESETS: dict[str, timedelta] = {
     "7d": timedelta(days=7),
     "30d": timedelta(days=30),
 }
+# Calendar days in the viewer's zone (their profile's, else the site's): see `preset_range`.
+CALENDAR_PRESETS = ("today", "yesterday")
 RANGE_CHOICES = [
     ("1h", "Last hour"),
+    ("today", "Today"),
+    ("yesterday", "Yesterday"),
     ("24h", "24 hours"),
     ("7d", "7 days"),
     ("30d", "30 days"),
@@ -56,6 +60,19 @@ TOP_ERRORS = 10
 View = Callable[..., HttpResponseBase]
 
 
+def preset_range(preset: str, *, now: datetime) -> tuple[datetime, datetime]:
+    """Where a preset range starts and ends: a span up to now, or a calendar day from
+    midnight to midnight in the active time zone (today: midnight to now)."""
+    if preset not in CALENDAR_PRESETS:
+        return now - PRESETS[preset], now
+    zone = timezone.get_current_timezone()
+    today = timezone.localtime(now, zone).date()
+    midnight = datetime.combine(today, time(), tzinfo=zone)
+    if preset == "today":
+        return midnight, now
+    return datetime.combine(today - timedelta(days=1), time(), tzinfo=zone), midnight
+
+
 def campaign_manager_required(view: View) -> View:
     """Logged in (else the admin login), and a campaign manager or administrator (else 403)."""
 
@@ -68,16 +85,25 @@ def campaign_manager_required(view: View) -> View:
     return login_required(wrapped)
 
 
+class LocalDateTimeField(forms.DateTimeField):
+    """A time typed in the viewer's zone, or one a link gives with its offset; shown back in
+    the viewer's zone either way (a datetime-local input takes no offset)."""
+
+    widget = forms.DateTimeInput({"type": "datetime-local"}, format="%Y-%m-%dT%H:%M:%S")
+
+    def bound_data(self, data: Any, initial: Any) -> Any:
+        try:
+            return self.to_python(data)
+        except forms.ValidationError:
+            return data
+
+
 class SliceForm(forms.Form):
     """The range and filters shared by every page and export (all optional, GET)."""
 
     range = forms.ChoiceField(choices=RANGE_CHOICES, required=False)
-    since = forms.DateTimeField(
-        required=False, widget=forms.DateTimeInput({"type": "datetime-local"})
-    )
-    until = forms.DateTimeField(
-        required=False, widget=forms.DateTimeInput({"type": "datetime-local"})
-    )
+    since = LocalDateTimeField(required=False)
+    until = LocalDateTimeField(required=False)
     campaign = forms.TypedChoiceField(coerce=int, required=False, empty_value=None)
     provider = forms.ChoiceField(required=False)
     channel = forms.ChoiceField(choices=[("", "All channels"), *CHANNEL_CHOICES], required=False)
@@ -113,7 +139,7 @@ class SliceForm(forms.Form):
             else:
                 data["since"], data["until"] = since, until
         else:
-            data["since"], data["until"] = self.now - PRESETS[preset], self.now
+            data["since"], data["until"] = preset_range(preset, now=self.now)
         data["range"] = preset
         return data
 
@@ -136,8 +162,8 @@ def slice_of(
             operator=data["operator"] or None,
         )
     else:
-        since = now - PRESETS[default_range]
-        chosen = Slice(preset=default_range, since=since, until=now, campaign=campaign)
+        since, until = preset_range(default_range, now=now)
+        chosen = Slice(preset=default_range, since=since, until=until, campaign=campaign)
     return form, chosen
 
 

@@ -1,7 +1,8 @@
 """One browser for every browser test: Playwright driving Debian's chromium (no download).
 
 Tests take `page` (a fresh context each, so no cookies carry over) and the `live_server`;
-screenshots go to test-artifacts/ for review.
+screenshots go to BROWSER_SCREENSHOTS_DIR (default test-artifacts/) for review, and CI keeps
+that directory as an artifact.
 """
 
 import os
@@ -12,7 +13,10 @@ from typing import Any
 import pytest
 
 CHROMIUM = Path("/usr/bin/chromium")
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+ARTIFACTS = Path(
+    os.environ.get("BROWSER_SCREENSHOTS_DIR")
+    or Path(__file__).resolve().parents[2] / "test-artifacts"
+)
 
 
 @pytest.fixture(scope="package")
@@ -35,7 +39,7 @@ def browser() -> Iterator[Any]:
 
 @pytest.fixture
 def page(browser: Any) -> Iterator[Any]:
-    ARTIFACTS.mkdir(exist_ok=True)
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
     context = browser.new_context(viewport={"width": 1366, "height": 900})
     yield context.new_page()
     context.close()

@@ -186,9 +186,10 @@ def test_the_changelist_query_count_does_not_grow_with_rows(
     _many_messages(post_smstake, 30)
     client = _client_for("Support")
 
-    # session, user, 2× permissions, role (the export link), campaigns for the filter,
-    # count, rows, date hierarchy (2), operator and provider choices: the same for 30 rows
-    # as for 3. PostgreSQL adds the table-size estimate that spares big tables a COUNT(*).
+    # session, user, 2× permissions, the viewer's roles (the header's links and the export
+    # link), campaigns for the filter, count, rows, date hierarchy (2), operator and
+    # provider choices: the same for 30 rows as for 3. PostgreSQL adds the table-size
+    # estimate that spares big tables a COUNT(*).
     with django_assert_max_num_queries(13 if ON_POSTGRES else 12):
         response = client.get(CHANGELIST)
     with django_assert_max_num_queries(12):

@@ -2,6 +2,7 @@ import getpass
 import json
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
@@ -24,7 +25,12 @@ class Command(BaseCommand):
         parser.add_argument(
             "--secret", action="append", required=True, help="Repeat to keep several."
         )
-        parser.add_argument("--base-url", default="", help="e.g. https://dlr.example.com")
+        parser.add_argument(
+            "--base-url",
+            default="",
+            help="Where providers reach this server, e.g. https://dlr.example.com "
+            "(default: the PUBLIC_BASE_URL setting).",
+        )
         parser.add_argument(
             "--mapping",
             default="",
@@ -67,7 +73,14 @@ class Command(BaseCommand):
         with transaction.atomic():
             endpoint.save()
             _audit(endpoint, created=created, before=before, secrets_before=secrets_before)
-        url = options["base_url"].rstrip("/") + endpoint.get_absolute_url()
+        base_url = options["base_url"] or settings.PUBLIC_BASE_URL
+        if not base_url:
+            base_url = "http://127.0.0.1:8000"
+            self.stderr.write(
+                "No --base-url and no PUBLIC_BASE_URL: the URL below is the local demo's; "
+                "set PUBLIC_BASE_URL to the address providers reach."
+            )
+        url = base_url.rstrip("/") + endpoint.get_absolute_url()
         verb = "Created" if created else "Updated"
         self.stdout.write(
             f"{verb} {endpoint.provider} endpoint '{endpoint.slug}' ({endpoint.environment})."

@@ -12,12 +12,16 @@ from django.test import Client
 from tqdm import tqdm
 
 from deliveries.models import Campaign
+from deliveries.services import messages_register
+from webhooks.inbox import inbox_drain
 from webhooks.models import WebhookEndpoint
 from webhooks.simulation import (
     CAMPAIGNS,
     Degradation,
+    SimulatedRegistration,
     SimulatedRequest,
     TrafficGenerator,
+    clock_at,
     smstake_signature,
 )
 from webhooks.simulation_conversions import FakeDeliveries, conversions_simulate
@@ -47,6 +51,16 @@ class Command(BaseCommand):
             type=float,
             default=0.3,
             help="Share of SMS sent through Infobip, which reports the operator (0 to 1).",
+        )
+        parser.add_argument(
+            "--replay",
+            action="store_true",
+            help=(
+                "Date everything as if the traffic had arrived live over the window: each "
+                "report is received and processed at its own time, in this process, and Wavix "
+                "messages are registered at their submit time as the sending service would "
+                "(not with --url)."
+            ),
         )
         parser.add_argument(
             "--degrade",
@@ -98,6 +112,8 @@ class Command(BaseCommand):
             "wavix": _endpoint("wavix", options["wavix_slug"]),
             "infobip": _endpoint("infobip", options["infobip_slug"]),
         }
+        if options["replay"] and options["url"]:
+            raise CommandError("--replay dates rows in this process's database: not with --url")
         if degrade and degrade.provider not in endpoints:
             raise CommandError(f"--degrade: the simulation sends no {degrade.provider} traffic")
         for name, prefix in CAMPAIGNS:
@@ -110,9 +126,23 @@ class Command(BaseCommand):
         )
         requests = generator.requests(options["messages"])
         send = _http_sender(options["url"]) if options["url"] else _client_sender()
+        steps: list[SimulatedRequest | SimulatedRegistration] = list(requests)
+        if options["replay"]:
+            steps = sorted([*requests, *generator.registrations], key=lambda step: step.when)
         codes: dict[int, int] = {}
-        for request in tqdm(requests, desc="DLRs", unit="req", disable=options["verbosity"] < 1):
-            code = send(endpoints[request.provider], request)
+        for step in tqdm(steps, desc="DLRs", unit="req", disable=options["verbosity"] < 1):
+            if isinstance(step, SimulatedRegistration):
+                with clock_at(step.when):
+                    messages_register(rows=[step.row])
+                continue
+            if options["replay"]:
+                # Processed here and now, whatever carries tasks, so the rows it writes are
+                # dated too (inline processing has already done it: this finds nothing).
+                with clock_at(step.when):
+                    code = send(endpoints[step.provider], step)
+                    inbox_drain()
+            else:
+                code = send(endpoints[step.provider], step)
             codes[code] = codes.get(code, 0) + 1
         summary = ", ".join(f"{count} × {code}" for code, count in sorted(codes.items()))
         self.stdout.write(
