@@ -313,7 +313,7 @@ def test_the_dashboard_costs_a_fixed_number_of_queries(manager_client, traffic):
     # user's and groups' permissions (may they see full phone numbers, and costs); the cost
     # card's one read of the spend rollup; the conversion figures (their histograms are a
     # second query where something converted).
-    assert len(captured) == 16, "\n".join(q["sql"][:120] for q in captured)
+    assert len(captured) == 17, "\n".join(q["sql"][:120] for q in captured)
 
 
 def test_the_dashboard_reads_messages_only_for_the_bounded_no_dlr_list(manager_client, traffic):
