@@ -10,7 +10,7 @@ from typing import Any
 
 from .providers.custom import CustomProvider, mapping_check
 from .providers.custom_mapping import Mapping, MappingError, path_parse
-from .redaction import path_redacted
+from .redaction_rules import path_redacted
 
 
 def mapping_validate(raw: Any) -> Mapping:

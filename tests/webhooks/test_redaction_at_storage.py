@@ -15,12 +15,12 @@ from django.utils import timezone
 from deliveries.models import Message, StatusEvent
 from webhooks.providers import PROVIDERS, InboundRequest, get_provider
 from webhooks.redaction import (
-    REDACTED,
     body_to_show,
     body_to_store,
     headers_redacted,
     query_to_store,
 )
+from webhooks.redaction_rules import REDACTED
 
 from ..helpers import FIXTURES, fixture_bytes
 from .providers.custom_cases import case_for_fixture, mapping_of

@@ -5,7 +5,7 @@ from django.apps.registry import Apps
 from django.db import migrations
 from django.db.backends.base.schema import BaseDatabaseSchemaEditor
 
-from webhooks.redaction import receipt_text_redacted
+from webhooks.redaction_rules import receipt_text_redacted
 
 
 def receipt_texts_redact(apps: Apps, schema_editor: BaseDatabaseSchemaEditor) -> None:
