@@ -6,7 +6,8 @@ from dataclasses import replace
 
 from deliveries.models import Message
 
-from .signers import _ed25519, key_for, request, sign
+from .signatures import _ed25519
+from .signers import key_for, request, sign
 
 
 def test_it_handles_telnyx_delivered(deliver):
