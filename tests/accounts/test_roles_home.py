@@ -43,9 +43,17 @@ def _nav_links(html: str) -> list[str]:
 @pytest.mark.parametrize(
     ("role", "page", "links"),
     [
-        ("Support", "/trace/", ["/trace/", "/admin/", "/api/docs/"]),
-        ("Campaign manager", "/dashboard/", [*DASHBOARD_LINKS, "/admin/", "/api/docs/"]),
-        ("Administrator", "/dashboard/", [*DASHBOARD_LINKS, "/trace/", "/admin/", "/api/docs/"]),
+        ("Support", "/trace/", ["/trace/", "/admin/", "/digests/", "/api/docs/"]),
+        (
+            "Campaign manager",
+            "/dashboard/",
+            [*DASHBOARD_LINKS, "/costs/", "/admin/", "/digests/", "/api/docs/"],
+        ),
+        (
+            "Administrator",
+            "/dashboard/",
+            [*DASHBOARD_LINKS, "/costs/", "/trace/", "/admin/", "/digests/", "/api/docs/"],
+        ),
     ],
 )
 def test_the_top_bar_offers_a_role_only_the_pages_it_can_open(role, page, links):

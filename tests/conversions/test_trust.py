@@ -80,7 +80,8 @@ def test_compare_page_shows_conversion_beside_delivery_and_flags_the_route(route
     client.login(username="manager", password=PASSWORD)
 
     page = client.get(
-        "/compare/", {"range": "custom", "since": "2026-11-20T09:00", "until": "2026-11-20T12:00"}
+        "/compare/",
+        {"range": "custom", "since": "2026-11-20T09:00+00:00", "until": "2026-11-20T12:00+00:00"},
     )
 
     html = page.content.decode()
@@ -136,7 +137,8 @@ def test_the_dashboard_shows_conversion_for_traffic_with_feedback_only(routes):
     client.login(username="manager", password=PASSWORD)
 
     html = client.get(
-        "/dashboard/", {"range": "custom", "since": "2026-11-20T09:00", "until": "2026-11-20T12:00"}
+        "/dashboard/",
+        {"range": "custom", "since": "2026-11-20T09:00+00:00", "until": "2026-11-20T12:00+00:00"},
     ).content.decode()
 
     assert "Only traffic with conversion feedback" in html
