@@ -219,7 +219,7 @@ def _delivery_rate(config: Config, results: Results, url: str, secret: str) -> N
 
 
 def _no_dlr_lateness(config: Config, results: Results, url: str, secret: str, port: int) -> None:
-    from deliveries.services import messages_register
+    from deliveries.registration import messages_register
 
     _subscription(url, secret, event_types=["message.no_dlr"], no_dlr_seconds=_DEADLINE)
     seconds = config.no_dlr_seconds

@@ -33,8 +33,8 @@ from .masking import full_phone_view_record, phone_for
 from .models import Campaign, Message, StatusEvent
 from .paginators import EstimatedCountPaginator
 from .phones import phone_to_e164
+from .registration import message_save_edited
 from .roles import can_view_costs, can_view_dashboard
-from .services import message_save_edited
 from .templatetags.trace import duration, outcome_label, status_badge
 from .user_admin import user_admin_register
 from .views.exports import messages_csv_response

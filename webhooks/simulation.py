@@ -128,7 +128,7 @@ class SimulatedRegistration:
     """What the sending service tells dlrdash when it submits a message the provider's
     reports will not describe fully: Wavix reports carry no submit time (`sent` is when
     Wavix sent it on), so the demo registers those messages as a customer would
-    (`POST /api/v1/messages/`, `deliveries.services.messages_register`)."""
+    (`POST /api/v1/messages/`, `deliveries.registration.messages_register`)."""
 
     row: dict[str, Any]
     when: datetime

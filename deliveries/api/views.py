@@ -19,7 +19,7 @@ from ..campaigns import campaign_delete
 from ..filters import CampaignFilter, MessageFilter
 from ..masking import full_phone_view_record
 from ..models import Campaign, Message
-from ..services import messages_register
+from ..registration import messages_register
 from .common import (
     LOOKUP_ANY,
     LimitOffsetPagination400,

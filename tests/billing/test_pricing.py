@@ -14,8 +14,9 @@ from billing.models import Rate, SpendRollup
 from billing.selectors import spend_breakdown, spend_totals
 from billing.spend import spend_rebuild
 from deliveries.models import Campaign, DeliveryRollup, Message, ReportKey
+from deliveries.registration import messages_register
 from deliveries.reports import DeliveryReport
-from deliveries.services import messages_register, reports_apply
+from deliveries.services import reports_apply
 from deliveries.slices import Slice
 from deliveries.status import Status
 

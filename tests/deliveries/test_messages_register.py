@@ -8,8 +8,9 @@ from django.db import connection
 
 from deliveries import status as st
 from deliveries.models import Message, ReportKey
+from deliveries.registration import messages_register
 from deliveries.reports import DeliveryReport
-from deliveries.services import messages_register, reports_apply
+from deliveries.services import reports_apply
 
 from ..helpers import requires_postgres
 

@@ -6,7 +6,7 @@ import pytest
 from django.utils import timezone
 
 from deliveries.models import Message
-from deliveries.services import messages_register
+from deliveries.registration import messages_register
 from deliveries.status import Status
 from forwarding.deadlines import no_dlr_scan
 from forwarding.drain import deliveries_drain

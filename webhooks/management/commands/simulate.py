@@ -12,7 +12,7 @@ from django.test import Client
 from tqdm import tqdm
 
 from deliveries.models import Campaign
-from deliveries.services import messages_register
+from deliveries.registration import messages_register
 from webhooks.inbox import inbox_drain
 from webhooks.models import WebhookEndpoint
 from webhooks.simulation import (
