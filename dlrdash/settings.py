@@ -203,22 +203,7 @@ CELERY_BEAT_SCHEDULE = {
 
 # --- Alerts (alerts/) -------------------------------------------------------------------
 # Absolute links in notifications (the dashboard link of each alert) start with this.
-# Outgoing mail (alert notifications). Without EMAIL_HOST, mail is printed to the console.
-EMAIL_HOST = envstr("EMAIL_HOST", "")
-EMAIL_BACKEND = (
-    "django.core.mail.backends.smtp.EmailBackend"
-    if EMAIL_HOST
-    else "django.core.mail.backends.console.EmailBackend"
-)
-EMAIL_PORT = envint("EMAIL_PORT", "587")
-EMAIL_HOST_USER = envstr("EMAIL_HOST_USER", "")
-EMAIL_HOST_PASSWORD = envstr("EMAIL_HOST_PASSWORD", "")
-EMAIL_USE_TLS = envbool("EMAIL_USE_TLS", "1")
-EMAIL_TIMEOUT = 10
 ALERTS_BASE_URL = envstr("ALERTS_BASE_URL", PUBLIC_BASE_URL or "http://localhost:8000").rstrip("/")
-ALERTS_FROM_EMAIL = envstr("ALERTS_FROM_EMAIL", "dlrdash alerts <alerts@localhost>")
-# Attempts before an alert notification is given up as failed.
-ALERTS_MAX_ATTEMPTS = envint("ALERTS_MAX_ATTEMPTS", "8")
 # Destinations users configure (alert webhooks, forwarding targets) are refused when they
 # resolve to loopback, private, link-local or metadata addresses (dlrdash/outbound/),
 # unless listed here: host names, addresses or networks, e.g. "alerts.internal,10.1.2.0/24".
@@ -287,6 +272,9 @@ SPECTACULAR_SETTINGS = {
 # Webhook receiving, the inbox and retention (dlrdash/config/inbox.py).
 from dlrdash.config.inbox import *  # noqa: E402, F403
 
+# Outgoing mail, alert notifications and digests (dlrdash/config/notifications.py).
+from dlrdash.config.notifications import *  # noqa: E402, F403
+
 # Late DLRs and latency objectives per channel (dlrdash/config/reporting.py).
 from dlrdash.config.reporting import *  # noqa: E402, F403
 
@@ -349,12 +337,3 @@ LOGGING = {
         "django.server": {"level": "WARNING" if not DEBUG else "INFO"},
     },
 }
-
-# --- Message page, digests (deliveries/pending.py, digests/) -----------------------------
-# The message page's "why is it still Sent?" reads endpoint health and forwarding deadlines
-# through this function (deliveries may not import webhooks).
-MESSAGE_PENDING_FACTS = "webhooks.pending.message_pending_facts"
-DIGESTS_FROM_EMAIL = envstr("DIGESTS_FROM_EMAIL", "dlrdash digests <digests@localhost>")
-# A function (dotted path) giving each provider's cost over a period for the digest's
-# scorecard, once costs are known: (since, until) -> {provider: "text"}. Empty: no column.
-DIGEST_COSTS = envstr("DIGEST_COSTS", "")
