@@ -41,6 +41,7 @@ from .base import (
 )
 from .custom_auth import verify_basic, verify_hmac
 from .custom_mapping import Mapping, MappingError, Path, mapping_load, path_get
+from .prices import reported_price
 
 MAX_REPORTS = 1000
 
@@ -135,6 +136,7 @@ class CustomProvider(Provider):
             submitted_at=submitted,
             delivered_at=done if status == Status.DELIVERED else None,
             read_at=done if status == Status.READ else None,
+            **reported_price(get("price"), get("currency")),
         )
 
     def price(self, item: Any) -> tuple[Decimal | None, str]:

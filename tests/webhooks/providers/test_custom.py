@@ -9,6 +9,7 @@ import hashlib
 import hmac
 import json
 from datetime import UTC
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -207,3 +208,17 @@ def test_any_stored_json_is_a_mapping_or_a_named_mistake(changes):
         mapping_validate(mapping)
     except MappingError as exc:
         assert exc.errors
+
+
+def test_a_mapped_price_is_the_reports_price_and_a_malformed_one_leaves_the_cost_unknown():
+    item = {"id": "gw-1", "state": "DELIVERED", "cost": {"amount": "0.0025", "currency": "USD"}}
+    broken = {"id": "gw-2", "state": "DELIVERED", "cost": {"amount": "n/a", "currency": "USD"}}
+
+    priced, unreadable = _adapter(BATCH).parse(_post({"data": {"items": [item, broken]}}))
+
+    assert (priced.price, priced.currency) == (Decimal("0.0025"), "USD")
+    assert (unreadable.price, unreadable.price_unreadable, unreadable.status) == (
+        None,
+        True,
+        "delivered",
+    )
