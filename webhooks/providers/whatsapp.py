@@ -123,6 +123,8 @@ class WhatsappProvider(Provider):
             sent_at=at if status == Status.SENT else None,
             delivered_at=at if status == Status.DELIVERED else None,
             read_at=at if status == Status.READ else None,
+            # The conversation's pricing category: a rate card may price each differently.
+            category=text(as_dict(item.get("pricing")).get("category")).lower(),
         )
 
 

@@ -58,6 +58,7 @@ def test_a_delivered_status_lands_on_the_whatsapp_channel(deliver):
     )
     assert (message.to_raw, message.sender) == ("16505551234", "15550783881")
     assert message.delivered_at is not None
+    assert message.category == "utility"  # pricing.category: what a rate card may price by
 
 
 def test_read_then_a_late_sent_ends_read(send, endpoint_for):
