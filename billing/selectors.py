@@ -210,3 +210,14 @@ def _labelled(by: str, groups: dict[Any, SpendGroup]) -> list[SpendGroup]:
     # Biggest spend first (in whichever currency is largest there).
     ordered.sort(key=lambda g: -max((s.micros for s in g.by_currency), default=0))
     return ordered
+
+
+def provider_costs(since: datetime, until: datetime) -> dict[str, str]:
+    """Each provider's spend over a period, one text per provider ("USD 12.40 · INR 310.00"):
+    the digest scorecard's cost column (`settings.DIGEST_COSTS`). Currencies stay apart."""
+    groups = spend_breakdown(slice=Slice(since=since, until=until), by="provider")
+    return {
+        group.key: " · ".join(f"{s.currency} {s.amount:.2f}" for s in group.by_currency)
+        for group in groups
+        if group.by_currency
+    }

@@ -25,5 +25,5 @@ ALERTS_MAX_ATTEMPTS = envint("ALERTS_MAX_ATTEMPTS", "8")
 MESSAGE_PENDING_FACTS = "webhooks.pending.message_pending_facts"
 DIGESTS_FROM_EMAIL = envstr("DIGESTS_FROM_EMAIL", "dlrdash digests <digests@localhost>")
 # A function (dotted path) giving each provider's cost over a period for the digest's
-# scorecard, once costs are known: (since, until) -> {provider: "text"}. Empty: no column.
-DIGEST_COSTS = envstr("DIGEST_COSTS", "")
+# scorecard: (since, until) -> {provider: "text"}; the spend rollup by default, empty: no column.
+DIGEST_COSTS = envstr("DIGEST_COSTS", "billing.selectors.provider_costs")

@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as hs
 
 from billing.models import Rate, SpendRollup
-from billing.selectors import spend_breakdown, spend_totals
+from billing.selectors import provider_costs, spend_breakdown, spend_totals
 from billing.spend import spend_rebuild
 from deliveries.models import Campaign, DeliveryRollup, Message, ReportKey
 from deliveries.registration import messages_register
@@ -221,3 +221,16 @@ def test_rebuild_spend_command_recreates_the_same_spend():
     call_command("rebuild_spend", stdout=None)
 
     assert spend_cells() == incremental
+
+
+def test_the_digest_scorecard_gives_each_provider_its_spend_per_currency():
+    rate_add(provider="smstake", price="0.20", currency="INR")
+    apply(
+        report("a", segments=2),
+        report("b", provider="infobip", price=Decimal("0.0075"), currency="EUR"),
+        report("c", provider="infobip", price=Decimal("0.0100"), currency="USD"),
+    )
+
+    costs = provider_costs(MONTH.since, MONTH.until)
+
+    assert costs == {"infobip": "EUR 0.01 · USD 0.01", "smstake": "INR 0.40"}
