@@ -14,42 +14,18 @@ from django.utils.safestring import SafeString
 from .bill_formats import FORMATS
 from .imports import FileRejected, bill_import
 from .models import BillImport, ColumnMapping, Rate, RateCard
+from .rate_import import COLUMNS as RATE_COLUMNS
 from .rate_import import rates_import
 
 
 class RateInline(admin.TabularInline):
     model = Rate
     extra = 1
-    fields = [
-        "provider",
-        "channel",
-        "country",
-        "operator",
-        "category",
-        "encoding",
-        "price",
-        "currency",
-        "valid_from",
-    ]
+    fields = list(RATE_COLUMNS)
 
 
 class RatesUploadForm(forms.Form):
-    file = forms.FileField(
-        help_text="CSV: "
-        + ", ".join(
-            [
-                "provider",
-                "channel",
-                "country",
-                "operator",
-                "category",
-                "encoding",
-                "price",
-                "currency",
-                "valid_from",
-            ]
-        )
-    )
+    file = forms.FileField(help_text="CSV: " + ", ".join(RATE_COLUMNS))
 
 
 @admin.register(RateCard)
