@@ -105,7 +105,7 @@ def test_the_pages_queries_do_not_grow_with_the_rows(traffic, post_smstake):
 
 def test_the_api_lists_run_a_pinned_number_of_queries_and_count_no_big_table(traffic):
     user = make_user("Support")
-    headers = {"HTTP_AUTHORIZATION": f"Token {Token.objects.create(user=user).key}"}
+    headers: dict[str, Any] = {"HTTP_AUTHORIZATION": f"Token {Token.objects.create(user=user).key}"}
     client = Client()
     campaign = Campaign.objects.get().pk
     first = client.get("/api/v1/messages/?page_size=5", **headers).json()
