@@ -72,7 +72,7 @@ def delivery_stats(
     cells = rollup_cells(slice=slice, now=now)
     totals = Figures()
     if group_by in TIME_GROUPS:
-        _figures_fold(rollup_rows(cells, [], now=now), lambda row: totals)
+        _figures_fold(rollup_rows(cells, []), lambda row: totals)
         groups = _series(slice=slice, per=group_by, now=now)
         return DeliveryStats(slice.since, slice.until, group_by, totals, groups)
     column = DIMENSIONS.get(group_by or "")
@@ -86,7 +86,7 @@ def delivery_stats(
         return by_key.setdefault(key, Figures())
 
     extra = ["provider", column] if column == "error_code" else [column] if column else []
-    _figures_fold(rollup_rows(cells, extra, now=now), target)
+    _figures_fold(rollup_rows(cells, extra), target)
     groups = _groups_label(column, by_key)
     groups.sort(key=lambda g: (-g.figures.sent, g.label))
     return DeliveryStats(slice.since, slice.until, group_by, totals, groups)
@@ -114,7 +114,7 @@ def delivery_overview(
     now = now or timezone.now()
     cells = rollup_cells(slice=slice, now=now)
     extra = ["campaign_id", "provider", "operator", "error_code"]
-    counts, params = count_rows(cells, extra, now=now).query.sql_with_params()
+    counts, params = count_rows(cells, extra).query.sql_with_params()
     histograms, more = histogram_rows(cells, extra).query.sql_with_params()
     # Every name interpolated below is a constant of this module (DIMENSIONS), not input.
     zeros = ", ".join("0" for _ in LATENCY_COLUMNS)
@@ -235,10 +235,10 @@ def campaigns_overview(
     """
     now = now or timezone.now()
     tiers = rollup_cells(slice=Slice(since=since, until=until), now=now, days=days_are_local())
-    cells = [tier.annotate(day=TruncDate("bucket")) for tier in tiers]
+    cells = [tier.map(lambda c: c.annotate(day=TruncDate("bucket"))) for tier in tiers]
     figures: dict[int, Figures] = {}
     trend: dict[int, dict[date, int]] = {}
-    for row in rollup_rows(cells, ["campaign_id", "day"], now=now, latency=False):
+    for row in rollup_rows(cells, ["campaign_id", "day"], latency=False):
         figures.setdefault(row["campaign_id"], Figures()).add(row)
         per_day = trend.setdefault(row["campaign_id"], {})
         per_day[row["day"]] = per_day.get(row["day"], 0) + (row["n"] or 0)
@@ -284,10 +284,11 @@ def _series(*, slice: Slice, per: str, now: datetime) -> list[Group]:
     if per == "day":
         # Summed per local day in the database: 24 times fewer rows to carry and fold.
         tiers = rollup_cells(slice=slice, now=now, days=days_are_local())
-        cells, period = [tier.annotate(day=TruncDate("bucket")) for tier in tiers], "day"
+        cells = [tier.map(lambda c: c.annotate(day=TruncDate("bucket"))) for tier in tiers]
+        period = "day"
     else:
         cells, period = rollup_cells(slice=slice, now=now, days=False), "bucket"
-    for row in rollup_rows(cells, [period], now=now, latency=False):
+    for row in rollup_rows(cells, [period], latency=False):
         figures.setdefault(row[period], Figures()).add(row)
     if per == "hour":
         start = hour_of(slice.since)

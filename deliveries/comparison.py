@@ -189,7 +189,7 @@ def _slo_shares(
         .values("provider", "operator", "channel")
         .annotate(**{c: Sum(c) for c in LATENCY_COLUMNS})
         .order_by()
-        for cells in rollup_cells(slice=slice, now=now)
+        for cells in (tier.cells for tier in rollup_cells(slice=slice, now=now) if tier.counts)
     ]
     rows = tiers[0].union(*tiers[1:], all=True) if len(tiers) > 1 else tiers[0]
     per_provider: dict[str, SloShare] = {}

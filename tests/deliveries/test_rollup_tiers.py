@@ -1,7 +1,7 @@
 """Long ranges read whole days from the daily tier and the edges hourly, and every figure is
 exactly what the hourly cells alone give."""
 
-from collections.abc import Iterator
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -12,9 +12,10 @@ from django.test.utils import CaptureQueriesContext
 from deliveries import analytics, comparison, rollup_reads
 from deliveries.models import DeliveryRollup, DeliveryRollupDaily
 from deliveries.rollups import rollups_rebuild
+from deliveries.services import reports_apply
 from deliveries.slices import Slice
 
-from .test_rollups import cells
+from .test_rollups import cells, report
 from .traffic import traffic_apply
 
 pytestmark = pytest.mark.django_db
@@ -31,17 +32,18 @@ def weeks_of_traffic() -> None:
 
 
 @pytest.fixture
-def hours_only(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """The same reads with the daily tier switched off."""
+def hours_only_later(monkeypatch: pytest.MonkeyPatch) -> Callable[[], None]:
+    """Call it to switch the daily tier off for the reads that follow."""
     hourly = rollup_reads.rollup_cells
 
     def rollup_cells(**kwargs: Any) -> Any:
         return hourly(**{**kwargs, "days": False})
 
-    with monkeypatch.context() as patch:
-        patch.setattr(analytics, "rollup_cells", rollup_cells)
-        patch.setattr(comparison, "rollup_cells", rollup_cells)
-        yield
+    def switch_off() -> None:
+        monkeypatch.setattr(analytics, "rollup_cells", rollup_cells)
+        monkeypatch.setattr(comparison, "rollup_cells", rollup_cells)
+
+    return switch_off
 
 
 def figures_of(slice: Slice) -> dict[str, Any]:
@@ -71,14 +73,14 @@ RANGES = [
 
 @pytest.mark.parametrize("length", RANGES)
 def test_a_range_read_by_day_equals_the_same_range_read_by_hour(
-    weeks_of_traffic: None, length: timedelta, request: pytest.FixtureRequest
+    weeks_of_traffic: None, length: timedelta, hours_only_later: Callable[[], None]
 ) -> None:
     whole = Slice(since=NOW - length, until=NOW)
     one_channel = Slice(since=NOW - length, until=NOW - timedelta(hours=5), channel="sms")
     tiered = [figures_of(whole), figures_of(one_channel)]
     assert tiered[0]["stats None"][0].sent > 0
 
-    request.getfixturevalue("hours_only")
+    hours_only_later()
 
     assert [figures_of(whole), figures_of(one_channel)] == tiered
 
@@ -87,12 +89,20 @@ def test_a_month_reads_the_daily_cells_and_hours_only_at_its_edges(weeks_of_traf
     month = Slice(since=NOW - timedelta(days=30), until=NOW)
     tiers = rollup_reads.rollup_cells(slice=month, now=NOW)
 
-    assert [tier.model for tier in tiers] == [DeliveryRollupDaily, DeliveryRollup, DeliveryRollup]
-    # Whole days from the first midnight in the range to the last one before the longest
-    # validity window (WhatsApp's 72 h) began; the hours around them come from the hourly tier.
-    days = set(tiers[0].values_list("bucket", flat=True))
-    assert min(days) == datetime(2026, 10, 22, tzinfo=UTC)
-    assert max(days) == datetime(2026, 11, 16, tzinfo=UTC)
+    # The whole days, the pending hours of the days the validity windows start in (for
+    # "no DLR" only), then the hours before the first midnight and after the last one.
+    assert [(t.cells.model, t.counts) for t in tiers] == [
+        (DeliveryRollupDaily, True),
+        (DeliveryRollup, False),
+        (DeliveryRollup, True),
+        (DeliveryRollup, True),
+    ]
+    days = set(tiers[0].cells.values_list("bucket", flat=True))
+    assert (min(days), max(days)) == (
+        datetime(2026, 10, 22, tzinfo=UTC),
+        datetime(2026, 11, 19, tzinfo=UTC),
+    )
+    assert set(tiers[1].cells.values_list("status", flat=True)) <= {"sent", "submitted", "queued"}
     with CaptureQueriesContext(connection) as queries:
         analytics.delivery_stats(slice=month, group_by="provider", now=NOW)
     assert len(queries) == 1
@@ -102,7 +112,9 @@ def test_a_month_reads_the_daily_cells_and_hours_only_at_its_edges(weeks_of_traf
 def test_a_day_is_read_from_hours_only(weeks_of_traffic: None):
     day = Slice(since=NOW - timedelta(hours=24), until=NOW)
 
-    assert {t.model for t in rollup_reads.rollup_cells(slice=day, now=NOW)} == {DeliveryRollup}
+    tiers = rollup_reads.rollup_cells(slice=day, now=NOW)
+
+    assert [t.cells.model for t in tiers] == [DeliveryRollup]
 
 
 def test_incremental_daily_cells_equal_a_rebuild_of_weeks_of_traffic(weeks_of_traffic: None):
@@ -112,3 +124,27 @@ def test_incremental_daily_cells_equal_a_rebuild_of_weeks_of_traffic(weeks_of_tr
     rollups_rebuild()
 
     assert cells() == incremental
+
+
+def test_no_dlr_counts_the_past_hours_of_the_day_a_validity_window_starts_in(hours_only_later):
+    """SMS are valid 48 h, WhatsApp 72 h: at NOW the SMS window starts on 18 Nov at 15:41, so
+    of that day's pending SMS the one sent at 03:00 is past it and the one at 16:00 is not."""
+    sent = [
+        ("sms-16", "sms", datetime(2026, 11, 16, 9, 5, tzinfo=UTC)),  # a whole day past
+        ("sms-18-early", "sms", datetime(2026, 11, 18, 3, 0, tzinfo=UTC)),
+        ("sms-18-late", "sms", datetime(2026, 11, 18, 16, 0, tzinfo=UTC)),
+        ("wa-17-early", "whatsapp", datetime(2026, 11, 17, 10, 0, tzinfo=UTC)),
+        ("wa-17-late", "whatsapp", datetime(2026, 11, 17, 15, 0, tzinfo=UTC)),
+    ]
+    for message_id, channel, at in sent:
+        reports_apply(
+            items=[(report(message_id, "sent", channel=channel, submitted_at=at), None)],
+            now=NOW,
+        )
+    month = Slice(since=NOW - timedelta(days=30), until=NOW)
+
+    tiered = analytics.delivery_stats(slice=month, group_by="channel", now=NOW)
+    hours_only_later()
+
+    assert tiered.totals.no_dlr == 3
+    assert analytics.delivery_stats(slice=month, group_by="channel", now=NOW) == tiered
