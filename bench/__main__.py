@@ -70,6 +70,12 @@ def _phases_run(config: object, results: Results) -> None:
 
         print("== forwarding (outbox, sending, no-DLR deadlines)", flush=True)
         forwarding_run(config, results)
+    if "ranges" in config.phases:
+        results.load_note("ranges")
+        from .ranges import ranges_run
+
+        print("== ranges (24 h, 30 d, 90 d of rollup cells, daily tier beside hourly)", flush=True)
+        ranges_run(config, results)
     if "analytics" in config.phases:
         results.load_note("analytics")
         from .analytics import analytics_run
@@ -77,6 +83,12 @@ def _phases_run(config: object, results: Results) -> None:
         for n in config.message_sizes:
             print(f"== analytics and trace ({n:,} messages)", flush=True)
             analytics_run(config, results, n)
+    if "support" in config.phases:
+        results.load_note("support")
+        from .support import support_run
+
+        print("== support (admin lists, API lists, CSV export)", flush=True)
+        support_run(config, results)
 
 
 def _redis_clear(url: str) -> None:
