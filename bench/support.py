@@ -38,8 +38,8 @@ def log_load(rows: int) -> float:
         WebhookEndpoint.objects.get_or_create(slug=slug, defaults={"provider": provider})[0].pk
         for slug, provider in [("smstake", "smstake"), ("wavix", "wavix"), ("infobip", "infobip")]
     ]
-    outcomes = "ARRAY[" + ", ".join(f"'{o}'" for o in _OUTCOMES) + "]"
-    endpoints = "ARRAY[" + ", ".join(str(i) for i in ids) + "]"
+    outcomes = "(ARRAY[" + ", ".join(f"'{o}'" for o in _OUTCOMES) + "])"
+    endpoints = "(ARRAY[" + ", ".join(str(i) for i in ids) + "])"
     with connection.cursor() as cursor:
         cursor.execute("TRUNCATE webhooks_inboundevent")
         # Every value interpolated is a constant of this module or a generated id.
@@ -48,9 +48,9 @@ def log_load(rows: int) -> float:
             INSERT INTO webhooks_inboundevent (endpoint_id, received_at, method, headers,
                 query_string, body, remote_addr, auth_ok, auth_error, response_code, state,
                 outcome, error, report_count, attempts, processed_at, processing_ms)
-            SELECT {endpoints}[1 + i % 3], at, 'POST', '{{"content-type": "application/json"}}',
+            SELECT {endpoints}[1 + i %% 3], at, 'POST', '{{"content-type": "application/json"}}',
                 '', convert_to('{{"message_id": "m-' || i || '", "status": "delivered"}}', 'UTF8'),
-                '203.0.113.9', true, '', 200, 'done', {outcomes}[1 + (i * 7919) % 11], '',
+                '203.0.113.9', true, '', 200, 'done', {outcomes}[1 + (i * 7) %% 11], '',
                 1, 1, at + interval '40 milliseconds', 2.5
             FROM (
                 SELECT i, %s::timestamptz - (i::float / %s) * interval '{LOG_DAYS} days' AS at
