@@ -217,6 +217,8 @@ _INDEXES_KEPT = (
     "message_pending",
     "deliveries_message_created_at_",
     "event_message",
+    # The webhook event's page lists the reports it carried by this index.
+    "deliveries_statusevent_inbound_event_id",
 )
 
 

@@ -149,3 +149,11 @@ def test_past_the_limit_a_filtered_list_shows_an_estimate_without_counting_it(tr
     # PostgreSQL; never a COUNT over every matching row.
     assert count >= 4
     assert not unbounded_counts([q["sql"] for q in captured.captured_queries])
+
+
+@pytest.mark.parametrize("term", ["q-4", "otp_4", "09876543204", "+91 98765 43204"])
+def test_the_admin_search_finds_a_message_by_id_client_ref_or_phone_in_any_format(traffic, term):
+    response = support_client().get("/admin/deliveries/message/", {"q": term})
+
+    assert response.status_code == 200
+    assert [m.message_id for m in response.context["cl"].result_list] == ["q-4"]
