@@ -140,7 +140,7 @@ def test_the_api_lists_run_a_pinned_number_of_queries_and_count_no_big_table(tra
 
 def test_past_the_limit_a_filtered_list_shows_an_estimate_without_counting_it(traffic, monkeypatch):
     monkeypatch.setattr(paginators, "EXACT_COUNT_LIMIT", 3)
-    delivered = Message.objects.filter(status="delivered")
+    delivered = Message.objects.filter(status="delivered").order_by("-pk")
 
     with CaptureQueriesContext(connection) as captured:
         count = paginators.EstimatedCountPaginator(delivered, 50).count
