@@ -70,6 +70,12 @@ def _phases_run(config: object, results: Results) -> None:
 
         print("== forwarding (outbox, sending, no-DLR deadlines)", flush=True)
         forwarding_run(config, results)
+    if "ranges" in config.phases:
+        results.load_note("ranges")
+        from .ranges import ranges_run
+
+        print("== ranges (24 h, 30 d, 90 d of rollup cells, daily tier beside hourly)", flush=True)
+        ranges_run(config, results)
     if "analytics" in config.phases:
         results.load_note("analytics")
         from .analytics import analytics_run
@@ -83,6 +89,12 @@ def _phases_run(config: object, results: Results) -> None:
 
         print("== costs (bill import rate, /costs/ page)", flush=True)
         costs_run(config, results)
+    if "support" in config.phases:
+        results.load_note("support")
+        from .support import support_run
+
+        print("== support (admin lists, API lists, CSV export)", flush=True)
+        support_run(config, results)
 
 
 def _redis_clear(url: str) -> None:

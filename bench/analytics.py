@@ -217,6 +217,8 @@ _INDEXES_KEPT = (
     "message_pending",
     "deliveries_message_created_at_",
     "event_message",
+    # The webhook event's page lists the reports it carried by this index.
+    "deliveries_statusevent_inbound_event_id",
 )
 
 
@@ -450,8 +452,15 @@ def analytics_run(config: Config, results: Results, n: int) -> None:
 
 
 def _client() -> Any:
+    from django.conf import settings
     from django.contrib.auth import get_user_model
+    from django.core.management import call_command
     from django.test import Client
+
+    # With DEBUG off the pages need the static files' manifest; the ingest phase's server
+    # collects them, but a run of the page phases alone (BENCH_PHASES) must too.
+    if not (settings.STATIC_ROOT / "staticfiles.json").exists():
+        call_command("collectstatic", "--noinput", verbosity=0)
 
     user, _ = get_user_model().objects.get_or_create(
         username="bench", defaults={"is_staff": True, "is_superuser": True}

@@ -56,6 +56,9 @@ class Config:
     forwarding_backlog: int  # pending deliveries the sending worker starts from
     forwarding_seconds: int  # at most this long sending them
     no_dlr_seconds: int  # registering 1,000 messages/s this long for the no-DLR figure
+    ranges_baseline_requests: int  # the ranges phase's hourly-only requests per page
+    support_messages: int  # the support phase's messages
+    support_log_rows: int  # and webhook-log rows
     keep_db: bool
     profile: bool
     phases: tuple[str, ...]
@@ -68,7 +71,9 @@ class Config:
 def config_from_env() -> Config:
     quick = _bool("BENCH_QUICK")
     connections = os.environ.get("BENCH_CONNECTIONS", "8,32" if quick else "8,32,64")
-    phases = os.environ.get("BENCH_PHASES", "ingest,apply,forwarding,analytics,costs")
+    phases = os.environ.get(
+        "BENCH_PHASES", "ingest,apply,forwarding,ranges,analytics,costs,support"
+    )
     return Config(
         quick=quick,
         pg_url=os.environ.get("BENCH_PG_URL", "postgres://postgres@127.0.0.1:5432").rstrip("/"),
@@ -92,6 +97,9 @@ def config_from_env() -> Config:
         forwarding_backlog=_int("BENCH_FORWARDING_BACKLOG", 100_000 if quick else 1_000_000),
         forwarding_seconds=_int("BENCH_FORWARDING_SECONDS", 10 if quick else 30),
         no_dlr_seconds=_int("BENCH_NO_DLR_SECONDS", 10 if quick else 30),
+        ranges_baseline_requests=_int("BENCH_RANGES_BASELINE_REQUESTS", 1 if quick else 3),
+        support_messages=_int("BENCH_SUPPORT_MESSAGES", 1_000_000 if quick else 10_000_000),
+        support_log_rows=_int("BENCH_SUPPORT_LOG_ROWS", 2_500_000 if quick else 25_000_000),
         keep_db=_bool("BENCH_KEEP_DB"),
         profile=_bool("BENCH_PROFILE"),
         phases=tuple(p.strip() for p in phases.split(",") if p.strip()),

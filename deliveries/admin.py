@@ -11,7 +11,7 @@ from typing import Any
 from django.contrib import admin
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.core.exceptions import PermissionDenied
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.http.response import HttpResponseBase
 from django.urls import URLPattern, path, reverse
@@ -21,6 +21,7 @@ from django.utils.safestring import SafeString
 from accounts.times import time_display, time_display_wrapping
 
 from .admin_filters import (
+    CreatedFilter,
     HasErrorCodeFilter,
     MessageFilterParams,
     NoFinalReportFilter,
@@ -161,10 +162,10 @@ class MessageAdmin(NulRefusingAdmin):
         "campaign",
         NoFinalReportFilter,
         HasErrorCodeFilter,
+        CreatedFilter,
     ]
     search_fields = ["=message_id", "=client_ref"]
     search_help_text = "Message id, client_ref, or a phone number written any way."
-    date_hierarchy = "created_at"
     show_full_result_count = False
     show_facets = admin.ShowFacets.NEVER  # a count per filter choice, over the whole table
     paginator = EstimatedCountPaginator
@@ -326,12 +327,16 @@ class MessageAdmin(NulRefusingAdmin):
     def get_search_results(
         self, request: HttpRequest, queryset: QuerySet[Message], search_term: str
     ) -> tuple[QuerySet[Message], bool]:
-        search_term = search_term.replace("\x00", "")  # PostgreSQL refuses NUL in text
-        results, may_have_duplicates = super().get_search_results(request, queryset, search_term)
-        e164 = phone_to_e164(search_term.strip())
+        term = search_term.replace("\x00", "").strip()  # PostgreSQL refuses NUL in text
+        if not term:
+            return queryset, False
+        # Exact matches, each served by its index: the stock "=field" search is iexact,
+        # UPPER(field) = UPPER(term), which no index serves (a scan of every message).
+        match = Q(message_id=term) | Q(client_ref=term)
+        e164 = phone_to_e164(term)
         if e164:
-            results = results | queryset.filter(to=e164)
-        return results, may_have_duplicates
+            match |= Q(to=e164)
+        return queryset.filter(match), False
 
     @admin.display(description="status", ordering="status")
     def status_badge(self, message: Message) -> SafeString:

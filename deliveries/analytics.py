@@ -21,7 +21,6 @@ from typing import Any
 
 from django.conf import settings
 from django.db import connection
-from django.db.models import QuerySet
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
@@ -29,9 +28,9 @@ from . import status as st
 from .error_codes import error_code_meaning
 from .figures import Figures, Group
 from .latency import LATENCY_COLUMNS
-from .models import Campaign, DeliveryRollup, Message
+from .models import Campaign, Message
 from .reports import CHANNEL_CHOICES, Environment
-from .rollup_reads import count_rows, histogram_rows, rollup_cells, rollup_rows
+from .rollup_reads import count_rows, days_are_local, histogram_rows, rollup_cells, rollup_rows
 from .rollups import hour_of
 from .slices import MESSAGE_TIME, Slice
 
@@ -70,12 +69,12 @@ def delivery_stats(
     """
     if group_by is not None and group_by not in GROUP_BY_CHOICES:
         raise ValueError(f"group_by must be one of {', '.join(GROUP_BY_CHOICES)}")
-    cells = rollup_cells(slice=slice)
     now = now or timezone.now()
+    cells = rollup_cells(slice=slice, now=now)
     totals = Figures()
     if group_by in TIME_GROUPS:
-        _figures_fold(rollup_rows(cells, [], now=now), lambda row: totals)
-        groups = _series(cells, slice=slice, per=group_by, now=now)
+        _figures_fold(rollup_rows(cells, []), lambda row: totals)
+        groups = _series(slice=slice, per=group_by, now=now)
         return DeliveryStats(slice.since, slice.until, group_by, totals, groups)
     column = DIMENSIONS.get(group_by or "")
     by_key: dict[Any, Figures] = {}
@@ -88,7 +87,7 @@ def delivery_stats(
         return by_key.setdefault(key, Figures())
 
     extra = ["provider", column] if column == "error_code" else [column] if column else []
-    _figures_fold(rollup_rows(cells, extra, now=now), target)
+    _figures_fold(rollup_rows(cells, extra), target)
     groups = _groups_label(column, by_key)
     groups.sort(key=lambda g: (-g.figures.sent, g.label))
     return DeliveryStats(slice.since, slice.until, group_by, totals, groups)
@@ -114,9 +113,9 @@ def delivery_overview(
         if name not in DIMENSIONS:
             raise ValueError(f"group_by must be one of {', '.join(DIMENSIONS)}")
     now = now or timezone.now()
-    cells = rollup_cells(slice=slice)
+    cells = rollup_cells(slice=slice, now=now)
     extra = ["campaign_id", "provider", "operator", "error_code"]
-    counts, params = count_rows(cells, extra, now=now).query.sql_with_params()
+    counts, params = count_rows(cells, extra).query.sql_with_params()
     histograms, more = histogram_rows(cells, extra).query.sql_with_params()
     # Every name interpolated below is a constant of this module (DIMENSIONS), not input.
     zeros = ", ".join("0" for _ in LATENCY_COLUMNS)
@@ -182,8 +181,7 @@ def delivery_series(
     """One group per hour or day of the range (empty ones included), in one query."""
     if per not in TIME_GROUPS:
         raise ValueError(f"per must be one of {', '.join(TIME_GROUPS)}")
-    cells = rollup_cells(slice=slice)
-    return _series(cells, slice=slice, per=per, now=now or timezone.now())
+    return _series(slice=slice, per=per, now=now or timezone.now())
 
 
 def messages_stuck(
@@ -240,10 +238,11 @@ def campaigns_overview(
     range cost more than the rest (and a second read for the trend) did.
     """
     now = now or timezone.now()
-    cells = rollup_cells(slice=Slice(since=since, until=until)).annotate(day=TruncDate("bucket"))
+    tiers = rollup_cells(slice=Slice(since=since, until=until), now=now, days=days_are_local())
+    cells = [tier.map(lambda c: c.annotate(day=TruncDate("bucket"))) for tier in tiers]
     figures: dict[int, Figures] = {}
     trend: dict[int, dict[date, int]] = {}
-    for row in rollup_rows(cells, ["campaign_id", "day"], now=now, latency=False):
+    for row in rollup_rows(cells, ["campaign_id", "day"], latency=False):
         figures.setdefault(row["campaign_id"], Figures()).add(row)
         per_day = trend.setdefault(row["campaign_id"], {})
         per_day[row["day"]] = per_day.get(row["day"], 0) + (row["n"] or 0)
@@ -283,17 +282,17 @@ def _groups_label(column: str | None, by_key: dict[Any, Figures]) -> list[Group]
     return [Group(str(k), str(k) or "(unknown)", f) for k, f in by_key.items()]
 
 
-def _series(
-    cells: QuerySet[DeliveryRollup], *, slice: Slice, per: str, now: datetime
-) -> list[Group]:
+def _series(*, slice: Slice, per: str, now: datetime) -> list[Group]:
     """One group per hour or day of the range, empty ones included, in time order."""
     figures: dict[Any, Figures] = {}
     if per == "day":
         # Summed per local day in the database: 24 times fewer rows to carry and fold.
-        cells, period = cells.annotate(day=TruncDate("bucket")), "day"
+        tiers = rollup_cells(slice=slice, now=now, days=days_are_local())
+        cells = [tier.map(lambda c: c.annotate(day=TruncDate("bucket"))) for tier in tiers]
+        period = "day"
     else:
-        period = "bucket"
-    for row in rollup_rows(cells, [period], now=now, latency=False):
+        cells, period = rollup_cells(slice=slice, now=now, days=False), "bucket"
+    for row in rollup_rows(cells, [period], latency=False):
         figures.setdefault(row[period], Figures()).add(row)
     if per == "hour":
         start = hour_of(slice.since)

@@ -39,7 +39,9 @@ class SloShare:
     delivered: int = 0  # delivered with a known latency
     met: int = 0  # in buckets wholly within the target
     straddling: int = 0  # in the bucket that contains the target
-    objective_weight: float = 0.0  # Σ delivered × the channel's objective share
+    # Delivered messages per objective share: summed as counts, so the mean objective does
+    # not depend on the order the rows came in (the daily and hourly tiers' rows interleave).
+    by_objective: dict[float, int] = field(default_factory=dict)
 
     def add(self, *, channel: str, bucket: int, n: int) -> None:
         target = settings.LATENCY_SLO.get(channel)
@@ -48,7 +50,7 @@ class SloShare:
         seconds, objective = target
         low, high = latency_bucket_bounds(bucket)
         self.delivered += n
-        self.objective_weight += n * objective
+        self.by_objective[objective] = self.by_objective.get(objective, 0) + n
         if high <= seconds:
             self.met += n
         elif low < seconds:
@@ -67,7 +69,8 @@ class SloShare:
     @property
     def objective(self) -> float | None:
         """The share the targets ask for; a volume-weighted mean when channels are mixed."""
-        return self.objective_weight / self.delivered if self.delivered else None
+        weight = sum(share * n for share, n in sorted(self.by_objective.items()))
+        return weight / self.delivered if self.delivered else None
 
     @property
     def meets(self) -> bool | None:
@@ -139,7 +142,7 @@ def providers_compare(
     now = now or timezone.now()
     by_provider = analytics.delivery_stats(slice=slice, group_by="provider", now=now)
     errors = analytics.delivery_stats(slice=slice, group_by="error_code", now=now).groups
-    slo, slo_operator = _slo_shares(slice)
+    slo, slo_operator = _slo_shares(slice, now=now)
     comparison = Comparison(since=since, until=until, bucket=bucket)
     for group in by_provider.groups:
         series = analytics.delivery_stats(
@@ -177,15 +180,18 @@ def _top_errors(provider: str, errors: list[Group], *, failed: int) -> list[Erro
     ]
 
 
-def _slo_shares(slice: Slice) -> tuple[dict[str, SloShare], dict[tuple[str, str], SloShare]]:
+def _slo_shares(
+    slice: Slice, *, now: datetime
+) -> tuple[dict[str, SloShare], dict[tuple[str, str], SloShare]]:
     """SLO shares per provider and per (provider, operator), from one histogram query."""
-    cells = rollup_cells(slice=slice)
-    rows = (
+    tiers = [
         cells.filter(status__in=st.DELIVERED_STATUSES)
         .values("provider", "operator", "channel")
         .annotate(**{c: Sum(c) for c in LATENCY_COLUMNS})
         .order_by()
-    )
+        for cells in (tier.cells for tier in rollup_cells(slice=slice, now=now) if tier.counts)
+    ]
+    rows = tiers[0].union(*tiers[1:], all=True) if len(tiers) > 1 else tiers[0]
     per_provider: dict[str, SloShare] = {}
     per_operator: dict[tuple[str, str], SloShare] = {}
     for row in rows:

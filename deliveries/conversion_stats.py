@@ -29,7 +29,7 @@ from .conversion_histogram import CONVERSION_COLUMNS
 from .figures import Figures
 from .models import Campaign
 from .reports import CHANNEL_CHOICES
-from .rollup_reads import rollup_cells
+from .rollup_reads import rollup_hour_cells
 from .slices import Slice
 
 # group_by value → rollup column (hour and day are the cell's bucket).
@@ -96,7 +96,7 @@ class ConversionStats:
 
 def tracked_campaigns(*, slice: Slice) -> list[int]:
     """The campaigns (0: no campaign) with conversion feedback in the slice's range."""
-    cells = rollup_cells(slice=slice).filter(converted__gt=0).order_by()
+    cells = rollup_hour_cells(slice=slice).filter(converted__gt=0).order_by()
     return sorted(set(cells.values_list("campaign_id", flat=True)))
 
 
@@ -115,7 +115,7 @@ def conversion_stats(*, slice: Slice, group_bys: Iterable[str] = ()) -> Conversi
             raise ValueError(f"unknown breakdown {name}")
     dimensions = [n for n in group_bys if n in DIMENSIONS]
     times = [n for n in group_bys if n in TIME_GROUPS]
-    cells = rollup_cells(slice=slice)
+    cells = rollup_hour_cells(slice=slice)
     totals = ConversionFigures()
     by: dict[str, dict[Any, ConversionFigures]] = {name: {} for name in group_bys}
 

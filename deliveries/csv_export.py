@@ -22,6 +22,7 @@ from django.http import StreamingHttpResponse
 logger = logging.getLogger(__name__)
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+CHUNK_ROWS = 500
 
 # Told how many data rows went out, and whether the download ran to its end.
 FinishCallback = Callable[[int, bool], None]
@@ -48,10 +49,18 @@ def _lines(
     written, complete = 0, False
     try:
         yield writer.writerow([csv_cell(name) for name in header])
+        # Rows go out in chunks: the response encodes each piece it is handed, and per row
+        # that cost about a fifth of an export's time (bench/README.md).
+        chunk: list[str] = []
         for row in rows:
-            line = writer.writerow([csv_cell(value) for value in row])
-            written += 1  # counted once handed to the server, before the client asks again
-            yield line
+            chunk.append(writer.writerow([csv_cell(value) for value in row]))
+            if len(chunk) == CHUNK_ROWS:
+                written += len(chunk)  # counted once handed to the server
+                yield "".join(chunk)
+                chunk = []
+        if chunk:
+            written += len(chunk)
+            yield "".join(chunk)
         complete = True
     finally:
         # Also when the client goes away mid-download: the server closes the generator.

@@ -34,7 +34,8 @@ class Figures:
         status, channel, n = row["status"], row["channel"], row["n"] or 0
         kind = st.info(status).kind
         self.sent += n
-        self.by_status[status] = self.by_status.get(status, 0) + n
+        if n:  # a status with no messages is left out, whichever cells (or tier) said so
+            self.by_status[status] = self.by_status.get(status, 0) + n
         setattr(self, kind, getattr(self, kind) + n)
         self.no_dlr += row.get("no_dlr") or 0
         if channel in CHAT_CHANNELS and kind == "delivered":

@@ -280,3 +280,44 @@ for _column in LATENCY_COLUMNS:
 # Converted messages of the cell per time-to-convert bucket, NULL when none, as above.
 for _column in CONVERSION_COLUMNS:
     DeliveryRollup.add_to_class(_column, models.BigIntegerField(null=True))
+
+
+class DeliveryRollupDaily(models.Model):
+    """The daily tier: `DeliveryRollup`'s cells summed per UTC day (`bucket` is the day's
+    midnight), so a month or a quarter reads a thirtieth of the hourly cells. Maintained in
+    the same transaction as the hourly cells (`deliveries.rollups`), rebuilt with them, and
+    read for the whole days of a range (`deliveries.rollup_reads`).
+
+    Its columns are `DeliveryRollup`'s, copied below: a counter added to the hourly cells is
+    a counter of the daily ones (a migration for both tables), with no list to keep in step.
+    """
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=[
+                    "bucket",
+                    "campaign_id",
+                    "provider",
+                    "channel",
+                    "operator",
+                    "status",
+                    "error_code",
+                ],
+                name="rollup_daily_cell",
+            )
+        ]
+        indexes = [models.Index(fields=["campaign_id", "bucket"], name="rollup_daily_campaign")]
+
+    def __str__(self) -> str:
+        # The columns are added below, so typed code reads them by name.
+        bucket, provider, channel, status = (
+            getattr(self, name) for name in ("bucket", "provider", "channel", "status")
+        )
+        return f"{bucket:%Y-%m-%d} {provider}/{channel} {status}"
+
+
+for _field in DeliveryRollup._meta.concrete_fields:
+    if not _field.primary_key:
+        _name, _path, _args, _kwargs = _field.deconstruct()
+        DeliveryRollupDaily.add_to_class(_field.name, type(_field)(*_args, **_kwargs))

@@ -48,7 +48,7 @@ from .latency import (
     latency_bucket,
     latency_bucket_value,
 )
-from .models import DeliveryRollup, Message
+from .models import DeliveryRollup, DeliveryRollupDaily, Message
 
 __all__ = [
     "LATENCY_COLUMNS",
@@ -96,6 +96,10 @@ _CONVERSION_OFFSET = len(LATENCY_COLUMNS)
 _COUNT_COLUMNS = ("messages", "call_seconds", "converted")
 _COUNTERS = len(_COUNT_COLUMNS)
 _SUM_COLUMNS = (*_COUNT_COLUMNS, *_HISTOGRAM_COLUMNS)
+_TIERS: tuple[type[DeliveryRollup | DeliveryRollupDaily], ...] = (
+    DeliveryRollup,
+    DeliveryRollupDaily,
+)
 
 
 # NamedTuples rather than frozen dataclasses: two are built per message a batch touches,
@@ -210,7 +214,32 @@ def rollups_apply(changes: Iterable[MessageChange]) -> None:
             histograms[cell][bucket] = n
     cells = sorted({cell for cell, d in counts.items() if any(d)} | set(histograms))
     _cells_upsert(cells, counts, histograms)
+    # The daily tier, after every hourly row (so batches lock hourly rows, then daily ones:
+    # one order for all of them).
+    _cells_upsert(*_days_of(cells, counts, histograms), model=DeliveryRollupDaily)
     spend_apply(changes)
+
+
+def _days_of(
+    cells: list[Cell],
+    counts: Mapping[Cell, list[int]],
+    histograms: Mapping[Cell, Mapping[int, int]],
+) -> tuple[list[Cell], dict[Cell, list[int]], dict[Cell, dict[int, int]]]:
+    """The same deltas summed per day cell (the hour's cell at the day's midnight)."""
+    day_counts: dict[Cell, list[int]] = {}
+    day_histograms: dict[Cell, dict[int, int]] = defaultdict(dict)
+    for cell in cells:
+        day = cell._replace(bucket=cell.bucket.replace(hour=0))
+        total = day_counts.setdefault(day, [0] * len(_COUNT_COLUMNS))
+        for i, n in enumerate(counts.get(cell, ())):
+            total[i] += n
+        histogram = day_histograms[day]
+        for bucket, n in histograms.get(cell, {}).items():
+            histogram[bucket] = histogram.get(bucket, 0) + n
+    # Moves between hours of one day cancel out: nothing to write for them.
+    day_histograms = {d: {b: n for b, n in h.items() if n} for d, h in day_histograms.items()}
+    days = sorted(d for d in day_counts if any(day_counts[d]) or day_histograms[d])
+    return days, day_counts, day_histograms
 
 
 def rollups_rebuild() -> int:
@@ -250,7 +279,32 @@ def rollups_rebuild() -> int:
         )
         with connection.cursor() as cursor:
             cursor.execute(f"INSERT INTO {table} ({columns}) {select}", params)
-            return int(cursor.rowcount)
+            written = int(cursor.rowcount)
+        _days_rebuild()
+        return written
+
+
+def _days_rebuild() -> None:
+    """The daily tier from the hourly cells just rebuilt: their sums per UTC day."""
+    DeliveryRollupDaily.objects.all().delete()
+    quote = connection.ops.quote_name
+    hourly = quote(DeliveryRollup._meta.db_table)
+    daily = quote(DeliveryRollupDaily._meta.db_table)
+    columns = [quote(c) for c in (*_KEY_COLUMNS, *_SUM_COLUMNS)]
+    if connection.vendor == "postgresql":
+        day = "date_trunc('day', bucket, 'UTC')"
+    else:
+        # SQLite keeps UTC times as text, 'YYYY-MM-DD HH:MM:SS'.
+        day = "substr(bucket, 1, 10) || ' 00:00:00'"
+    keys = ", ".join(columns[1 : len(_KEY_COLUMNS)])
+    sums = ", ".join(f"SUM({c})" for c in columns[len(_KEY_COLUMNS) :])
+    groups = ", ".join(str(i) for i in range(1, len(_KEY_COLUMNS) + 1))
+    with connection.cursor() as cursor:
+        # Every name interpolated is the models' own.
+        cursor.execute(
+            f"INSERT INTO {daily} ({', '.join(columns)}) "  # noqa: S608
+            f"SELECT {day}, {keys}, {sums} FROM {hourly} GROUP BY {groups}"
+        )
 
 
 def rollups_campaign_clear(*, campaign_id: int) -> None:
@@ -261,17 +315,19 @@ def rollups_campaign_clear(*, campaign_id: int) -> None:
     wait for the commit, which is short: only this campaign's cells move.
     """
     _rollups_lock()
-    rows = DeliveryRollup.objects.filter(campaign_id=campaign_id)
-    counts: dict[Cell, list[int]] = {}
-    histograms: dict[Cell, dict[int, int]] = {}
-    for row in rows.values(*_KEY_COLUMNS, *_SUM_COLUMNS):
-        cell = Cell(**{key: row[key] for key in _KEY_COLUMNS})._replace(campaign_id=0)
-        histogram = {i: row[c] for i, c in enumerate(_HISTOGRAM_COLUMNS) if row[c]}
-        if any(row[c] for c in _COUNT_COLUMNS) or histogram:
-            counts[cell] = [row[c] for c in _COUNT_COLUMNS]
-            histograms[cell] = histogram
-    rows.delete()
-    _cells_upsert(sorted(counts), counts, histograms)
+    for model in _TIERS:
+        rows = model.objects.filter(campaign_id=campaign_id)
+        counts: dict[Cell, list[int]] = {}
+        histograms: dict[Cell, dict[int, int]] = {}
+        for row in rows.values(*_KEY_COLUMNS, *_SUM_COLUMNS):
+            cell = Cell(**{key: row[key] for key in _KEY_COLUMNS})._replace(campaign_id=0)
+            histogram = {i: row[c] for i, c in enumerate(_HISTOGRAM_COLUMNS) if row[c]}
+            sums = [row[c] for c in _COUNT_COLUMNS]
+            if any(sums) or histogram:
+                counts[cell] = sums
+                histograms[cell] = histogram
+        rows.delete()
+        _cells_upsert(sorted(counts), counts, histograms, model=model)
     spend_campaign_clear(campaign_id=campaign_id)
 
 
@@ -354,10 +410,12 @@ class _LatencyBucket(Func):
 
 
 def _rollups_lock() -> None:
+    """Both tiers, hourly first: the order appliers lock their rows in."""
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
-            table = connection.ops.quote_name(DeliveryRollup._meta.db_table)
-            cursor.execute(f"LOCK TABLE {table} IN EXCLUSIVE MODE")
+            for model in _TIERS:
+                table = connection.ops.quote_name(model._meta.db_table)
+                cursor.execute(f"LOCK TABLE {table} IN EXCLUSIVE MODE")
 
 
 def _cells_upsert(
@@ -365,6 +423,7 @@ def _cells_upsert(
     counts: Mapping[Cell, list[int]],
     histograms: Mapping[Cell, Mapping[int, int]],
     *,
+    model: type[DeliveryRollup | DeliveryRollupDaily] = DeliveryRollup,
     batch: int = 200,
 ) -> None:
     """INSERT … ON CONFLICT DO UPDATE adding the deltas (SQLite ≥ 3.24 and PostgreSQL):
@@ -373,26 +432,27 @@ def _cells_upsert(
     Django's bulk_create(update_conflicts=True) can only overwrite columns, not add to
     them, hence the raw SQL. Cells are written in key order (`cells` is sorted) so
     concurrent batches lock rollup rows in the same order and cannot deadlock. A latency
-    column stays NULL when empty (see `DeliveryRollup`).
+    column stays NULL when empty (see `DeliveryRollup`); so does any nullable counter.
     """
     if not cells:
         return
-    table = connection.ops.quote_name(DeliveryRollup._meta.db_table)
+    table = connection.ops.quote_name(model._meta.db_table)
     columns = [*_KEY_COLUMNS, *_SUM_COLUMNS]
     quoted = ", ".join(connection.ops.quote_name(c) for c in columns)
     keys = ", ".join(connection.ops.quote_name(c) for c in _KEY_COLUMNS)
-    adds = [f"{c} = {table}.{c} + EXCLUDED.{c}" for c in _COUNT_COLUMNS]
-    adds += [
+    adds = [
         f"{c} = NULLIF(COALESCE({table}.{c}, 0) + COALESCE(EXCLUDED.{c}, 0), 0)"
-        for c in _HISTOGRAM_COLUMNS
+        if column_field(model, c).null
+        else f"{c} = {table}.{c} + EXCLUDED.{c}"
+        for c in _SUM_COLUMNS
     ]
     conflict = f"ON CONFLICT ({keys}) DO UPDATE SET {', '.join(adds)}"
-    zero = [0] * _COUNTERS
+    zero = [0] * len(_COUNT_COLUMNS)
     if connection.vendor == "postgresql":
-        _cells_upsert_unnest(cells, counts, histograms, table, quoted, conflict)
+        _cells_upsert_unnest(cells, counts, histograms, model, quoted, conflict)
         return
-    # On SQLite, `batch` cells of 82 columns stay under 32,766 bound parameters.
-    bucket_field = DeliveryRollup._meta.get_field("bucket")
+    # On SQLite, `batch` cells of 82 columns stay well under 32,766 bound parameters.
+    bucket_field = model._meta.get_field("bucket")
     with connection.cursor() as cursor:
         for start in range(0, len(cells), batch):
             chunk = cells[start : start + batch]
@@ -417,7 +477,7 @@ def _cells_upsert_unnest(
     cells: list[Cell],
     counts: Mapping[Cell, list[int]],
     histograms: Mapping[Cell, Mapping[int, int]],
-    table: str,
+    model: type[DeliveryRollup | DeliveryRollupDaily],
     quoted: str,
     conflict: str,
 ) -> None:
@@ -426,9 +486,9 @@ def _cells_upsert_unnest(
     binding, than to run), and the histograms as sparse (cell, bucket, messages) triples
     pivoted into columns in SQL: 36 dense arrays, mostly NULL, cost more in Python and in
     PostgreSQL (bench/README.md)."""
-    types = [column_field(DeliveryRollup, c).db_type(connection) for c in _KEY_COLUMNS]
-    types += ["bigint"] * _COUNTERS
-    zero = [0] * _COUNTERS
+    table = connection.ops.quote_name(model._meta.db_table)
+    types = [column_field(model, c).db_type(connection) for c in (*_KEY_COLUMNS, *_COUNT_COLUMNS)]
+    zero = [0] * len(_COUNT_COLUMNS)
     arrays = [list(column) for column in zip(*cells, strict=True)]
     arrays += [list(column) for column in zip(*(counts.get(c, zero) for c in cells), strict=True)]
     spots: list[int] = []

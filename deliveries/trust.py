@@ -21,7 +21,7 @@ from django.db.models import Sum
 
 from . import status as st
 from .conversion_stats import tracked_campaigns
-from .rollup_reads import rollup_cells
+from .rollup_reads import rollup_hour_cells
 from .slices import Slice
 
 MIN_DELIVERED = 100
@@ -93,7 +93,7 @@ def routes_trust(
         operator=slice.operator,
     )
     rows = (
-        rollup_cells(slice=everyone)
+        rollup_hour_cells(slice=everyone)
         .filter(campaign_id__in=tracked_campaigns(slice=everyone))
         .filter(status__in=st.DELIVERED_STATUSES)
         .values("provider", "operator", "channel")

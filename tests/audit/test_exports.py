@@ -75,7 +75,7 @@ def test_a_download_cut_short_records_the_rows_that_went_out(messages, rf):
     assert isinstance(response, StreamingHttpResponse)
     chunks = iter(response)
     next(chunks)  # the header
-    next(chunks)  # one row
+    sent = next(chunks).count(b"\n")  # the first chunk of rows
 
     # The client went away: the server closes the response. (Not the connection, as a
     # finished request would: the test's transaction is still open.)
@@ -86,7 +86,8 @@ def test_a_download_cut_short_records_the_rows_that_went_out(messages, rf):
         request_finished.connect(close_old_connections)
 
     [entry] = exports()
-    assert (entry.details["rows"], entry.details["complete"]) == (1, False)
+    assert sent >= 1
+    assert (entry.details["rows"], entry.details["complete"]) == (sent, False)
 
 
 def test_a_breakdown_export_is_recorded_with_its_range(messages):

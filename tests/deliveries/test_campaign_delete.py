@@ -9,7 +9,7 @@ from django.db import IntegrityError, connection
 
 from deliveries import campaigns, rollups
 from deliveries.campaigns import campaign_delete
-from deliveries.models import Campaign, DeliveryRollup, Message
+from deliveries.models import Campaign, DeliveryRollup, DeliveryRollupDaily, Message
 from deliveries.reports import DeliveryReport
 from deliveries.services import reports_apply
 from deliveries.status import Status
@@ -34,10 +34,13 @@ def report(message_id: str, status: str, client_ref: str) -> DeliveryReport:
 
 
 def cells() -> list[tuple[Any, ...]]:
-    """Non-empty cells, key and sums: (bucket, campaign, provider, …, messages, …)."""
-    columns = [f.column for f in DeliveryRollup._meta.fields if f.column != "id"]
-    rows = DeliveryRollup.objects.exclude(messages=0, call_seconds=0).values_list(*columns)
-    return sorted(rows, key=repr)
+    """Non-empty cells of both tiers, key and sums: (tier, bucket, campaign, …, messages, …)."""
+    found: list[tuple[Any, ...]] = []
+    for model in (DeliveryRollup, DeliveryRollupDaily):
+        columns = [f.column for f in model._meta.fields if f.column != "id"]
+        rows = model.objects.exclude(messages=0, call_seconds=0).values_list(*columns)
+        found += [(model.__name__, *row) for row in rows]
+    return sorted(found, key=repr)
 
 
 @pytest.mark.django_db
@@ -92,6 +95,7 @@ def test_a_message_linked_to_the_campaign_during_the_delete_is_unlinked_too(monk
     assert Message.objects.filter(campaign__isnull=False).count() == 0
     assert after == cells()
     assert not DeliveryRollup.objects.exclude(campaign_id=0).exists()
+    assert not DeliveryRollupDaily.objects.exclude(campaign_id=0).exists()
 
 
 @requires_postgres
@@ -115,3 +119,4 @@ def test_a_foreign_key_failure_at_the_end_rolls_back_and_starts_again(monkeypatc
     assert not failures
     assert not Campaign.objects.exists()
     assert not DeliveryRollup.objects.exclude(campaign_id=0).exists()
+    assert not DeliveryRollupDaily.objects.exclude(campaign_id=0).exists()

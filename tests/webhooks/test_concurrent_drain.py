@@ -17,14 +17,14 @@ from prometheus_client import REGISTRY
 
 from deliveries import rollups
 from deliveries.bulk_messages import messages_reserve
-from deliveries.models import Campaign, DeliveryRollup, Message, ReportKey, StatusEvent
+from deliveries.models import Campaign, Message, ReportKey, StatusEvent
 from deliveries.services import report_dedup_key
 from webhooks.inbox import inbound_events_process, inbox_batches, inbox_drain
 from webhooks.models import InboundEvent, WebhookEndpoint
 from webhooks.providers import InboundRequest, get_provider
 from webhooks.simulation import CAMPAIGNS, SimulatedRequest, TrafficGenerator
 
-from ..deliveries.test_rollups import cells
+from ..deliveries.test_rollups import cells, rollups_clear
 from ..helpers import SMSTAKE_SECRET, held_elsewhere, requires_postgres
 
 pytestmark = [requires_postgres, pytest.mark.django_db(transaction=True)]
@@ -222,7 +222,7 @@ def test_four_workers_over_shared_messages_apply_every_report_once_as_one_worker
     StatusEvent.objects.all().delete()
     Message.objects.all().delete()
     ReportKey.objects.all().delete()
-    DeliveryRollup.objects.all().delete()
+    rollups_clear()
     InboundEvent.objects.update(state="pending", outcome="", report_count=0)
     inbox_drain(batch_size=8)
 

@@ -1,0 +1,150 @@
+"""Long ranges read whole days from the daily tier and the edges hourly, and every figure is
+exactly what the hourly cells alone give."""
+
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from deliveries import analytics, comparison, rollup_reads
+from deliveries.models import DeliveryRollup, DeliveryRollupDaily
+from deliveries.rollups import rollups_rebuild
+from deliveries.services import reports_apply
+from deliveries.slices import Slice
+
+from .test_rollups import cells, report
+from .traffic import traffic_apply
+
+pytestmark = pytest.mark.django_db
+
+# Not on an hour: ranges ending now have a partial last hour, and a partial first one.
+NOW = datetime(2026, 11, 20, 15, 41, 7, tzinfo=UTC)
+
+
+@pytest.fixture
+def weeks_of_traffic() -> None:
+    """Six weeks of traffic, of every channel and outcome, some still pending (inside their
+    validity window or past it)."""
+    traffic_apply(messages=300, seed=5, now=NOW, spread_hours=24 * 42)
+
+
+@pytest.fixture
+def hours_only_later(monkeypatch: pytest.MonkeyPatch) -> Callable[[], None]:
+    """Call it to switch the daily tier off for the reads that follow."""
+    hourly = rollup_reads.rollup_cells
+
+    def rollup_cells(**kwargs: Any) -> Any:
+        return hourly(**{**kwargs, "days": False})
+
+    def switch_off() -> None:
+        monkeypatch.setattr(analytics, "rollup_cells", rollup_cells)
+        monkeypatch.setattr(comparison, "rollup_cells", rollup_cells)
+
+    return switch_off
+
+
+def figures_of(slice: Slice) -> dict[str, Any]:
+    """Every read the pages and the API make of a slice."""
+    found: dict[str, Any] = {}
+    for group_by in (None, *analytics.GROUP_BY_CHOICES):
+        stats = analytics.delivery_stats(slice=slice, group_by=group_by, now=NOW)
+        found[f"stats {group_by}"] = (stats.totals, stats.groups)
+    found["overview"] = analytics.delivery_overview(
+        slice=slice, group_bys=tuple(analytics.DIMENSIONS), now=NOW
+    )
+    found["campaigns"] = [
+        (row.campaign.pk, row.figures, row.trend)
+        for row in analytics.campaigns_overview(since=slice.since, until=slice.until, now=NOW)
+    ]
+    found["compare"] = comparison.providers_compare(slice=slice, now=NOW)
+    return found
+
+
+RANGES = [
+    pytest.param(timedelta(days=30), id="30 days"),
+    pytest.param(timedelta(days=90), id="90 days"),
+    pytest.param(timedelta(days=9, hours=7, minutes=13), id="odd edges"),
+    pytest.param(timedelta(hours=24), id="24 hours"),
+]
+
+
+@pytest.mark.parametrize("length", RANGES)
+def test_a_range_read_by_day_equals_the_same_range_read_by_hour(
+    weeks_of_traffic: None, length: timedelta, hours_only_later: Callable[[], None]
+) -> None:
+    whole = Slice(since=NOW - length, until=NOW)
+    one_channel = Slice(since=NOW - length, until=NOW - timedelta(hours=5), channel="sms")
+    tiered = [figures_of(whole), figures_of(one_channel)]
+    assert tiered[0]["stats None"][0].sent > 0
+
+    hours_only_later()
+
+    assert [figures_of(whole), figures_of(one_channel)] == tiered
+
+
+def test_a_month_reads_the_daily_cells_and_hours_only_at_its_edges(weeks_of_traffic: None):
+    month = Slice(since=NOW - timedelta(days=30), until=NOW)
+    tiers = rollup_reads.rollup_cells(slice=month, now=NOW)
+
+    # The whole days, the pending hours of the days the validity windows start in (for
+    # "no DLR" only), then the hours before the first midnight and after the last one.
+    assert [(t.cells.model, t.counts) for t in tiers] == [
+        (DeliveryRollupDaily, True),
+        (DeliveryRollup, False),
+        (DeliveryRollup, True),
+        (DeliveryRollup, True),
+    ]
+    days = set(tiers[0].cells.values_list("bucket", flat=True))
+    assert (min(days), max(days)) == (
+        datetime(2026, 10, 22, tzinfo=UTC),
+        datetime(2026, 11, 19, tzinfo=UTC),
+    )
+    assert set(tiers[1].cells.values_list("status", flat=True)) <= {"sent", "submitted", "queued"}
+    with CaptureQueriesContext(connection) as queries:
+        analytics.delivery_stats(slice=month, group_by="provider", now=NOW)
+    assert len(queries) == 1
+    assert DeliveryRollupDaily._meta.db_table in queries[0]["sql"]
+
+
+def test_a_day_is_read_from_hours_only(weeks_of_traffic: None):
+    day = Slice(since=NOW - timedelta(hours=24), until=NOW)
+
+    tiers = rollup_reads.rollup_cells(slice=day, now=NOW)
+
+    assert [t.cells.model for t in tiers] == [DeliveryRollup]
+
+
+def test_incremental_daily_cells_equal_a_rebuild_of_weeks_of_traffic(weeks_of_traffic: None):
+    incremental = cells()
+    assert len(cells(DeliveryRollupDaily)) < len(cells(DeliveryRollup))
+
+    rollups_rebuild()
+
+    assert cells() == incremental
+
+
+def test_no_dlr_counts_the_past_hours_of_the_day_a_validity_window_starts_in(hours_only_later):
+    """SMS are valid 48 h, WhatsApp 72 h: at NOW the SMS window starts on 18 Nov at 15:41, so
+    of that day's pending SMS the one sent at 03:00 is past it and the one at 16:00 is not."""
+    sent = [
+        ("sms-16", "sms", datetime(2026, 11, 16, 9, 5, tzinfo=UTC)),  # a whole day past
+        ("sms-18-early", "sms", datetime(2026, 11, 18, 3, 0, tzinfo=UTC)),
+        ("sms-18-late", "sms", datetime(2026, 11, 18, 16, 0, tzinfo=UTC)),
+        ("wa-17-early", "whatsapp", datetime(2026, 11, 17, 10, 0, tzinfo=UTC)),
+        ("wa-17-late", "whatsapp", datetime(2026, 11, 17, 15, 0, tzinfo=UTC)),
+    ]
+    for message_id, channel, at in sent:
+        reports_apply(
+            items=[(report(message_id, "sent", channel=channel, submitted_at=at), None)],
+            now=NOW,
+        )
+    month = Slice(since=NOW - timedelta(days=30), until=NOW)
+
+    tiered = analytics.delivery_stats(slice=month, group_by="channel", now=NOW)
+    hours_only_later()
+
+    assert tiered.totals.no_dlr == 3
+    assert analytics.delivery_stats(slice=month, group_by="channel", now=NOW) == tiered
