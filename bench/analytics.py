@@ -394,7 +394,7 @@ def _rollups_rebuild() -> tuple[float, int]:
     Returns the seconds and the number of cells."""
     from django.db import connection
 
-    from deliveries.rollups import rollups_rebuild
+    from deliveries.rollup_rebuild import rollups_rebuild
 
     started = time.monotonic()
     cells = rollups_rebuild()

@@ -113,7 +113,7 @@ def naive_spend() -> dict[str, list[object]]:
 
 def page_run(config: Config, results: Results, n: int) -> None:
     from billing.spend import spend_rebuild
-    from deliveries.rollups import rollups_rebuild
+    from deliveries.rollup_rebuild import rollups_rebuild
 
     steps = messages_load(n, config.db_url)
     started = time.monotonic()

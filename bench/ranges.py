@@ -4,7 +4,7 @@ Ninety days at 10 M messages a day are 900 M messages, more than this machine ca
 in a run; the pages read only rollup cells, so the cells are generated directly
 (`INSERT … SELECT` over generate_series, no Python per row) at the density 10 M messages a
 day give (~2.5 k cells an hour, bench/README.md), and the daily tier is built from them by
-the production code (`rollups._days_rebuild`). A second, wider set stands for 100 M a day:
+the production code (`rollup_rebuild._days_rebuild`). A second, wider set stands for 100 M a day:
 cells stop growing with messages once every (campaign, provider, channel, operator,
 status, error code) of an hour has a message, so what grows is the number of campaigns and
 codes in use; it has four times the campaigns, every combination present every hour.
@@ -51,7 +51,7 @@ def cells_load(*, campaigns: int, share: float, now: datetime) -> int:
     from django.db import connection
 
     from deliveries.models import Campaign
-    from deliveries.rollups import _days_rebuild
+    from deliveries.rollup_rebuild import _days_rebuild
 
     ids = [
         Campaign.objects.get_or_create(ref_prefix=f"bench_{i}_", defaults={"name": f"Bench {i}"})[

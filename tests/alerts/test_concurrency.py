@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from alerts.models import Alert, AlertRule
 from alerts.services import rule_evaluate
-from deliveries.rollups import rollups_rebuild
+from deliveries.rollup_rebuild import rollups_rebuild
 from tests.helpers import requires_postgres
 
 from .conftest import messages_make

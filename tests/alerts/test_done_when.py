@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from alerts import tasks
 from alerts.models import Alert, AlertNotification, AlertRule
-from deliveries.rollups import rollups_rebuild
+from deliveries.rollup_rebuild import rollups_rebuild
 from webhooks.providers.base import InboundRequest
 from webhooks.providers.standard_webhooks import StandardWebhooksProvider
 

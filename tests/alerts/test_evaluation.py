@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from alerts.models import Alert, AlertRule
 from alerts.services import rules_evaluate
-from deliveries.rollups import rollups_rebuild
+from deliveries.rollup_rebuild import rollups_rebuild
 from webhooks.models import WebhookEndpoint
 
 from .conftest import messages_make

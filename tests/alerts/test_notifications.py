@@ -15,7 +15,7 @@ from alerts.models import Alert, AlertNotification, AlertRule
 from alerts.services import notifications_deliver, rules_evaluate
 from alerts.signing import signature
 from deliveries.models import Campaign
-from deliveries.rollups import rollups_rebuild
+from deliveries.rollup_rebuild import rollups_rebuild
 from webhooks.providers.base import AuthError, InboundRequest
 from webhooks.providers.standard_webhooks import StandardWebhooksProvider
 

@@ -6,7 +6,7 @@ import pytest
 from django.utils import timezone
 
 from alerts.models import Alert, AlertRule
-from deliveries.rollups import rollups_rebuild
+from deliveries.rollup_rebuild import rollups_rebuild
 
 from ..alerts.conftest import messages_make
 from .conftest import ARTIFACTS

@@ -9,7 +9,7 @@ from hypothesis import strategies as hs
 
 from conversions.models import Conversion
 from conversions.services import conversions_record
-from deliveries import rollups
+from deliveries import rollup_rebuild, rollups
 from deliveries.conversion_histogram import CONVERSION_COLUMNS
 from deliveries.latency import latency_bucket
 from deliveries.models import DeliveryRollup, Message, ReportKey
@@ -88,7 +88,7 @@ def test_incremental_rollups_with_conversions_equal_a_rebuild(steps):
             conversions_record(items=[{**(ref if step["journey"] else key), "converted_at": at}])
         incremental = cells()
 
-        rollups.rollups_rebuild()
+        rollup_rebuild.rollups_rebuild()
 
         assert cells() == incremental
         assert sum(counts[2] for counts, _ in incremental.values()) == (

@@ -3,7 +3,7 @@
 import pytest
 from django.test import Client
 
-from deliveries import rollups
+from deliveries import rollup_rebuild
 from deliveries.models import Campaign, Message
 
 from ..factories import make_user
@@ -251,6 +251,6 @@ def test_a_campaign_set_by_hand_moves_the_messages_counts_as_a_rebuild_would(mes
 
     assert answer.status_code == 302, answer.context["adminform"].form.errors
     incremental = cells()
-    rollups.rollups_rebuild()
+    rollup_rebuild.rollups_rebuild()
     assert cells() == incremental
     assert {key[1] for key in incremental} == {campaign.pk}

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from django.db import IntegrityError, connection
 
-from deliveries import campaigns, rollups
+from deliveries import campaigns, rollup_rebuild, rollups
 from deliveries.campaigns import campaign_delete
 from deliveries.models import Campaign, DeliveryRollup, DeliveryRollupDaily, Message
 from deliveries.reports import DeliveryReport
@@ -88,7 +88,7 @@ def test_a_message_linked_to_the_campaign_during_the_delete_is_unlinked_too(monk
     pk = campaign.pk
     campaign_delete(campaign=campaign)
     after = cells()
-    rollups.rollups_rebuild()
+    rollup_rebuild.rollups_rebuild()
 
     assert calls == [pk]
     assert not Campaign.objects.exists()

@@ -15,7 +15,7 @@ from deliveries.figures import Figures
 from deliveries.models import Campaign, DeliveryRollup, Message
 from deliveries.reports import DeliveryReport
 from deliveries.rollup_reads import rollup_providers_operators
-from deliveries.rollups import rollups_rebuild
+from deliveries.rollup_rebuild import rollups_rebuild
 from deliveries.services import reports_apply
 from deliveries.slices import Slice
 from deliveries.status import Status

@@ -11,7 +11,7 @@ from django.test.utils import CaptureQueriesContext
 
 from deliveries import analytics, comparison, rollup_reads
 from deliveries.models import DeliveryRollup, DeliveryRollupDaily
-from deliveries.rollups import rollups_rebuild
+from deliveries.rollup_rebuild import rollups_rebuild
 from deliveries.services import reports_apply
 from deliveries.slices import Slice
 

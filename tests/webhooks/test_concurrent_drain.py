@@ -15,7 +15,7 @@ import pytest
 from django.db import connection
 from prometheus_client import REGISTRY
 
-from deliveries import rollups
+from deliveries import rollup_rebuild
 from deliveries.bulk_messages import messages_reserve
 from deliveries.models import Campaign, Message, ReportKey, StatusEvent
 from deliveries.services import report_dedup_key
@@ -214,7 +214,7 @@ def test_four_workers_over_shared_messages_apply_every_report_once_as_one_worker
     applied = InboundEvent.objects.exclude(outcome="duplicate")
     assert sum(applied.values_list("report_count", flat=True)) == len(truth)
     incremental = cells()
-    rollups.rollups_rebuild()
+    rollup_rebuild.rollups_rebuild()
     assert cells() == incremental
     concurrent = set(Message.objects.values_list(*MESSAGE_STATE))
 

@@ -13,7 +13,7 @@ from django.utils import timezone
 from alerts.evaluation import rule_measure
 from alerts.models import AlertRule
 from deliveries.models import DeliveryRollup, Message
-from deliveries.rollups import rollups_rebuild
+from deliveries.rollup_rebuild import rollups_rebuild
 from webhooks.models import InboundEvent, WebhookEndpoint
 
 from ..factories import make_user
