@@ -14,8 +14,9 @@ import time
 from pathlib import Path
 
 from . import db
-from .analytics import _client, _timed, messages_load
 from .config import Config
+from .inprocess import _client, _timed
+from .loading import messages_load
 from .results import Figure, Results, median, percentile
 
 

@@ -21,8 +21,9 @@ from typing import Any
 from unittest import mock
 
 from . import db
-from .analytics import _CHANNELS, _ERRORS, _OPERATORS, _PROVIDERS, _STATUS_MIX, _client, _timed
 from .config import Config
+from .inprocess import _client, _timed
+from .loading import _CHANNELS, _ERRORS, _OPERATORS, _PROVIDERS, _STATUS_MIX
 from .results import Figure, Results, median, percentile
 
 DAYS = 92  # 90 days and the partial days at either end

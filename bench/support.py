@@ -15,8 +15,9 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from . import db
-from .analytics import _client, messages_load
 from .config import Config
+from .inprocess import _client
+from .loading import messages_load
 from .results import Figure, Results, median, percentile
 
 LOG_DAYS = 3
