@@ -20,7 +20,8 @@ def validate_time_zone(value: str) -> None:
 
 
 def default_time_zone() -> str:
-    return str(settings.TIME_ZONE)
+    """The zone people read (DISPLAY_TIME_ZONE), not the server's UTC."""
+    return str(settings.DISPLAY_TIME_ZONE)
 
 
 class DigestSubscription(models.Model):
@@ -55,7 +56,7 @@ class DigestSubscription(models.Model):
     weekday = models.PositiveSmallIntegerField(
         choices=Weekday.choices, default=Weekday.MONDAY, help_text="Weekly digests only."
     )
-    # Its own zone for now; the user's profile may carry one later.
+    # A new subscription starts in the user's own zone (their profile's, else the site's).
     time_zone = models.CharField(
         max_length=64, default=default_time_zone, validators=[validate_time_zone]
     )

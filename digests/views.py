@@ -3,12 +3,15 @@
 from typing import cast
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import User
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+
+from accounts.middleware import profile_zone
 
 from .models import DigestRun, DigestSubscription, time_zone_names
 from .services import digest_period
@@ -33,7 +36,12 @@ def digest_settings(request: HttpRequest) -> HttpResponse:
     forms_by_frequency = {}
     for frequency, label in DigestSubscription.Frequency.choices:
         sub = DigestSubscription.objects.filter(user=user, frequency=frequency).first()
-        instance = sub or DigestSubscription(user=user, frequency=frequency, active=False)
+        instance = sub or DigestSubscription(
+            user=user,
+            frequency=frequency,
+            active=False,
+            time_zone=profile_zone(user) or settings.DISPLAY_TIME_ZONE,
+        )
         posted = request.method == "POST" and request.POST.get("frequency") == frequency
         form = DigestForm(request.POST if posted else None, instance=instance, prefix=frequency)
         if posted and form.is_valid():

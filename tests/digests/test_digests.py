@@ -7,6 +7,7 @@ from django.core import mail
 from django.core.mail import EmailMultiAlternatives
 from django.core.management import call_command
 
+from accounts.models import Profile
 from deliveries.reports import DeliveryReport
 from deliveries.services import reports_apply
 from deliveries.status import Status
@@ -128,9 +129,11 @@ def test_a_digest_whose_condition_is_false_is_skipped_and_recorded():
 
 def test_send_digest_prints_one_with_the_scorecard_now(capsys):
     traffic()
-    make_user("Campaign manager", username="manager")
+    user = make_user("Campaign manager", username="manager")
+    user.email = "manager@example.com"  # printed all the same: --print does not send
+    user.save()
 
-    call_command("send_digest", user="manager", stdout=None)
+    call_command("send_digest", "--user", "manager", "--print")
 
     out = capsys.readouterr().out
     assert "Subject: dlrdash daily digest" in out
@@ -139,6 +142,7 @@ def test_send_digest_prints_one_with_the_scorecard_now(capsys):
 
 def test_the_digests_page_saves_a_subscription_with_its_zone(client):
     user = make_user("Campaign manager")
+    Profile.objects.create(user=user, time_zone="Asia/Dubai")
     client.force_login(user)
 
     page = client.get("/digests/")
@@ -154,7 +158,8 @@ def test_the_digests_page_saves_a_subscription_with_its_zone(client):
         },
     )
 
-    assert page.status_code == 200 and 'value="UTC" selected' in page.content.decode()
+    # A new subscription offers the user's own zone (their profile's).
+    assert page.status_code == 200 and 'value="Asia/Dubai" selected' in page.content.decode()
     assert saved.status_code == 302
     sub = DigestSubscription.objects.get(user=user)
     assert (sub.frequency, sub.hour, sub.time_zone) == ("weekly", 9, "Europe/Berlin")

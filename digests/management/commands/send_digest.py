@@ -2,7 +2,7 @@
 
 Covers the day (or week) up to now, whatever the subscription's hour and condition, and is
 not recorded (the scheduled one still goes out). Without an e-mail address on the user, or
-with `--stdout`, the plain-text part is printed instead of sent.
+with `--print`, the plain-text part is printed instead of sent.
 """
 
 from datetime import timedelta
@@ -23,7 +23,10 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--user", required=True, help="Username.")
         parser.add_argument("--frequency", choices=["daily", "weekly"], default="daily")
-        parser.add_argument("--stdout", action="store_true", help="Print, do not send.")
+        # Not `--stdout`: BaseCommand takes that option name for its output stream.
+        parser.add_argument(
+            "--print", action="store_true", dest="print_only", help="Print, do not send."
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         user = User.objects.filter(username=options["user"]).first()
@@ -38,7 +41,7 @@ class Command(BaseCommand):
         if not condition_holds(digest, sub.condition):
             self.stderr.write(f"(Its condition, {sub.get_condition_display()!r}, is false now.)")
         message = digest_message(sub, digest, to=[user.email] if user.email else [])
-        if options["stdout"] or not user.email:
+        if options["print_only"] or not user.email:
             self.stdout.write(f"Subject: {message.subject}\n\n{message.body}")
             return
         message.send()
