@@ -9,7 +9,7 @@ from deliveries.models import Campaign, Message
 from webhooks.models import InboundEvent, WebhookEndpoint
 
 from ..factories import make_user
-from ..helpers import SMSTAKE_SECRET, WAVIX_SECRET, fixture_bytes
+from ..helpers import ON_POSTGRES, SMSTAKE_SECRET, WAVIX_SECRET, fixture_bytes
 
 pytestmark = pytest.mark.django_db
 
@@ -208,10 +208,12 @@ def test_the_list_endpoints_cost_a_fixed_number_of_queries(
         Campaign.objects.create(name=f"C{i}", ref_prefix=f"c{i}_")
         post_smstake(fixture_bytes("smstake", "delivered.json"))
 
-    # token, count, page (endpoints joined in).
-    with django_assert_num_queries(3):
+    # token, count, page (endpoints joined in); on PostgreSQL the table's row estimate comes
+    # first, so a big table is never counted in full.
+    queries = 4 if ON_POSTGRES else 3
+    with django_assert_num_queries(queries):
         assert len(admin_api.get("/api/v1/webhook-events/").json()["results"]) == 5
-    with django_assert_num_queries(3):
+    with django_assert_num_queries(queries):
         assert len(admin_api.get("/api/v1/campaigns/").json()["results"]) == 5
-    with django_assert_num_queries(3):
+    with django_assert_num_queries(queries):
         assert len(admin_api.get("/api/v1/endpoints/").json()["results"]) == 1
