@@ -88,8 +88,9 @@ def messages_insert_select(count: int) -> None:
             params.append(field.get_db_prep_value(now, connection))
         elif field.null:
             expressions.append("NULL")
-        else:
-            expressions.append("''")
+        else:  # the field's own default, whatever its type (text, flag, number)
+            expressions.append("%s")
+            params.append(field.get_db_prep_value(field.get_default(), connection))
     with connection.cursor() as cursor:
         # Column names and expressions are the test's own, not input.
         sql = (
