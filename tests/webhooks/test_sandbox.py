@@ -16,8 +16,8 @@ from deliveries.models import DeliveryRollup, Message
 from deliveries.rollup_rebuild import rollups_rebuild
 from webhooks.models import InboundEvent, WebhookEndpoint
 
-from ..factories import make_user
 from ..conftest import run_worker
+from ..factories import make_user
 from ..helpers import SMSTAKE_SECRET, fixture_bytes, smstake_sign
 
 pytestmark = pytest.mark.django_db
