@@ -91,7 +91,7 @@ def test_setup_demo_works_with_the_production_settings(
     settings.ALLOWED_HOSTS = ["dlr.example.com"]
 
     with django_capture_on_commit_callbacks(execute=True):
-        call_command("setup_demo", messages=20, verbosity=0)
+        call_command("setup_demo", messages=20, last_hour_messages=20, verbosity=0)
     run_worker()
 
     assert InboundEvent.objects.count() > 0

@@ -36,6 +36,12 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--messages", type=int, default=3000)
+        parser.add_argument(
+            "--last-hour-messages",
+            type=int,
+            default=DEMO_LAST_HOUR,
+            help="Messages in the busy last hour in which the collapse happens.",
+        )
         parser.add_argument("--username", default="admin")
         parser.add_argument(
             "--base-url",
@@ -72,7 +78,7 @@ class Command(BaseCommand):
             )
             call_command(
                 "simulate",
-                messages=DEMO_LAST_HOUR,
+                messages=options["last_hour_messages"],
                 seed=43,
                 hours=1,
                 infobip_share=0.5,
