@@ -1,6 +1,7 @@
 """Requests that fail authentication: a bounded extract is logged, and floods are counted."""
 
 import json
+import threading
 import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -143,12 +144,29 @@ def test_counts_reach_the_database_shortly_after_without_another_request(
     post_smstake, smstake_endpoint, settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     settings.WEBHOOK_REJECTED_LOG_PER_MINUTE = 1
-    monkeypatch.setattr(rejections, "FLUSH_SECONDS", 0.05)  # the timer thread writes them
+    # The timer thread writes them, once the four requests are in (usually one flush).
+    monkeypatch.setattr(rejections, "FLUSH_SECONDS", 0.3)
+    flushed = threading.Event()
+    flush = rejections.rejections_flush
+
+    def flush_and_tell() -> int:
+        try:
+            return flush()
+        finally:
+            flushed.set()
+
+    monkeypatch.setattr(rejections, "rejections_flush", flush_and_tell)
     for _ in range(4):
         post_smstake(smstake_report(), signature="sha256=bad")
 
+    # Wait for the timer thread without reading the table meanwhile: SQLite's shared-cache
+    # test database answers "table is locked" to a reader while another thread writes.
     deadline = time.monotonic() + 30
-    while not RejectionCount.objects.exists() and time.monotonic() < deadline:
-        time.sleep(0.05)
+    while time.monotonic() < deadline:
+        assert flushed.wait(timeout=30), "the timer thread never flushed"
+        flushed.clear()
+        with rejections._lock:
+            if not rejections._unlogged and rejections._flush_timer is None:
+                break
 
     assert RejectionCount.objects.get().count == 3
