@@ -15,6 +15,7 @@ from rest_framework.views import APIView
 
 from .. import dlt
 from ..comparison import BUCKETS, Comparison, providers_compare
+from ..filters import MAX_ID
 from ..reports import CHANNEL_CHOICES
 from ..slices import Slice
 from .conversion import ConversionStatsSerializer, RouteTrustSerializer, conversion_data, trust_data
@@ -28,7 +29,7 @@ class SliceQuerySerializer(serializers.Serializer):
         required=False, help_text="ISO 8601; default: 24 hours before `until`."
     )
     until = serializers.DateTimeField(required=False, help_text="ISO 8601; default: now.")
-    campaign = serializers.IntegerField(required=False, min_value=1)
+    campaign = serializers.IntegerField(required=False, min_value=1, max_value=MAX_ID)
     operator = serializers.CharField(required=False, max_length=64)
 
     max_range = MAX_RANGE

@@ -19,6 +19,7 @@ from rest_framework.views import APIView
 from billing.selectors import spend_totals
 
 from ..analytics import GROUP_BY_CHOICES, DeliveryStats, delivery_stats
+from ..filters import MAX_ID
 from ..models import Campaign
 from ..reports import CHANNEL_CHOICES
 from ..roles import can_view_costs
@@ -73,7 +74,7 @@ class CampaignStatsQuerySerializer(serializers.Serializer):
 
 
 class StatsQuerySerializer(CampaignStatsQuerySerializer):
-    campaign = serializers.IntegerField(required=False, min_value=1)
+    campaign = serializers.IntegerField(required=False, min_value=1, max_value=MAX_ID)
 
 
 class FiguresSerializer(serializers.Serializer):

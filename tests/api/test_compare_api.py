@@ -114,3 +114,12 @@ def test_an_until_at_the_start_of_the_calendar_is_a_400_not_a_500(admin_client):
         response = admin_client.get(url, {"until": "0001-01-01T00:00:00Z"})
 
         assert response.status_code == 400
+
+
+@pytest.mark.parametrize("path", ["/api/v1/dlt/", "/api/v1/compare/", "/api/v1/stats/"])
+def test_a_campaign_id_past_any_database_integer_is_a_400_not_a_500(admin_api, path):
+    # Found by schemathesis: SQLite could not bind the number and the view answered 500.
+    response = admin_api.get(path, {"campaign": "35187887126907828358030032896"})
+
+    assert response.status_code == 400
+    assert "campaign" in response.json()
