@@ -4,7 +4,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from django.utils import timezone
-from drf_spectacular.utils import OpenApiExample, PolymorphicProxySerializer, extend_schema
+from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework import serializers, status
 from rest_framework.exceptions import ValidationError
 from rest_framework.parsers import JSONParser
@@ -13,7 +13,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from deliveries.api.permissions import RolePermission
-from deliveries.api.schema import ERRORS_WRITE
+from deliveries.api.schema import ERRORS_WRITE, one_or_many
 from deliveries.filters import MAX_ID
 from deliveries.roles import ADMINISTRATOR
 
@@ -79,21 +79,8 @@ class FeedbackResultSerializer(serializers.Serializer):
     message = serializers.IntegerField(allow_null=True, help_text="Our id of the message.")
 
 
-BODY = PolymorphicProxySerializer(
-    component_name="ConversionFeedbackBody",
-    serializers=[
-        FeedbackSerializer,
-        FeedbackSerializer(many=True, max_length=MAX_BATCH),  # type: ignore[call-arg]
-    ],
-    resource_type_field_name=None,
-    many=False,
-)
-RESULT = PolymorphicProxySerializer(
-    component_name="ConversionFeedbackResults",
-    serializers=[FeedbackResultSerializer, FeedbackResultSerializer(many=True)],
-    resource_type_field_name=None,
-    many=False,
-)
+BODY = one_or_many("ConversionFeedbackBody", FeedbackSerializer, max_length=MAX_BATCH)
+RESULT = one_or_many("ConversionFeedbackResults", FeedbackResultSerializer)
 EXAMPLES = [
     OpenApiExample(
         "By client_ref (an OTP journey)",

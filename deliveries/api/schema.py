@@ -3,7 +3,7 @@
 from typing import Any
 
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiExample, OpenApiResponse
+from drf_spectacular.utils import OpenApiExample, OpenApiResponse, PolymorphicProxySerializer
 from rest_framework import serializers
 
 
@@ -191,3 +191,18 @@ ENDPOINT_EXAMPLES = [
         request_only=True,
     )
 ]
+
+
+def one_or_many(
+    name: str, serializer: type[serializers.Serializer[Any]], *, max_length: int | None = None
+) -> PolymorphicProxySerializer:
+    """An OpenAPI body (or answer) that is one `serializer` object or a list of them, as the
+    batch endpoints take and give (registration, conversions)."""
+    # The stubs omit the list arguments that many=True passes on to ListSerializer.
+    many = serializer(many=True, max_length=max_length)  # type: ignore[call-arg]
+    return PolymorphicProxySerializer(
+        component_name=name,
+        serializers=[serializer, many],
+        resource_type_field_name=None,
+        many=False,
+    )

@@ -4,7 +4,6 @@ from django.db.models import QuerySet
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import (
     OpenApiResponse,
-    PolymorphicProxySerializer,
     extend_schema,
     extend_schema_view,
 )
@@ -36,6 +35,7 @@ from .schema import (
     MESSAGE_LIST_EXAMPLES,
     REGISTRATION_EXAMPLES,
     REGISTRATION_RESPONSE_DOC,
+    one_or_many,
 )
 from .serializers import (
     MAX_REGISTRATION_BATCH,
@@ -46,22 +46,10 @@ from .serializers import (
     registration_serializer,
 )
 
-REGISTRATION_BODY = PolymorphicProxySerializer(
-    component_name="MessageRegistrationBody",
-    serializers=[
-        MessageRegistrationSerializer,
-        # The stubs omit the list arguments that many=True passes on to ListSerializer.
-        MessageRegistrationSerializer(many=True, max_length=MAX_REGISTRATION_BATCH),  # type: ignore[call-arg]
-    ],
-    resource_type_field_name=None,
-    many=False,
+REGISTRATION_BODY = one_or_many(
+    "MessageRegistrationBody", MessageRegistrationSerializer, max_length=MAX_REGISTRATION_BATCH
 )
-REGISTRATION_RESULT = PolymorphicProxySerializer(
-    component_name="MessageRegistrationResult",
-    serializers=[MessageSerializer, MessageSerializer(many=True)],
-    resource_type_field_name=None,
-    many=False,
-)
+REGISTRATION_RESULT = one_or_many("MessageRegistrationResult", MessageSerializer)
 
 
 @extend_schema_view(
