@@ -207,6 +207,19 @@ class ReportKey(models.Model):
         return self.dedup_key
 
 
+# What tells one rollup cell from another, in both tiers: the unique index's columns, and
+# the key the writers upsert on (`deliveries.rollups`).
+ROLLUP_CELL_KEY = (
+    "bucket",
+    "campaign_id",
+    "provider",
+    "channel",
+    "operator",
+    "status",
+    "error_code",
+)
+
+
 class DeliveryRollup(models.Model):
     """How many messages sit in each cell: hour × campaign × provider × channel × operator ×
     status × error code, with the cell's latency histogram in columns. Maintained by
@@ -242,15 +255,7 @@ class DeliveryRollup(models.Model):
     class Meta:
         constraints = [
             models.UniqueConstraint(
-                fields=[
-                    "bucket",
-                    "campaign_id",
-                    "provider",
-                    "channel",
-                    "operator",
-                    "status",
-                    "error_code",
-                ],
+                fields=list(ROLLUP_CELL_KEY),
                 name="rollup_cell",
             )
         ]
@@ -295,15 +300,7 @@ class DeliveryRollupDaily(models.Model):
     class Meta:
         constraints = [
             models.UniqueConstraint(
-                fields=[
-                    "bucket",
-                    "campaign_id",
-                    "provider",
-                    "channel",
-                    "operator",
-                    "status",
-                    "error_code",
-                ],
+                fields=list(ROLLUP_CELL_KEY),
                 name="rollup_daily_cell",
             )
         ]

@@ -31,7 +31,7 @@ from .latency import (
     latency_bucket,
     latency_bucket_value,
 )
-from .models import DeliveryRollup, DeliveryRollupDaily, Message
+from .models import ROLLUP_CELL_KEY, DeliveryRollup, DeliveryRollupDaily, Message
 
 __all__ = [
     "LATENCY_COLUMNS",
@@ -62,15 +62,7 @@ CELL_FIELDS = (
     "encoding",
 )
 
-_KEY_COLUMNS = (
-    "bucket",
-    "campaign_id",
-    "provider",
-    "channel",
-    "operator",
-    "status",
-    "error_code",
-)
+_KEY_COLUMNS = ROLLUP_CELL_KEY
 # A cell's histogram columns: latency, then time to convert (index len(LATENCY_COLUMNS) + b
 # for conversion bucket b), so one sparse (cell, column) map carries both.
 _HISTOGRAM_COLUMNS = (*LATENCY_COLUMNS, *CONVERSION_COLUMNS)
