@@ -7,6 +7,7 @@
 Sizes and durations: see bench/config.py and bench/README.md.
 """
 
+import importlib
 import time
 from dataclasses import asdict
 
@@ -39,62 +40,36 @@ def main() -> None:
     print(f"\n{results.extra['seconds']} s; wrote {json_path} and {md_path}")
 
 
+# The phases in the order they run: name, what it measures, and the functions it calls as
+# "module:function" (each module is imported only when its phase runs).
+_PHASES = (
+    ("server", "web server layouts", ("server:server_run",)),
+    ("ingest", "web server + wrk", ("ingest:ingest_run",)),
+    ("apply", "inbox drain", ("apply:apply_run", "backlog:backlog_run")),
+    ("forwarding", "outbox, sending, no-DLR deadlines", ("forwarding:forwarding_run",)),
+    (
+        "ranges",
+        "24 h, 30 d, 90 d of rollup cells, daily tier beside hourly",
+        ("ranges:ranges_run",),
+    ),
+    ("analytics", "analytics and trace at each message count", ("analytics:analytics_phase",)),
+    ("costs", "bill import rate, /costs/ page", ("costs:costs_run",)),
+    ("support", "admin lists, API lists, CSV export", ("support:support_run",)),
+)
+
+
 def _phases_run(config: object, results: Results) -> None:
     from .config import Config
 
     assert isinstance(config, Config)
-    if "server" in config.phases:
-        results.load_note("server")
-        from .server import server_run
-
-        print("== server (web server layouts)", flush=True)
-        server_run(config, results)
-    if "ingest" in config.phases:
-        results.load_note("ingest")
-        from .ingest import ingest_run
-
-        print("== ingest (web server + wrk)", flush=True)
-        ingest_run(config, results)
-    if "apply" in config.phases:
-        results.load_note("apply")
-        from .apply import apply_run
-
-        print("== apply (inbox drain)", flush=True)
-        apply_run(config, results)
-        from .backlog import backlog_run
-
-        backlog_run(config, results)
-    if "forwarding" in config.phases:
-        results.load_note("forwarding")
-        from .forwarding import forwarding_run
-
-        print("== forwarding (outbox, sending, no-DLR deadlines)", flush=True)
-        forwarding_run(config, results)
-    if "ranges" in config.phases:
-        results.load_note("ranges")
-        from .ranges import ranges_run
-
-        print("== ranges (24 h, 30 d, 90 d of rollup cells, daily tier beside hourly)", flush=True)
-        ranges_run(config, results)
-    if "analytics" in config.phases:
-        results.load_note("analytics")
-        from .analytics import analytics_run
-
-        for n in config.message_sizes:
-            print(f"== analytics and trace ({n:,} messages)", flush=True)
-            analytics_run(config, results, n)
-    if "costs" in config.phases:
-        results.load_note("costs")
-        from .costs import costs_run
-
-        print("== costs (bill import rate, /costs/ page)", flush=True)
-        costs_run(config, results)
-    if "support" in config.phases:
-        results.load_note("support")
-        from .support import support_run
-
-        print("== support (admin lists, API lists, CSV export)", flush=True)
-        support_run(config, results)
+    for name, what, calls in _PHASES:
+        if name not in config.phases:
+            continue
+        results.load_note(name)
+        print(f"== {name} ({what})", flush=True)
+        for call in calls:
+            module, function = call.split(":")
+            getattr(importlib.import_module(f"bench.{module}"), function)(config, results)
 
 
 def _redis_clear(url: str) -> None:

@@ -81,6 +81,13 @@ def _pages() -> list[tuple[str, str]]:
     ]
 
 
+def analytics_phase(config: Config, results: Results) -> None:
+    """The analytics and trace phase at every message count of the run."""
+    for n in config.message_sizes:
+        print(f"   {n:,} messages", flush=True)
+        analytics_run(config, results, n)
+
+
 def analytics_run(config: Config, results: Results, n: int) -> None:
     """Generate n messages (replacing any earlier size's) and measure the reads over them."""
     steps = messages_load(n, config.db_url)
