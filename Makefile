@@ -26,9 +26,11 @@ test: $(BIN)/.installed
 ## test-fast: the inner loop on SQLite, spread over the cores; leaves out the browser, fault,
 ##            property-based API and large-volume tests, which `make test` runs
 ## (the schemathesis module is not even collected: building its cases costs seconds per worker;
-## bytecode is written so pytest's rewritten test modules are cached between runs)
+## bytecode is written so pytest's rewritten test modules are cached between runs; each
+## Hypothesis property is tried on a few examples, see tests/helpers.py)
 test-fast: $(BIN)/.installed
-	env -u DATABASE_URL -u CELERY_BROKER_URL -u PYTHONDONTWRITEBYTECODE $(BIN)/pytest -n auto \
+	env -u DATABASE_URL -u CELERY_BROKER_URL -u PYTHONDONTWRITEBYTECODE HYPOTHESIS_PROFILE=fast \
+		$(BIN)/pytest -n auto \
 		-m "not browser and not faults and not schemathesis and not slow" \
 		--ignore=tests/api/test_schemathesis.py
 

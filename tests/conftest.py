@@ -1,5 +1,6 @@
 """Shared fixtures. Payload files live under tests/fixtures/<provider>/."""
 
+import os
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -7,6 +8,7 @@ import pytest
 from django.conf import settings
 from django.contrib.auth.models import User
 from django.test import Client, override_settings
+from hypothesis import settings as hypothesis_settings
 
 from alerts.services import notifications_deliver
 from webhooks import inbox_writer, rejections
@@ -14,7 +16,10 @@ from webhooks.inbox import inbox_drain
 from webhooks.models import WebhookEndpoint
 
 from .factories import make_user, roles_restore
-from .helpers import SMSTAKE_SECRET, WAVIX_SECRET, smstake_sign
+from .helpers import FAST_EXAMPLES, SMSTAKE_SECRET, WAVIX_SECRET, smstake_sign
+
+hypothesis_settings.register_profile("fast", max_examples=FAST_EXAMPLES)
+hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
 
 @pytest.fixture(autouse=True, scope="session")

@@ -2,6 +2,7 @@
 
 import hashlib
 import hmac
+import os
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -20,6 +21,16 @@ ON_POSTGRES = settings.DATABASES["default"]["ENGINE"] == "django.db.backends.pos
 requires_postgres = pytest.mark.skipif(
     not ON_POSTGRES, reason="needs PostgreSQL: run with DATABASE_URL=postgres://…"
 )
+
+# `make test-fast` is the inner loop (HYPOTHESIS_PROFILE=fast): every property is tried on a
+# few examples there; `make test` and CI try each on the count its test asks for.
+FAST_EXAMPLES = 10
+FAST_PROFILE = os.environ.get("HYPOTHESIS_PROFILE") == "fast"
+
+
+def examples(count: int) -> int:
+    """How many examples a property tries: `count`, or at most FAST_EXAMPLES in the inner loop."""
+    return min(count, FAST_EXAMPLES) if FAST_PROFILE else count
 
 
 def fixture_bytes(provider: str, name: str) -> bytes:

@@ -20,6 +20,7 @@ from deliveries.services import reports_apply
 from deliveries.slices import Slice
 from deliveries.status import Status
 
+from ..helpers import examples
 from .rates import rate_add
 
 pytestmark = pytest.mark.django_db
@@ -186,7 +187,7 @@ a_report = hs.builds(
 
 
 @settings(
-    max_examples=40,
+    max_examples=examples(40),
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )

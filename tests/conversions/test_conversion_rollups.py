@@ -17,6 +17,8 @@ from deliveries.reports import DeliveryReport
 from deliveries.services import reports_apply
 from deliveries.status import Status
 
+from ..helpers import examples
+
 pytestmark = pytest.mark.django_db
 
 T0 = datetime(2026, 11, 20, 10, 17, tzinfo=UTC)
@@ -71,7 +73,7 @@ a_step = hs.one_of(
 
 
 @settings(
-    max_examples=40,
+    max_examples=examples(40),
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )

@@ -12,6 +12,8 @@ from deliveries.reports import DeliveryReport
 from deliveries.services import reports_apply
 from deliveries.status import Outcome, Status
 
+from ..helpers import examples
+
 pytestmark = pytest.mark.django_db
 
 T0 = datetime(2026, 6, 30, 4, 45, tzinfo=UTC)
@@ -42,7 +44,9 @@ def journey(message_id: str) -> list[DeliveryReport]:
 
 
 @settings(
-    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=examples(60),
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
 )
 @given(data=s.data())
 def test_every_order_of_a_messages_reports_gives_the_same_message(data):

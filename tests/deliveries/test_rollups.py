@@ -16,7 +16,7 @@ from deliveries.reports import DeliveryReport
 from deliveries.services import reports_apply
 from deliveries.status import Status
 
-from ..helpers import requires_postgres
+from ..helpers import examples, requires_postgres
 
 pytestmark = pytest.mark.django_db
 
@@ -245,7 +245,7 @@ a_report = hs.builds(
 
 
 @settings(
-    max_examples=40,
+    max_examples=examples(40),
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )

@@ -20,11 +20,14 @@ from hypothesis import strategies as st
 from webhooks.providers import PROVIDERS, AuthError, InboundRequest, ParseError
 from webhooks.providers.storable import report_storable
 
-from ..helpers import FIXTURES
+from ..helpers import FIXTURES, examples
 from .providers.custom_cases import mapping_of, provider_of
 
 FUZZ = settings(
-    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow], derandomize=True
+    max_examples=examples(40),
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+    derandomize=True,
 )
 CONTENT_TYPES = ["application/json", "application/x-www-form-urlencoded", "text/plain", ""]
 # Every adapter; the custom one with a mapping per input format (query, form, JSON list).
@@ -80,7 +83,7 @@ def test_random_get_queries_only_raise_parse_error(provider, query):
 
 
 @pytest.mark.parametrize("provider", ADAPTERS)
-@settings(FUZZ, max_examples=150)
+@settings(FUZZ, max_examples=examples(150))
 @given(data=st.data())
 def test_real_payloads_with_random_values_only_raise_parse_error(provider, data):
     paths = _fixtures(provider)

@@ -13,7 +13,7 @@ from deliveries.models import Message
 from webhooks.inbox import inbox_drain
 from webhooks.models import InboundEvent
 
-from ..helpers import smstake_sign
+from ..helpers import examples, smstake_sign
 from ..support import smstake_report
 
 pytestmark = pytest.mark.django_db
@@ -25,7 +25,7 @@ header_text = s.text(
 
 
 @settings(
-    max_examples=150,
+    max_examples=examples(150),
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
@@ -121,7 +121,7 @@ _good_ids = itertools.count()
 
 
 @settings(
-    max_examples=25,
+    max_examples=examples(25),
     deadline=None,
     derandomize=True,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],

@@ -21,6 +21,7 @@ from webhooks.providers import AuthError, InboundRequest, ParseError, get_provid
 from webhooks.providers import base as provider_base
 from webhooks.providers.custom_mapping import KEYS, MappingError, mapping_load
 
+from ...helpers import examples
 from .custom_cases import BATCH, RESELLER
 
 SECRET = "gateway-secret-0123456789"
@@ -193,7 +194,7 @@ mapping_values = st.recursive(
 mapping_keys = st.sampled_from(sorted(KEYS | {"fields.status", "auth.kind"}))
 
 
-@settings(max_examples=150, deadline=None, derandomize=True)
+@settings(max_examples=examples(150), deadline=None, derandomize=True)
 @given(changes=st.dictionaries(mapping_keys, mapping_values, max_size=4))
 def test_any_stored_json_is_a_mapping_or_a_named_mistake(changes):
     # What the API and the admin hand over: never anything but MappingError.

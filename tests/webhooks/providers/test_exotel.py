@@ -12,6 +12,7 @@ from deliveries.models import Message
 from webhooks.providers import InboundRequest, ParseError
 from webhooks.providers.exotel import ExotelProvider
 
+from ...helpers import examples
 from .signers import Req, key_for, request, sign
 
 
@@ -70,7 +71,7 @@ def test_an_unanswered_call_lands_no_answer(deliver):
     assert Message.objects.get().status == "no_answer"
 
 
-@settings(max_examples=80, deadline=None, derandomize=True)
+@settings(max_examples=examples(80), deadline=None, derandomize=True)
 @given(part=st.binary(max_size=200), boundary=st.sampled_from(["xx", "", 'é"; x', BOUNDARY]))
 def test_a_garbled_multipart_body_is_at_worst_unparseable(part, boundary):
     body = b'--xx\r\nContent-Disposition: form-data; name="CallSid"\r\n\r\n' + part + b"\r\n--xx--"
