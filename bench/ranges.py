@@ -51,7 +51,7 @@ def cells_load(*, campaigns: int, share: float, now: datetime) -> int:
     number of hourly cells."""
     from django.db import connection
 
-    from deliveries.models import Campaign
+    from deliveries.models import ROLLUP_CELL_KEY, Campaign
     from deliveries.rollup_rebuild import _days_rebuild
 
     ids = [
@@ -80,8 +80,9 @@ def cells_load(*, campaigns: int, share: float, now: datetime) -> int:
         cursor.execute(
             f"""
             INSERT INTO deliveries_deliveryrollup (bucket, campaign_id, provider, channel,
-                operator, status, error_code, messages, call_seconds, lat_04, lat_06, lat_09)
-            SELECT hour, c, p, ch, o, s, e, n, CASE WHEN ch = 'voice' THEN n * 40 ELSE 0 END,
+                operator, status, error_code, messages, call_seconds, converted, lat_04, lat_06,
+                lat_09)
+            SELECT hour, c, p, ch, o, s, e, n, CASE WHEN ch = 'voice' THEN n * 40 ELSE 0 END, 0,
                 CASE WHEN delivered THEN n / 2 END, CASE WHEN delivered THEN n - n / 2 - n / 8 END,
                 CASE WHEN delivered THEN n / 8 END
             FROM (
@@ -99,7 +100,7 @@ def cells_load(*, campaigns: int, share: float, now: datetime) -> int:
             if name == "rollup_cell":
                 cursor.execute(
                     "ALTER TABLE deliveries_deliveryrollup ADD CONSTRAINT rollup_cell UNIQUE "
-                    "(bucket, campaign_id, provider, channel, operator, status, error_code)"
+                    f"({', '.join(ROLLUP_CELL_KEY)})"
                 )
             else:
                 cursor.execute(definition)

@@ -45,7 +45,9 @@ elif _default_db["ENGINE"] == "django.db.backends.postgresql":
     DB_WORK_MEM = envstr("DB_WORK_MEM", "64MB")
     if not re.fullmatch(r"\d+(kB|MB|GB)?", DB_WORK_MEM):
         raise ImproperlyConfigured(f"DB_WORK_MEM must look like 64MB, got {DB_WORK_MEM!r}")
-    _default_db["OPTIONS"]["options"] = f"-c work_mem={DB_WORK_MEM}"
+    # JIT off: the rollup reads are planned as costly (many wide cells) but run in tens of
+    # milliseconds, and compiling them took several times longer than running them.
+    _default_db["OPTIONS"]["options"] = f"-c work_mem={DB_WORK_MEM} -c jit=off"
     # No CONN_HEALTH_CHECKS: its SELECT 1 was a large share of a webhook's time
     # (bench/README.md); a connection that died answers 503 once (the provider retries)
     # and is replaced.
