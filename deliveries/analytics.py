@@ -16,7 +16,7 @@ Definitions (the same on the pages, in the API and in CSV exports):
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta, tzinfo
 from typing import Any
 
 from django.conf import settings
@@ -224,7 +224,7 @@ def messages_stuck(
 class CampaignSummary:
     campaign: Campaign
     figures: Figures
-    trend: list[int]  # messages per day over the range, oldest first
+    trend: list[int]  # messages per UTC day over the range, oldest first
 
 
 def campaigns_overview(
@@ -235,18 +235,20 @@ def campaigns_overview(
 
     The figures are `delivery_stats(group_by="campaign")`'s without the latency histogram,
     which the campaign list does not show: summing its 36 columns over every cell of the
-    range cost more than the rest (and a second read for the trend) did.
+    range cost more than the rest (and a second read for the trend) did. The trend is per
+    UTC day, whatever the viewer's zone: a day's cells are the daily tier's, where local
+    days (India's start at 18:30 UTC) would read every hour of the range.
     """
     now = now or timezone.now()
-    tiers = rollup_cells(slice=Slice(since=since, until=until), now=now, days=days_are_local())
-    cells = [tier.map(lambda c: c.annotate(day=TruncDate("bucket"))) for tier in tiers]
+    tiers = rollup_cells(slice=Slice(since=since, until=until), now=now)
+    cells = [tier.map(lambda c: c.annotate(day=TruncDate("bucket", tzinfo=UTC))) for tier in tiers]
     figures: dict[int, Figures] = {}
     trend: dict[int, dict[date, int]] = {}
     for row in rollup_rows(cells, ["campaign_id", "day"], latency=False):
         figures.setdefault(row["campaign_id"], Figures()).add(row)
         per_day = trend.setdefault(row["campaign_id"], {})
         per_day[row["day"]] = per_day.get(row["day"], 0) + (row["n"] or 0)
-    days = _days(since, until)
+    days = _days(since, until, zone=UTC)
     return [
         CampaignSummary(
             campaign=c,
@@ -310,6 +312,6 @@ def _series(*, slice: Slice, per: str, now: datetime) -> list[Group]:
     ]
 
 
-def _days(since: datetime, until: datetime) -> list[date]:
-    first, last = timezone.localdate(since), timezone.localdate(until)
+def _days(since: datetime, until: datetime, zone: tzinfo | None = None) -> list[date]:
+    first, last = timezone.localdate(since, zone), timezone.localdate(until, zone)
     return [first + timedelta(days=d) for d in range((last - first).days + 1)]

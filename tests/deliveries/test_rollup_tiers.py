@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from deliveries import analytics, comparison, rollup_reads
 from deliveries.models import DeliveryRollup, DeliveryRollupDaily
@@ -107,6 +108,18 @@ def test_a_month_reads_the_daily_cells_and_hours_only_at_its_edges(weeks_of_traf
         analytics.delivery_stats(slice=month, group_by="provider", now=NOW)
     assert len(queries) == 1
     assert DeliveryRollupDaily._meta.db_table in queries[0]["sql"]
+
+
+def test_in_india_the_campaign_list_trend_is_per_utc_day_from_the_daily_cells(
+    weeks_of_traffic: None,
+):
+    with timezone.override("Asia/Kolkata"), CaptureQueriesContext(connection) as queries:
+        rows = analytics.campaigns_overview(since=NOW - timedelta(days=30), until=NOW, now=NOW)
+
+    assert any(DeliveryRollupDaily._meta.db_table in q["sql"] for q in queries)
+    assert rows and any(row.figures.sent for row in rows)
+    # 21 Oct 15:41 to 20 Nov 15:41 UTC: 31 UTC days, every message in one of them.
+    assert all(len(row.trend) == 31 and sum(row.trend) == row.figures.sent for row in rows)
 
 
 def test_a_day_is_read_from_hours_only(weeks_of_traffic: None):
