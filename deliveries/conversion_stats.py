@@ -29,7 +29,7 @@ from .conversion_histogram import CONVERSION_COLUMNS
 from .figures import Figures
 from .models import Campaign
 from .reports import CHANNEL_CHOICES
-from .rollup_reads import rollup_hour_cells
+from .rollup_reads import rollup_hour_cells, rollup_range_cells
 from .slices import Slice
 
 # group_by value → rollup column (hour and day are the cell's bucket).
@@ -96,18 +96,23 @@ class ConversionStats:
 
 def tracked_campaigns(*, slice: Slice) -> list[int]:
     """The campaigns (0: no campaign) with conversion feedback in the slice's range."""
-    cells = rollup_hour_cells(slice=slice).filter(converted__gt=0).order_by()
-    return sorted(set(cells.values_list("campaign_id", flat=True)))
+    return sorted(
+        {
+            campaign
+            for cells in rollup_range_cells(slice=slice)
+            for campaign in cells.filter(converted__gt=0).values_list("campaign_id", flat=True)
+        }
+    )
 
 
 def conversion_stats(*, slice: Slice, group_bys: Iterable[str] = ()) -> ConversionStats:
     """Totals over the slice's tracked traffic and one list of groups per `group_bys`
     (campaign, provider, operator, channel, hour, day), largest first or in time order.
 
-    The cells are summed over the hours in the database first (a few thousand rows however
-    long the range), and the tracked campaigns read off that; grouping every cell by all
-    its keys instead cost several times the dashboard's own read. Hour and day groups read
-    the tracked cells again, summed per hour.
+    The cells are summed in the database first (a few thousand rows however long the
+    range; whole days from the daily tier), and the tracked campaigns read off that;
+    grouping every cell by all its keys instead cost several times the dashboard's own
+    read. Hour and day groups read the tracked hourly cells again, summed per hour.
     """
     group_bys = list(group_bys)
     for name in group_bys:
@@ -115,7 +120,7 @@ def conversion_stats(*, slice: Slice, group_bys: Iterable[str] = ()) -> Conversi
             raise ValueError(f"unknown breakdown {name}")
     dimensions = [n for n in group_bys if n in DIMENSIONS]
     times = [n for n in group_bys if n in TIME_GROUPS]
-    cells = rollup_hour_cells(slice=slice)
+    tiers = rollup_range_cells(slice=slice)
     totals = ConversionFigures()
     by: dict[str, dict[Any, ConversionFigures]] = {name: {} for name in group_bys}
 
@@ -123,7 +128,11 @@ def conversion_stats(*, slice: Slice, group_bys: Iterable[str] = ()) -> Conversi
         found = [by[name].setdefault(_key(name, row), ConversionFigures()) for name in names]
         return found if names is times else [totals, *found]
 
-    counts = list(cells.values(*_SEGMENT, "status").annotate(n=_N, c=_C).order_by())
+    counts = [
+        row
+        for cells in tiers
+        for row in cells.values(*_SEGMENT, "status").annotate(n=_N, c=_C).order_by()
+    ]
     tracked = sorted({row["campaign_id"] for row in counts if row["c"]})
     for row in counts:
         if row["campaign_id"] in tracked:
@@ -131,10 +140,12 @@ def conversion_stats(*, slice: Slice, group_bys: Iterable[str] = ()) -> Conversi
     sums = {c: Sum(c) for c in CONVERSION_COLUMNS}
     if totals.converted:
         # Only tracked campaigns have converted cells: no campaign filter needed.
-        for row in cells.filter(converted__gt=0).values(*_SEGMENT).annotate(**sums).order_by():
-            _histogram(row, targets(row, dimensions))
+        for cells in tiers:
+            converted = cells.filter(converted__gt=0).values(*_SEGMENT)
+            for row in converted.annotate(**sums).order_by():
+                _histogram(row, targets(row, dimensions))
     if times and tracked:
-        timed = cells.filter(campaign_id__in=tracked)
+        timed = rollup_hour_cells(slice=slice).filter(campaign_id__in=tracked)
         for row in timed.values("bucket", "status").annotate(n=_N, c=_C).order_by():
             _count(row, targets(row, times))
         for row in timed.filter(converted__gt=0).values("bucket").annotate(**sums).order_by():

@@ -29,9 +29,16 @@ DAY = timedelta(days=1)
 
 def rollup_hour_cells(*, slice: Slice) -> QuerySet[DeliveryRollup]:
     """The hourly cells of a slice, whatever its length: for reads that need an hour's
-    grain or a column the daily tier does not serve them faster (conversion, trust)."""
+    grain (conversion per hour or day)."""
     start, end = slice.bounds()
     return DeliveryRollup.objects.filter(slice.segment(), bucket__gte=start, bucket__lt=end)
+
+
+def rollup_range_cells(*, slice: Slice) -> list[QuerySet[Any]]:
+    """The cells of a slice to add up, each message once: the daily tier's whole UTC days
+    and the hourly tier's edges (`rollup_cells` without its "no DLR" reads), for reads
+    that need no hour's grain (conversion, trust)."""
+    return [t.cells for t in rollup_cells(slice=slice, now=timezone.now()) if t.counts]
 
 
 @dataclass(frozen=True)

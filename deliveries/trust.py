@@ -21,7 +21,7 @@ from django.db.models import Sum
 
 from . import status as st
 from .conversion_stats import tracked_campaigns
-from .rollup_reads import rollup_hour_cells
+from .rollup_reads import rollup_range_cells
 from .slices import Slice
 
 MIN_DELIVERED = 100
@@ -92,14 +92,15 @@ def routes_trust(
         channel=slice.channel,
         operator=slice.operator,
     )
-    rows = (
-        rollup_hour_cells(slice=everyone)
-        .filter(campaign_id__in=tracked_campaigns(slice=everyone))
-        .filter(status__in=st.DELIVERED_STATUSES)
+    tracked = tracked_campaigns(slice=everyone)
+    rows = [
+        row
+        for cells in rollup_range_cells(slice=everyone)
+        for row in cells.filter(campaign_id__in=tracked, status__in=st.DELIVERED_STATUSES)
         .values("provider", "operator", "channel")
         .annotate(n=Sum("messages"), c=Sum("converted"))
         .order_by()
-    )
+    ]
     routes: dict[tuple[str, str, str], list[int]] = {}
     for row in rows:
         # Operators arrive in any case ("Jio", "JIO"): one route, as the dashboard filters.

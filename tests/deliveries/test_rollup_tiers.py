@@ -10,11 +10,14 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from conversions.services import conversions_record
 from deliveries import analytics, comparison, rollup_reads
-from deliveries.models import DeliveryRollup, DeliveryRollupDaily
+from deliveries.conversion_stats import conversion_stats
+from deliveries.models import DeliveryRollup, DeliveryRollupDaily, Message
 from deliveries.rollup_rebuild import rollups_rebuild
 from deliveries.services import reports_apply
 from deliveries.slices import Slice
+from deliveries.trust import routes_trust
 
 from .test_rollups import cells, report
 from .traffic import traffic_apply
@@ -30,6 +33,14 @@ def weeks_of_traffic() -> None:
     """Six weeks of traffic, of every channel and outcome, some still pending (inside their
     validity window or past it)."""
     traffic_apply(messages=300, seed=5, now=NOW, spread_hours=24 * 42)
+    # A third of the delivered messages converted, a minute after they were sent.
+    delivered = Message.objects.filter(status="delivered").exclude(submitted_at=None)
+    conversions_record(
+        items=[
+            {"id": m.pk, "converted_at": m.submitted_at + timedelta(minutes=1)}
+            for m in delivered.order_by("pk")[::3]
+        ]
+    )
 
 
 @pytest.fixture
@@ -43,6 +54,7 @@ def hours_only_later(monkeypatch: pytest.MonkeyPatch) -> Callable[[], None]:
     def switch_off() -> None:
         monkeypatch.setattr(analytics, "rollup_cells", rollup_cells)
         monkeypatch.setattr(comparison, "rollup_cells", rollup_cells)
+        monkeypatch.setattr(rollup_reads, "rollup_cells", rollup_cells)
 
     return switch_off
 
@@ -61,6 +73,8 @@ def figures_of(slice: Slice) -> dict[str, Any]:
         for row in analytics.campaigns_overview(since=slice.since, until=slice.until, now=NOW)
     ]
     found["compare"] = comparison.providers_compare(slice=slice, now=NOW)
+    found["conversion"] = conversion_stats(slice=slice, group_bys=["campaign", "provider"])
+    found["trust"] = routes_trust(slice=slice, min_delivered=1)
     return found
 
 
@@ -80,6 +94,7 @@ def test_a_range_read_by_day_equals_the_same_range_read_by_hour(
     one_channel = Slice(since=NOW - length, until=NOW - timedelta(hours=5), channel="sms")
     tiered = [figures_of(whole), figures_of(one_channel)]
     assert tiered[0]["stats None"][0].sent > 0
+    assert tiered[0]["conversion"].totals.converted > 0
 
     hours_only_later()
 
