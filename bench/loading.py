@@ -141,7 +141,7 @@ def _messages_insert_sql(first: int, last: int, n: int, campaigns: dict[str, int
         id, provider, message_id, channel, to_raw, "to", sender, status, provider_status,
         provider_code, operator, error_code, error_message, dlt_template_id, client_ref, tag,
         segments, submitted_at, sent_at, delivered_at, read_at, call_duration, campaign_id,
-        registered_at, created_at, updated_at, status_changed_at)
+        registered_at, created_at, updated_at, status_changed_at, environment)
     SELECT
         i, provider, provider || '-' || lpad(to_hex(i), 10, '0'), channel,
         substr(phone, 2), phone, sender, status, raw_status, '', operator, error_code, '',
@@ -151,7 +151,8 @@ def _messages_insert_sql(first: int, last: int, n: int, campaigns: dict[str, int
         CASE WHEN status IN ({delivered}) THEN done END,
         CASE WHEN status = 'read' THEN done + r_read * interval '1 hour' END,
         CASE WHEN status = 'answered' THEN 5 + (r_read * 180)::int END,
-        campaign_id, NULL, submitted, coalesce(done, submitted), coalesce(done, submitted)
+        campaign_id, NULL, submitted, coalesce(done, submitted), coalesce(done, submitted),
+        'live'
     FROM (
         SELECT *,
             CASE WHEN status IN ({pending}) THEN NULL
