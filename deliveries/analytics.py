@@ -16,12 +16,11 @@ Definitions (the same on the pages, in the API and in CSV exports):
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta, tzinfo
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.conf import settings
 from django.db import connection
-from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from . import status as st
@@ -30,7 +29,7 @@ from .figures import Figures, Group
 from .latency import LATENCY_COLUMNS
 from .models import Campaign, Message
 from .reports import CHANNEL_CHOICES, Environment
-from .rollup_reads import count_rows, days_are_local, histogram_rows, rollup_cells, rollup_rows
+from .rollup_reads import count_rows, day_rows, histogram_rows, rollup_cells, rollup_rows
 from .rollups import hour_of
 from .slices import MESSAGE_TIME, Slice
 
@@ -224,7 +223,7 @@ def messages_stuck(
 class CampaignSummary:
     campaign: Campaign
     figures: Figures
-    trend: list[int]  # messages per UTC day over the range, oldest first
+    trend: list[int]  # messages per day over the range, oldest first
 
 
 def campaigns_overview(
@@ -235,20 +234,18 @@ def campaigns_overview(
 
     The figures are `delivery_stats(group_by="campaign")`'s without the latency histogram,
     which the campaign list does not show: summing its 36 columns over every cell of the
-    range cost more than the rest (and a second read for the trend) did. The trend is per
-    UTC day, whatever the viewer's zone: a day's cells are the daily tier's, where local
-    days (India's start at 18:30 UTC) would read every hour of the range.
+    range cost more than the rest (and a second read for the trend) did. Days are the
+    viewer's local days (`rollup_reads.day_rows`).
     """
     now = now or timezone.now()
-    tiers = rollup_cells(slice=Slice(since=since, until=until), now=now)
-    cells = [tier.map(lambda c: c.annotate(day=TruncDate("bucket", tzinfo=UTC))) for tier in tiers]
     figures: dict[int, Figures] = {}
     trend: dict[int, dict[date, int]] = {}
-    for row in rollup_rows(cells, ["campaign_id", "day"], latency=False):
+    slice = Slice(since=since, until=until)
+    for row in day_rows(slice=slice, now=now, extra=["campaign_id"]):
         figures.setdefault(row["campaign_id"], Figures()).add(row)
         per_day = trend.setdefault(row["campaign_id"], {})
-        per_day[row["day"]] = per_day.get(row["day"], 0) + (row["n"] or 0)
-    days = _days(since, until, zone=UTC)
+        per_day[row["day"]] = per_day.get(row["day"], 0) + row["n"]
+    days = _days(since, until)
     return [
         CampaignSummary(
             campaign=c,
@@ -288,14 +285,12 @@ def _series(*, slice: Slice, per: str, now: datetime) -> list[Group]:
     """One group per hour or day of the range, empty ones included, in time order."""
     figures: dict[Any, Figures] = {}
     if per == "day":
-        # Summed per local day in the database: 24 times fewer rows to carry and fold.
-        tiers = rollup_cells(slice=slice, now=now, days=days_are_local())
-        cells = [tier.map(lambda c: c.annotate(day=TruncDate("bucket"))) for tier in tiers]
-        period = "day"
+        for row in day_rows(slice=slice, now=now, extra=[]):
+            figures.setdefault(row["day"], Figures()).add(row)
     else:
-        cells, period = rollup_cells(slice=slice, now=now, days=False), "bucket"
-    for row in rollup_rows(cells, [period], latency=False):
-        figures.setdefault(row[period], Figures()).add(row)
+        by_hour = rollup_cells(slice=slice, now=now, days=False)
+        for row in rollup_rows(by_hour, ["bucket"], latency=False):
+            figures.setdefault(row["bucket"], Figures()).add(row)
     if per == "hour":
         start = hour_of(slice.since)
         hours = int((slice.until - start).total_seconds() // 3600) + 1
@@ -312,6 +307,6 @@ def _series(*, slice: Slice, per: str, now: datetime) -> list[Group]:
     ]
 
 
-def _days(since: datetime, until: datetime, zone: tzinfo | None = None) -> list[date]:
-    first, last = timezone.localdate(since, zone), timezone.localdate(until, zone)
+def _days(since: datetime, until: datetime) -> list[date]:
+    first, last = timezone.localdate(since), timezone.localdate(until)
     return [first + timedelta(days=d) for d in range((last - first).days + 1)]

@@ -29,7 +29,7 @@ from .conversion_histogram import CONVERSION_COLUMNS
 from .figures import Figures
 from .models import Campaign
 from .reports import CHANNEL_CHOICES
-from .rollup_reads import rollup_hour_cells, rollup_range_cells
+from .rollup_reads import rollup_hour_cells, rollup_range_rows
 from .slices import Slice
 
 # group_by value → rollup column (hour and day are the cell's bucket).
@@ -96,13 +96,11 @@ class ConversionStats:
 
 def tracked_campaigns(*, slice: Slice) -> list[int]:
     """The campaigns (0: no campaign) with conversion feedback in the slice's range."""
-    return sorted(
-        {
-            campaign
-            for cells in rollup_range_cells(slice=slice)
-            for campaign in cells.filter(converted__gt=0).values_list("campaign_id", flat=True)
-        }
+    campaigns = rollup_range_rows(
+        slice=slice,
+        rows=lambda cells: cells.filter(converted__gt=0).values_list("campaign_id").order_by(),
     )
+    return sorted({campaign for (campaign,) in campaigns})
 
 
 def conversion_stats(*, slice: Slice, group_bys: Iterable[str] = ()) -> ConversionStats:
@@ -120,7 +118,6 @@ def conversion_stats(*, slice: Slice, group_bys: Iterable[str] = ()) -> Conversi
             raise ValueError(f"unknown breakdown {name}")
     dimensions = [n for n in group_bys if n in DIMENSIONS]
     times = [n for n in group_bys if n in TIME_GROUPS]
-    tiers = rollup_range_cells(slice=slice)
     totals = ConversionFigures()
     by: dict[str, dict[Any, ConversionFigures]] = {name: {} for name in group_bys}
 
@@ -128,11 +125,12 @@ def conversion_stats(*, slice: Slice, group_bys: Iterable[str] = ()) -> Conversi
         found = [by[name].setdefault(_key(name, row), ConversionFigures()) for name in names]
         return found if names is times else [totals, *found]
 
-    counts = [
-        row
-        for cells in tiers
-        for row in cells.values(*_SEGMENT, "status").annotate(n=_N, c=_C).order_by()
-    ]
+    counts = list(
+        rollup_range_rows(
+            slice=slice,
+            rows=lambda cells: cells.values(*_SEGMENT, "status").annotate(n=_N, c=_C).order_by(),
+        )
+    )
     tracked = sorted({row["campaign_id"] for row in counts if row["c"]})
     for row in counts:
         if row["campaign_id"] in tracked:
@@ -140,10 +138,14 @@ def conversion_stats(*, slice: Slice, group_bys: Iterable[str] = ()) -> Conversi
     sums = {c: Sum(c) for c in CONVERSION_COLUMNS}
     if totals.converted:
         # Only tracked campaigns have converted cells: no campaign filter needed.
-        for cells in tiers:
-            converted = cells.filter(converted__gt=0).values(*_SEGMENT)
-            for row in converted.annotate(**sums).order_by():
-                _histogram(row, targets(row, dimensions))
+        histograms = rollup_range_rows(
+            slice=slice,
+            rows=lambda cells: (
+                cells.filter(converted__gt=0).values(*_SEGMENT).annotate(**sums).order_by()
+            ),
+        )
+        for row in histograms:
+            _histogram(row, targets(row, dimensions))
     if times and tracked:
         timed = rollup_hour_cells(slice=slice).filter(campaign_id__in=tracked)
         for row in timed.values("bucket", "status").annotate(n=_N, c=_C).order_by():

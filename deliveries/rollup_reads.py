@@ -9,13 +9,13 @@ same figures. Every read here returns one row set per tier, and callers add the 
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta, tzinfo
 from typing import Any
 
 from django.conf import settings
 from django.db import connection
 from django.db.models import BigIntegerField, Q, QuerySet, Sum, Value
-from django.db.models.functions import Cast
+from django.db.models.functions import Cast, TruncDate
 from django.utils import timezone
 
 from . import status as st
@@ -34,11 +34,15 @@ def rollup_hour_cells(*, slice: Slice) -> QuerySet[DeliveryRollup]:
     return DeliveryRollup.objects.filter(slice.segment(), bucket__gte=start, bucket__lt=end)
 
 
-def rollup_range_cells(*, slice: Slice) -> list[QuerySet[Any]]:
-    """The cells of a slice to add up, each message once: the daily tier's whole UTC days
-    and the hourly tier's edges (`rollup_cells` without its "no DLR" reads), for reads
-    that need no hour's grain (conversion, trust)."""
-    return [t.cells for t in rollup_cells(slice=slice, now=timezone.now()) if t.counts]
+def rollup_range_rows(
+    *, slice: Slice, rows: Callable[[QuerySet[Any]], QuerySet[Any]]
+) -> QuerySet[Any]:
+    """`rows` of the slice's cells, in one query: each message once, the daily tier's whole
+    UTC days and the hourly tier's edges (`rollup_cells` without its "no DLR" reads), for
+    reads that need no hour's grain (conversion, trust). Rows of one key come once per
+    tier: add them up."""
+    tiers = rollup_cells(slice=slice, now=timezone.now())
+    return _union([rows(t.cells) for t in tiers if t.counts])  # type: ignore[no-any-return]
 
 
 @dataclass(frozen=True)
@@ -52,6 +56,9 @@ class Tier:
     cells: QuerySet[Any]
     no_dlr: Q
     counts: bool = True
+    # The UTC days whose whole counts these cells hold, as the daily tier's (first, last):
+    # its cells and its `counts=False` hours, which `day_rows` labels by UTC day.
+    days: tuple[datetime, datetime] | None = None
 
     def map(self, change: Callable[[QuerySet[Any]], QuerySet[Any]]) -> "Tier":
         return replace(self, cells=change(self.cells))
@@ -60,8 +67,8 @@ class Tier:
 def rollup_cells(*, slice: Slice, now: datetime, days: bool = True) -> list[Tier]:
     """The rollup cells of a slice: the whole UTC days in the daily tier, the hours before
     and after them in the hourly one (public: `deliveries.comparison` reads them too).
-    `days=False` reads hours only, for a read that splits the range into hours; local days
-    group daily cells only where they are UTC days (`days_are_local`).
+    `days=False` reads hours only, for a read that splits the range into hours (local days
+    are `day_rows`'s).
 
     "No DLR" is exact too: a day's pending messages count whole when the day's last hour is
     past the channel's window (as the hourly test, `_no_dlr_filter`, would count each of its
@@ -80,11 +87,11 @@ def rollup_cells(*, slice: Slice, now: datetime, days: bool = True) -> list[Tier
     if not days or first >= last:
         return [Tier(hourly.filter(bucket__gte=start, bucket__lt=slice.until), _no_dlr_filter(now))]
     daily = DeliveryRollupDaily.objects.filter(segment, bucket__gte=first, bucket__lt=last)
-    tiers = [Tier(daily, _no_dlr_filter(now, span=DAY))]
+    tiers = [Tier(daily, _no_dlr_filter(now, span=DAY), days=(first, last))]
     straddling = _no_dlr_straddling(now)
     if straddling is not None:
         days_hours = hourly.filter(straddling, bucket__gte=first, bucket__lt=last)
-        tiers.append(Tier(days_hours, straddling, counts=False))
+        tiers.append(Tier(days_hours, straddling, counts=False, days=(first, last)))
     if start < first:
         tiers.append(Tier(hourly.filter(bucket__gte=start, bucket__lt=first), _no_dlr_filter(now)))
     if last < slice.until:
@@ -93,9 +100,59 @@ def rollup_cells(*, slice: Slice, now: datetime, days: bool = True) -> list[Tier
     return tiers
 
 
-def days_are_local() -> bool:
-    """Whether the current time zone's days are UTC days, so daily cells group by local day."""
-    return timezone.get_current_timezone_name() in ("UTC", "Etc/UTC")
+def day_rows(*, slice: Slice, now: datetime, extra: list[str]) -> list[dict[str, Any]]:
+    """The slice's cells summed per `extra` × local `day` × channel × status (no latency),
+    in the current time zone, whatever it is: each hour counts on the local date it starts
+    on, as if every hour were read, but whole UTC days are read from the daily tier.
+
+    A UTC day's cells count on its own date; the few hours of it that start on another
+    local date (India's from 18:30 UTC, New York's before 04:00 or 05:00) are read from the
+    hourly tier and moved there: taken off the UTC date, added to the local one. "No DLR"
+    moves with them exactly, since the daily tier and its `counts=False` hours count each
+    hour's pending messages as the hourly test does.
+    """
+    zone = timezone.get_current_timezone()
+    tiers = rollup_cells(slice=slice, now=now)
+    labelled = [_day_labelled(tier, zone) for tier in tiers]
+    sums: dict[tuple[Any, ...], dict[str, int]] = {}
+
+    def add(row: dict[str, Any], day: date, sign: int) -> None:
+        key = (*(row[c] for c in extra), day, row["channel"], row["status"])
+        found = sums.setdefault(key, {"n": 0, "secs": 0, "no_dlr": 0})
+        for measure in found:
+            found[measure] += sign * (row[measure] or 0)
+
+    for row in rollup_rows(labelled, [*extra, "day"], latency=False):
+        add(row, row["day"], 1)
+    moved = _hours_off_their_utc_date(tiers, zone)
+    if moved:
+        cells = DeliveryRollup.objects.filter(slice.segment(), bucket__in=moved)
+        for row in rollup_rows(
+            [Tier(cells, _no_dlr_filter(now))], [*extra, "bucket"], latency=False
+        ):
+            add(row, row["bucket"].astimezone(UTC).date(), -1)
+            add(row, timezone.localdate(row["bucket"], zone), 1)
+    columns = [*extra, "day", "channel", "status"]
+    return [{**dict(zip(columns, key, strict=True)), **found} for key, found in sums.items()]
+
+
+def _day_labelled(tier: Tier, zone: tzinfo) -> Tier:
+    """The tier's cells with their `day`: the UTC date in whole days, the local one in hours."""
+    day = TruncDate("bucket", tzinfo=UTC if tier.days is not None else zone)
+    return tier.map(lambda cells: cells.annotate(day=day))
+
+
+def _hours_off_their_utc_date(tiers: Sequence[Tier], zone: tzinfo) -> list[datetime]:
+    """The hours of the tiers' whole UTC days that start on another date in `zone`."""
+    spans = {tier.days for tier in tiers if tier.days is not None}
+    moved = []
+    for first, last in spans:
+        hour = first
+        while hour < last:
+            if timezone.localdate(hour, zone) != hour.date():
+                moved.append(hour)
+            hour += timedelta(hours=1)
+    return moved
 
 
 def _day_floor(moment: datetime) -> datetime:

@@ -21,7 +21,7 @@ from django.db.models import Sum
 
 from . import status as st
 from .conversion_stats import tracked_campaigns
-from .rollup_reads import rollup_range_cells
+from .rollup_reads import rollup_range_rows
 from .slices import Slice
 
 MIN_DELIVERED = 100
@@ -93,14 +93,15 @@ def routes_trust(
         operator=slice.operator,
     )
     tracked = tracked_campaigns(slice=everyone)
-    rows = [
-        row
-        for cells in rollup_range_cells(slice=everyone)
-        for row in cells.filter(campaign_id__in=tracked, status__in=st.DELIVERED_STATUSES)
-        .values("provider", "operator", "channel")
-        .annotate(n=Sum("messages"), c=Sum("converted"))
-        .order_by()
-    ]
+    rows = rollup_range_rows(
+        slice=everyone,
+        rows=lambda cells: (
+            cells.filter(campaign_id__in=tracked, status__in=st.DELIVERED_STATUSES)
+            .values("provider", "operator", "channel")
+            .annotate(n=Sum("messages"), c=Sum("converted"))
+            .order_by()
+        ),
+    )
     routes: dict[tuple[str, str, str], list[int]] = {}
     for row in rows:
         # Operators arrive in any case ("Jio", "JIO"): one route, as the dashboard filters.

@@ -35,8 +35,12 @@ _VALIDATION = OpenApiResponse(
 )
 _THROTTLED = OpenApiResponse(ErrorSerializer, "Too many requests for this token; see Retry-After.")
 
+_UNSUPPORTED = OpenApiResponse(
+    ErrorSerializer, "The body's Content-Type is not one the endpoint reads (JSON, a form)."
+)
+
 ERRORS_READ = {400: _VALIDATION, 401: _DETAIL, 403: _DETAIL, 404: _DETAIL, 429: _THROTTLED}
-ERRORS_WRITE = ERRORS_READ
+ERRORS_WRITE = {**ERRORS_READ, 415: _UNSUPPORTED}
 ERROR_CONFLICT = OpenApiResponse(ErrorSerializer, "Refused in the resource's current state.")
 
 REGISTRATION_RESPONSE_DOC = """\

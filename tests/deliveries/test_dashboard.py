@@ -308,12 +308,13 @@ def test_the_dashboard_costs_a_fixed_number_of_queries(manager_client, traffic):
 
     assert response.status_code == 200
     # session, user, role; campaigns and the provider/operator choices of the form; the
-    # series; every other figure; campaign names; the no-DLR list, one query per channel
+    # series by day, and the hours of it that begin another day in India; every other
+    # figure; campaign names; the no-DLR list, one query per channel
     # whose validity window ends inside the range (sms, mms, rcs, whatsapp, voice); the
     # user's and groups' permissions (may they see full phone numbers, and costs); the cost
     # card's one read of the spend rollup; the conversion figures (their histograms are a
     # second query where something converted).
-    assert len(captured) == 17, "\n".join(q["sql"][:120] for q in captured)
+    assert len(captured) == 18, "\n".join(q["sql"][:120] for q in captured)
 
 
 def test_the_dashboard_reads_messages_only_for_the_bounded_no_dlr_list(manager_client, traffic):

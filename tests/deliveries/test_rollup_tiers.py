@@ -87,18 +87,22 @@ RANGES = [
 
 
 @pytest.mark.parametrize("length", RANGES)
+# Local days: UTC's, India's (from 18:30 UTC) and New York's (from 04:00 or 05:00 UTC, the
+# change on 1 Nov inside the longer ranges).
+@pytest.mark.parametrize("zone", ["UTC", "Asia/Kolkata", "America/New_York"])
 def test_a_range_read_by_day_equals_the_same_range_read_by_hour(
-    weeks_of_traffic: None, length: timedelta, hours_only_later: Callable[[], None]
+    weeks_of_traffic: None, length: timedelta, zone: str, hours_only_later: Callable[[], None]
 ) -> None:
     whole = Slice(since=NOW - length, until=NOW)
     one_channel = Slice(since=NOW - length, until=NOW - timedelta(hours=5), channel="sms")
-    tiered = [figures_of(whole), figures_of(one_channel)]
-    assert tiered[0]["stats None"][0].sent > 0
-    assert tiered[0]["conversion"].totals.converted > 0
+    with timezone.override(zone):
+        tiered = [figures_of(whole), figures_of(one_channel)]
+        assert tiered[0]["stats None"][0].sent > 0
+        assert tiered[0]["conversion"].totals.converted > 0
 
-    hours_only_later()
+        hours_only_later()
 
-    assert [figures_of(whole), figures_of(one_channel)] == tiered
+        assert [figures_of(whole), figures_of(one_channel)] == tiered
 
 
 def test_a_month_reads_the_daily_cells_and_hours_only_at_its_edges(weeks_of_traffic: None):
@@ -125,15 +129,19 @@ def test_a_month_reads_the_daily_cells_and_hours_only_at_its_edges(weeks_of_traf
     assert DeliveryRollupDaily._meta.db_table in queries[0]["sql"]
 
 
-def test_in_india_the_campaign_list_trend_is_per_utc_day_from_the_daily_cells(
+def test_in_india_a_month_by_day_reads_the_daily_cells_and_a_few_hours_of_each_day(
     weeks_of_traffic: None,
 ):
+    month = Slice(since=NOW - timedelta(days=30), until=NOW)
     with timezone.override("Asia/Kolkata"), CaptureQueriesContext(connection) as queries:
-        rows = analytics.campaigns_overview(since=NOW - timedelta(days=30), until=NOW, now=NOW)
+        rows = analytics.campaigns_overview(since=month.since, until=month.until, now=NOW)
+        series = analytics.delivery_series(slice=month, per="day", now=NOW)
 
-    assert any(DeliveryRollupDaily._meta.db_table in q["sql"] for q in queries)
+    daily_reads = [q for q in queries if DeliveryRollupDaily._meta.db_table in q["sql"]]
+    assert len(daily_reads) == 2  # one for the campaigns, one for the series
+    # 21 Oct 21:11 to 20 Nov 21:11 in India: 31 local days, every message in one of them.
+    assert len(series) == 31 and series[0].label == "21 Oct"
     assert rows and any(row.figures.sent for row in rows)
-    # 21 Oct 15:41 to 20 Nov 15:41 UTC: 31 UTC days, every message in one of them.
     assert all(len(row.trend) == 31 and sum(row.trend) == row.figures.sent for row in rows)
 
 
@@ -176,3 +184,29 @@ def test_no_dlr_counts_the_past_hours_of_the_day_a_validity_window_starts_in(hou
 
     assert tiered.totals.no_dlr == 3
     assert analytics.delivery_stats(slice=month, group_by="channel", now=NOW) == tiered
+
+
+@pytest.mark.parametrize("zone", ["Asia/Kolkata", "America/New_York"])
+def test_no_dlr_moves_with_the_hours_that_start_on_another_local_day(zone, hours_only_later):
+    """Pending SMS in the hours a local day takes from the next or previous UTC day (India's
+    from 18:30 UTC, New York's until 05:00): past the window (it starts 18 Nov 15:41 UTC)
+    on a whole day, on the day the window starts in, and one after it."""
+    for i, at in enumerate(
+        [
+            datetime(2026, 11, 16, 2, 0, tzinfo=UTC),
+            datetime(2026, 11, 16, 20, 0, tzinfo=UTC),
+            datetime(2026, 11, 17, 21, 30, tzinfo=UTC),
+            datetime(2026, 11, 18, 3, 0, tzinfo=UTC),
+            datetime(2026, 11, 18, 19, 0, tzinfo=UTC),  # inside the window
+        ]
+    ):
+        reports_apply(items=[(report(f"sms-{i}", "sent", submitted_at=at), None)], now=NOW)
+    month = Slice(since=NOW - timedelta(days=30), until=NOW)
+
+    with timezone.override(zone):
+        tiered = analytics.delivery_series(slice=month, per="day", now=NOW)
+        hours_only_later()
+        hourly = analytics.delivery_series(slice=month, per="day", now=NOW)
+
+    assert sum(day.figures.no_dlr for day in tiered) == 4
+    assert tiered == hourly
