@@ -123,6 +123,7 @@ def hours_only() -> Iterator[None]:
     with (
         mock.patch.object(analytics, "rollup_cells", hourly),
         mock.patch.object(comparison, "rollup_cells", hourly),
+        mock.patch.object(rollup_reads, "rollup_cells", hourly),
     ):
         yield
 

@@ -16,7 +16,7 @@ Definitions (the same on the pages, in the API and in CSV exports):
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta, tzinfo
 from typing import Any
 
 from django.conf import settings
@@ -223,7 +223,7 @@ def messages_stuck(
 class CampaignSummary:
     campaign: Campaign
     figures: Figures
-    trend: list[int]  # messages per day over the range, oldest first
+    trend: list[int]  # messages per UTC day over the range, oldest first
 
 
 def campaigns_overview(
@@ -234,18 +234,19 @@ def campaigns_overview(
 
     The figures are `delivery_stats(group_by="campaign")`'s without the latency histogram,
     which the campaign list does not show: summing its 36 columns over every cell of the
-    range cost more than the rest (and a second read for the trend) did. Days are the
-    viewer's local days (`rollup_reads.day_rows`).
+    range cost more than the rest (and a second read for the trend) did. The trend, a
+    sparkline, is per UTC day: the daily cells alone, where the viewer's local days would
+    add a fifth of the range's hourly cells (`rollup_reads.day_rows`).
     """
     now = now or timezone.now()
     figures: dict[int, Figures] = {}
     trend: dict[int, dict[date, int]] = {}
     slice = Slice(since=since, until=until)
-    for row in day_rows(slice=slice, now=now, extra=["campaign_id"]):
+    for row in day_rows(slice=slice, now=now, extra=["campaign_id"], zone=UTC):
         figures.setdefault(row["campaign_id"], Figures()).add(row)
         per_day = trend.setdefault(row["campaign_id"], {})
         per_day[row["day"]] = per_day.get(row["day"], 0) + row["n"]
-    days = _days(since, until)
+    days = _days(since, until, zone=UTC)
     return [
         CampaignSummary(
             campaign=c,
@@ -307,6 +308,6 @@ def _series(*, slice: Slice, per: str, now: datetime) -> list[Group]:
     ]
 
 
-def _days(since: datetime, until: datetime) -> list[date]:
-    first, last = timezone.localdate(since), timezone.localdate(until)
+def _days(since: datetime, until: datetime, zone: tzinfo | None = None) -> list[date]:
+    first, last = timezone.localdate(since, zone), timezone.localdate(until, zone)
     return [first + timedelta(days=d) for d in range((last - first).days + 1)]

@@ -100,10 +100,13 @@ def rollup_cells(*, slice: Slice, now: datetime, days: bool = True) -> list[Tier
     return tiers
 
 
-def day_rows(*, slice: Slice, now: datetime, extra: list[str]) -> list[dict[str, Any]]:
+def day_rows(
+    *, slice: Slice, now: datetime, extra: list[str], zone: tzinfo | None = None
+) -> list[dict[str, Any]]:
     """The slice's cells summed per `extra` × local `day` × channel × status (no latency),
-    in the current time zone, whatever it is: each hour counts on the local date it starts
-    on, as if every hour were read, but whole UTC days are read from the daily tier.
+    in `zone` (the current time zone by default), whatever it is: each hour counts on the
+    local date it starts on, as if every hour were read, but whole UTC days are read from
+    the daily tier.
 
     A UTC day's cells count on its own date; the few hours of it that start on another
     local date (India's from 18:30 UTC, New York's before 04:00 or 05:00) are read from the
@@ -111,7 +114,7 @@ def day_rows(*, slice: Slice, now: datetime, extra: list[str]) -> list[dict[str,
     moves with them exactly, since the daily tier and its `counts=False` hours count each
     hour's pending messages as the hourly test does.
     """
-    zone = timezone.get_current_timezone()
+    zone = zone or timezone.get_current_timezone()
     tiers = rollup_cells(slice=slice, now=now)
     labelled = [_day_labelled(tier, zone) for tier in tiers]
     sums: dict[tuple[Any, ...], dict[str, int]] = {}
@@ -126,12 +129,13 @@ def day_rows(*, slice: Slice, now: datetime, extra: list[str]) -> list[dict[str,
         add(row, row["day"], 1)
     moved = _hours_off_their_utc_date(tiers, zone)
     if moved:
-        cells = DeliveryRollup.objects.filter(slice.segment(), bucket__in=moved)
-        for row in rollup_rows(
-            [Tier(cells, _no_dlr_filter(now))], [*extra, "bucket"], latency=False
-        ):
-            add(row, row["bucket"].astimezone(UTC).date(), -1)
-            add(row, timezone.localdate(row["bucket"], zone), 1)
+        cells = DeliveryRollup.objects.filter(slice.segment(), bucket__in=moved).annotate(
+            utc_day=TruncDate("bucket", tzinfo=UTC), day=TruncDate("bucket", tzinfo=zone)
+        )
+        hours = [Tier(cells, _no_dlr_filter(now))]
+        for row in rollup_rows(hours, [*extra, "utc_day", "day"], latency=False):
+            add(row, row["utc_day"], -1)
+            add(row, row["day"], 1)
     columns = [*extra, "day", "channel", "status"]
     return [{**dict(zip(columns, key, strict=True)), **found} for key, found in sums.items()]
 

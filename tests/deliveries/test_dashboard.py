@@ -13,15 +13,11 @@ from deliveries import status as st
 from deliveries.error_codes import error_code_meaning
 from deliveries.figures import Figures
 from deliveries.models import Campaign, DeliveryRollup, Message
-from deliveries.reports import DeliveryReport
 from deliveries.rollup_reads import rollup_providers_operators
 from deliveries.rollup_rebuild import rollups_rebuild
-from deliveries.services import reports_apply
 from deliveries.slices import Slice
-from deliveries.status import Status
 
 from ..factories import make_user
-from ..helpers import requires_postgres
 
 pytestmark = pytest.mark.django_db
 
@@ -180,80 +176,6 @@ def messages_bulk_create(count: int, *, start: int = 0) -> None:
     Message.objects.bulk_create(batch, batch_size=2000)
 
 
-# --- stuck messages ------------------------------------------------------------------------
-
-
-def test_a_message_without_a_final_report_past_its_window_counts_as_no_dlr(manager_client):
-    submitted = timezone.now() - timedelta(hours=50)
-    reports_apply(
-        items=[
-            (
-                DeliveryReport(
-                    provider="smstake",
-                    message_id="old-1",
-                    status=Status.SENT,
-                    provider_status="ENROUTE",
-                    channel="sms",
-                    to="+919876543210",
-                    submitted_at=submitted,
-                ),
-                None,
-            )
-        ]
-    )
-
-    response = manager_client.get("/dashboard/", {"range": "7d"})
-
-    assert response.context["totals"].no_dlr == 1
-    assert [m.message_id for m in response.context["stuck"]] == ["old-1"]
-    page = response.content.decode()
-    assert "2\xa0days" in page  # timesince, age from submission
-    assert "+91 98••••3210" in page  # a campaign manager sees masked numbers
-
-
-def test_a_late_real_report_supersedes_no_dlr(manager_client):
-    submitted = timezone.now() - timedelta(hours=50)
-    sent = DeliveryReport(
-        provider="smstake",
-        message_id="old-2",
-        status=Status.SENT,
-        provider_status="ENROUTE",
-        channel="sms",
-        submitted_at=submitted,
-    )
-    reports_apply(items=[(sent, None)])
-
-    late = DeliveryReport(
-        provider="smstake",
-        message_id="old-2",
-        status=Status.DELIVERED,
-        provider_status="DELIVRD",
-        event_time=timezone.now(),
-    )
-    reports_apply(items=[(late, None)])
-
-    response = manager_client.get("/dashboard/", {"range": "7d"})
-    assert response.context["totals"].no_dlr == 0
-    assert response.context["totals"].delivered == 1
-    assert response.context["stuck"] == []
-
-
-def test_a_pending_message_inside_its_window_is_not_no_dlr(manager_client):
-    recent = DeliveryReport(
-        provider="smstake",
-        message_id="new-1",
-        status=Status.SENT,
-        provider_status="ENROUTE",
-        channel="sms",
-        submitted_at=timezone.now() - timedelta(hours=3),
-    )
-    reports_apply(items=[(recent, None)])
-
-    response = manager_client.get("/dashboard/", {"range": "7d"})
-
-    assert (response.context["totals"].pending, response.context["totals"].no_dlr) == (1, 0)
-
-
 # --- what the dashboard reads ----------------------------------------------------------------
 
 
@@ -315,55 +237,3 @@ def test_the_dashboard_costs_a_fixed_number_of_queries(manager_client, traffic):
     # card's one read of the spend rollup; the conversion figures (their histograms are a
     # second query where something converted).
     assert len(captured) == 18, "\n".join(q["sql"][:120] for q in captured)
-
-
-def test_the_dashboard_reads_messages_only_for_the_bounded_no_dlr_list(manager_client, traffic):
-    with CaptureQueriesContext(connection) as captured:
-        manager_client.get("/dashboard/", {"range": "7d"})
-
-    reads = [q["sql"] for q in captured if "deliveries_message" in q["sql"]]
-    assert reads
-    for sql in reads:
-        assert "COALESCE" in sql and "LIMIT 50" in sql, sql  # message_pending, 50 rows at most
-
-
-@requires_postgres
-def test_the_no_dlr_list_is_a_range_scan_of_the_pending_index(manager_client, traffic):
-    with CaptureQueriesContext(connection) as captured:
-        manager_client.get("/dashboard/", {"range": "7d"})
-
-    reads = [q["sql"] for q in captured if "deliveries_message" in q["sql"]]
-    with connection.cursor() as cursor:
-        # The tables are tiny here, so rule out the sequential scan a planner would rather do.
-        cursor.execute("SET LOCAL enable_seqscan = off")
-        for sql in reads:
-            cursor.execute("EXPLAIN " + sql)
-            plan = "\n".join(row[0] for row in cursor.fetchall())
-            assert "Index Scan Backward using message_pending" in plan, plan
-            assert "Seq Scan on deliveries_message" not in plan, plan
-
-
-def test_the_no_dlr_list_is_newest_first_across_channels_and_respects_each_window(
-    manager_client,
-):
-    now = timezone.now()
-    for message_id, channel, hours in [
-        ("sms-50h", "sms", 50),  # past its 48 h window
-        ("voice-3h", "voice", 3),  # past its 2 h window
-        ("whatsapp-50h", "whatsapp", 50),  # still inside its 72 h window
-        ("sms-10h", "sms", 10),  # still inside
-    ]:
-        report = DeliveryReport(
-            provider="smstake",
-            message_id=message_id,
-            status=Status.SENT,
-            provider_status="ENROUTE",
-            channel=channel,
-            submitted_at=now - timedelta(hours=hours),
-        )
-        reports_apply(items=[(report, None)])
-
-    response = manager_client.get("/dashboard/", {"range": "7d"})
-
-    assert [m.message_id for m in response.context["stuck"]] == ["voice-3h", "sms-50h"]
-    assert response.context["totals"].no_dlr == 2

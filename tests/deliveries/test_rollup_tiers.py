@@ -37,7 +37,7 @@ def weeks_of_traffic() -> None:
     delivered = Message.objects.filter(status="delivered").exclude(submitted_at=None)
     conversions_record(
         items=[
-            {"id": m.pk, "converted_at": m.submitted_at + timedelta(minutes=1)}
+            {"id": m.pk, "converted_at": (m.submitted_at or NOW) + timedelta(minutes=1)}
             for m in delivered.order_by("pk")[::3]
         ]
     )
@@ -139,7 +139,8 @@ def test_in_india_a_month_by_day_reads_the_daily_cells_and_a_few_hours_of_each_d
 
     daily_reads = [q for q in queries if DeliveryRollupDaily._meta.db_table in q["sql"]]
     assert len(daily_reads) == 2  # one for the campaigns, one for the series
-    # 21 Oct 21:11 to 20 Nov 21:11 in India: 31 local days, every message in one of them.
+    # 21 Oct 21:11 to 20 Nov 21:11 in India: 31 local days, every message in one of them;
+    # the campaigns' sparklines are per UTC day (21 Oct 15:41 to 20 Nov 15:41: 31 too).
     assert len(series) == 31 and series[0].label == "21 Oct"
     assert rows and any(row.figures.sent for row in rows)
     assert all(len(row.trend) == 31 and sum(row.trend) == row.figures.sent for row in rows)
