@@ -89,7 +89,14 @@ RANGES = [
 @pytest.mark.parametrize("length", RANGES)
 # Local days: UTC's, India's (from 18:30 UTC) and New York's (from 04:00 or 05:00 UTC, the
 # change on 1 Nov inside the longer ranges).
-@pytest.mark.parametrize("zone", ["UTC", "Asia/Kolkata", "America/New_York"])
+@pytest.mark.parametrize(
+    "zone",
+    [
+        pytest.param("UTC", marks=pytest.mark.slow),  # the inner loop keeps the default zone
+        "Asia/Kolkata",
+        pytest.param("America/New_York", marks=pytest.mark.slow),
+    ],
+)
 def test_a_range_read_by_day_equals_the_same_range_read_by_hour(
     weeks_of_traffic: None, length: timedelta, zone: str, hours_only_later: Callable[[], None]
 ) -> None:
