@@ -75,6 +75,11 @@ class Rate(models.Model):
         return f"{self.provider} {self.channel} {where}: {self.price} {self.currency}"
 
 
+# What tells one spend cell from another: the unique index's columns, and the key the
+# writer upserts on (`billing.spend`).
+SPEND_CELL_KEY = ("bucket", "campaign_id", "provider", "channel", "operator", "status", "currency")
+
+
 class SpendRollup(models.Model):
     """What the messages of one delivery-rollup cell cost, per currency (blank: unknown).
 
@@ -101,20 +106,7 @@ class SpendRollup(models.Model):
     encoded = models.BigIntegerField(default=0)
 
     class Meta:
-        constraints = [
-            models.UniqueConstraint(
-                fields=[
-                    "bucket",
-                    "campaign_id",
-                    "provider",
-                    "channel",
-                    "operator",
-                    "status",
-                    "currency",
-                ],
-                name="spend_cell",
-            )
-        ]
+        constraints = [models.UniqueConstraint(fields=list(SPEND_CELL_KEY), name="spend_cell")]
         indexes = [models.Index(fields=["campaign_id", "bucket"], name="spend_campaign")]
         # Who sees costs anywhere (pages, cards, API fields): a permission, so the check
         # rides on the user's cached permissions instead of a query per message.

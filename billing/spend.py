@@ -19,17 +19,8 @@ from django.db.models.functions import Cast, Coalesce, Round, TruncHour
 from deliveries import status as st
 from deliveries.models import Message
 
-from .models import SpendRollup
+from .models import SPEND_CELL_KEY, SpendRollup
 
-KEY_COLUMNS = (
-    "bucket",
-    "campaign_id",
-    "provider",
-    "channel",
-    "operator",
-    "status",
-    "currency",
-)
 SUM_COLUMNS = ("messages", "amount_micros", "segments", "segmented", "unicode", "encoded")
 _SUMS = len(SUM_COLUMNS)
 
@@ -89,8 +80,8 @@ def spend_campaign_clear(*, campaign_id: int) -> None:
     for the counts (it holds the table lock of the delivery rollups meanwhile)."""
     rows = SpendRollup.objects.filter(campaign_id=campaign_id)
     moved = [
-        tuple(0 if c == "campaign_id" else row[c] for c in (*KEY_COLUMNS, *SUM_COLUMNS))
-        for row in rows.values(*KEY_COLUMNS, *SUM_COLUMNS)
+        tuple(0 if c == "campaign_id" else row[c] for c in (*SPEND_CELL_KEY, *SUM_COLUMNS))
+        for row in rows.values(*SPEND_CELL_KEY, *SUM_COLUMNS)
     ]
     rows.delete()
     _cells_upsert(sorted(moved))
@@ -173,9 +164,9 @@ def _cells_upsert(rows: list[tuple[Any, ...]], *, batch: int = 500) -> None:
     if not rows:
         return
     table = connection.ops.quote_name(SpendRollup._meta.db_table)
-    columns = [*KEY_COLUMNS, *SUM_COLUMNS]
+    columns = [*SPEND_CELL_KEY, *SUM_COLUMNS]
     quoted = ", ".join(connection.ops.quote_name(c) for c in columns)
-    keys = ", ".join(connection.ops.quote_name(c) for c in KEY_COLUMNS)
+    keys = ", ".join(connection.ops.quote_name(c) for c in SPEND_CELL_KEY)
     adds = ", ".join(f"{c} = {table}.{c} + EXCLUDED.{c}" for c in SUM_COLUMNS)
     bucket = SpendRollup._meta.get_field("bucket")
     row_sql = "(" + ", ".join(["%s"] * len(columns)) + ")"

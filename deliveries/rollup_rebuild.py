@@ -27,10 +27,9 @@ from .latency import (
     EDGE_MICROSECONDS,
     NO_LATENCY,
 )
-from .models import DeliveryRollup, DeliveryRollupDaily, Message
+from .models import ROLLUP_CELL_KEY, DeliveryRollup, DeliveryRollupDaily, Message
 from .rollups import (
     _CONVERSION_OFFSET,
-    _KEY_COLUMNS,
     _SUM_COLUMNS,
     _rollups_lock,
 )
@@ -57,7 +56,7 @@ def rollups_rebuild() -> int:
         DeliveryRollup.objects.all().delete()
         inner, params = _cells_of_messages().query.sql_with_params()
         table = connection.ops.quote_name(DeliveryRollup._meta.db_table)
-        columns = ", ".join(connection.ops.quote_name(c) for c in (*_KEY_COLUMNS, *_SUM_COLUMNS))
+        columns = ", ".join(connection.ops.quote_name(c) for c in (*ROLLUP_CELL_KEY, *_SUM_COLUMNS))
         keys = ", ".join(_CELL_ALIASES)
         # Every name interpolated is a constant of this module.
         # No ELSE: a bucket without messages sums to NULL, as the columns keep it.
@@ -84,15 +83,15 @@ def _days_rebuild() -> None:
     quote = connection.ops.quote_name
     hourly = quote(DeliveryRollup._meta.db_table)
     daily = quote(DeliveryRollupDaily._meta.db_table)
-    columns = [quote(c) for c in (*_KEY_COLUMNS, *_SUM_COLUMNS)]
+    columns = [quote(c) for c in (*ROLLUP_CELL_KEY, *_SUM_COLUMNS)]
     if connection.vendor == "postgresql":
         day = "date_trunc('day', bucket, 'UTC')"
     else:
         # SQLite keeps UTC times as text, 'YYYY-MM-DD HH:MM:SS'.
         day = "substr(bucket, 1, 10) || ' 00:00:00'"
-    keys = ", ".join(columns[1 : len(_KEY_COLUMNS)])
-    sums = ", ".join(f"SUM({c})" for c in columns[len(_KEY_COLUMNS) :])
-    groups = ", ".join(str(i) for i in range(1, len(_KEY_COLUMNS) + 1))
+    keys = ", ".join(columns[1 : len(ROLLUP_CELL_KEY)])
+    sums = ", ".join(f"SUM({c})" for c in columns[len(ROLLUP_CELL_KEY) :])
+    groups = ", ".join(str(i) for i in range(1, len(ROLLUP_CELL_KEY) + 1))
     with connection.cursor() as cursor:
         # Every name interpolated is the models' own.
         cursor.execute(
@@ -101,7 +100,7 @@ def _days_rebuild() -> None:
         )
 
 
-# `_cells_of_messages`' names for the `_KEY_COLUMNS`, in that order.
+# `_cells_of_messages`' names for the `ROLLUP_CELL_KEY`, in that order.
 _CELL_ALIASES = (
     "cell_bucket",
     "cell_campaign_id",

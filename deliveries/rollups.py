@@ -62,7 +62,6 @@ CELL_FIELDS = (
     "encoding",
 )
 
-_KEY_COLUMNS = ROLLUP_CELL_KEY
 # A cell's histogram columns: latency, then time to convert (index len(LATENCY_COLUMNS) + b
 # for conversion bucket b), so one sparse (cell, column) map carries both.
 _HISTOGRAM_COLUMNS = (*LATENCY_COLUMNS, *CONVERSION_COLUMNS)
@@ -229,8 +228,8 @@ def rollups_campaign_clear(*, campaign_id: int) -> None:
         rows = model.objects.filter(campaign_id=campaign_id)
         counts: dict[Cell, list[int]] = {}
         histograms: dict[Cell, dict[int, int]] = {}
-        for row in rows.values(*_KEY_COLUMNS, *_SUM_COLUMNS):
-            cell = Cell(**{key: row[key] for key in _KEY_COLUMNS})._replace(campaign_id=0)
+        for row in rows.values(*ROLLUP_CELL_KEY, *_SUM_COLUMNS):
+            cell = Cell(**{key: row[key] for key in ROLLUP_CELL_KEY})._replace(campaign_id=0)
             histogram = {i: row[c] for i, c in enumerate(_HISTOGRAM_COLUMNS) if row[c]}
             sums = [row[c] for c in _COUNT_COLUMNS]
             if any(sums) or histogram:
@@ -269,9 +268,9 @@ def _cells_upsert(
     if not cells:
         return
     table = connection.ops.quote_name(model._meta.db_table)
-    columns = [*_KEY_COLUMNS, *_SUM_COLUMNS]
+    columns = [*ROLLUP_CELL_KEY, *_SUM_COLUMNS]
     quoted = ", ".join(connection.ops.quote_name(c) for c in columns)
-    keys = ", ".join(connection.ops.quote_name(c) for c in _KEY_COLUMNS)
+    keys = ", ".join(connection.ops.quote_name(c) for c in ROLLUP_CELL_KEY)
     adds = [
         f"{c} = NULLIF(COALESCE({table}.{c}, 0) + COALESCE(EXCLUDED.{c}, 0), 0)"
         if column_field(model, c).null
@@ -319,7 +318,9 @@ def _cells_upsert_unnest(
     pivoted into columns in SQL: 36 dense arrays, mostly NULL, cost more in Python and in
     PostgreSQL (bench/README.md)."""
     table = connection.ops.quote_name(model._meta.db_table)
-    types = [column_field(model, c).db_type(connection) for c in (*_KEY_COLUMNS, *_COUNT_COLUMNS)]
+    types = [
+        column_field(model, c).db_type(connection) for c in (*ROLLUP_CELL_KEY, *_COUNT_COLUMNS)
+    ]
     zero = [0] * len(_COUNT_COLUMNS)
     arrays = [list(column) for column in zip(*cells, strict=True)]
     arrays += [list(column) for column in zip(*(counts.get(c, zero) for c in cells), strict=True)]

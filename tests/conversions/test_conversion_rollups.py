@@ -9,10 +9,10 @@ from hypothesis import strategies as hs
 
 from conversions.models import Conversion
 from conversions.services import conversions_record
-from deliveries import rollup_rebuild, rollups
+from deliveries import rollup_rebuild
 from deliveries.conversion_histogram import CONVERSION_COLUMNS
 from deliveries.latency import latency_bucket
-from deliveries.models import DeliveryRollup, Message, ReportKey
+from deliveries.models import ROLLUP_CELL_KEY, DeliveryRollup, Message, ReportKey
 from deliveries.reports import DeliveryReport
 from deliveries.services import reports_apply
 from deliveries.status import Status
@@ -33,7 +33,7 @@ def cells() -> dict[tuple[Any, ...], tuple[Any, ...]]:
         counts = tuple(row[c] for c in COUNTS)
         histograms = {c: n for c, n in row.items() if c[:4] in ("lat_", "cvt_") and n}
         if any(counts) or histograms:
-            key = tuple(row[c] for c in rollups._KEY_COLUMNS)
+            key = tuple(row[c] for c in ROLLUP_CELL_KEY)
             found[key] = (counts, histograms)
     return found
 

@@ -17,24 +17,22 @@ from ..helpers import requires_postgres
 pytestmark = pytest.mark.django_db
 
 
-def test_a_message_without_a_final_report_past_its_window_counts_as_no_dlr(manager_client):
-    submitted = timezone.now() - timedelta(hours=50)
-    reports_apply(
-        items=[
-            (
-                DeliveryReport(
-                    provider="smstake",
-                    message_id="old-1",
-                    status=Status.SENT,
-                    provider_status="ENROUTE",
-                    channel="sms",
-                    to="+919876543210",
-                    submitted_at=submitted,
-                ),
-                None,
-            )
-        ]
+def sent(message_id: str, *, hours_ago: float, channel: str = "sms", to: str = "") -> None:
+    """A message reported sent (no final report yet), submitted `hours_ago` hours ago."""
+    report = DeliveryReport(
+        provider="smstake",
+        message_id=message_id,
+        status=Status.SENT,
+        provider_status="ENROUTE",
+        channel=channel,
+        to=to,
+        submitted_at=timezone.now() - timedelta(hours=hours_ago),
     )
+    reports_apply(items=[(report, None)])
+
+
+def test_a_message_without_a_final_report_past_its_window_counts_as_no_dlr(manager_client):
+    sent("old-1", hours_ago=50, to="+919876543210")
 
     response = manager_client.get("/dashboard/", {"range": "7d"})
 
@@ -46,16 +44,7 @@ def test_a_message_without_a_final_report_past_its_window_counts_as_no_dlr(manag
 
 
 def test_a_late_real_report_supersedes_no_dlr(manager_client):
-    submitted = timezone.now() - timedelta(hours=50)
-    sent = DeliveryReport(
-        provider="smstake",
-        message_id="old-2",
-        status=Status.SENT,
-        provider_status="ENROUTE",
-        channel="sms",
-        submitted_at=submitted,
-    )
-    reports_apply(items=[(sent, None)])
+    sent("old-2", hours_ago=50)
 
     late = DeliveryReport(
         provider="smstake",
@@ -73,15 +62,7 @@ def test_a_late_real_report_supersedes_no_dlr(manager_client):
 
 
 def test_a_pending_message_inside_its_window_is_not_no_dlr(manager_client):
-    recent = DeliveryReport(
-        provider="smstake",
-        message_id="new-1",
-        status=Status.SENT,
-        provider_status="ENROUTE",
-        channel="sms",
-        submitted_at=timezone.now() - timedelta(hours=3),
-    )
-    reports_apply(items=[(recent, None)])
+    sent("new-1", hours_ago=3)
 
     response = manager_client.get("/dashboard/", {"range": "7d"})
 
@@ -117,22 +98,10 @@ def test_the_no_dlr_list_is_a_range_scan_of_the_pending_index(manager_client, tr
 def test_the_no_dlr_list_is_newest_first_across_channels_and_respects_each_window(
     manager_client,
 ):
-    now = timezone.now()
-    for message_id, channel, hours in [
-        ("sms-50h", "sms", 50),  # past its 48 h window
-        ("voice-3h", "voice", 3),  # past its 2 h window
-        ("whatsapp-50h", "whatsapp", 50),  # still inside its 72 h window
-        ("sms-10h", "sms", 10),  # still inside
-    ]:
-        report = DeliveryReport(
-            provider="smstake",
-            message_id=message_id,
-            status=Status.SENT,
-            provider_status="ENROUTE",
-            channel=channel,
-            submitted_at=now - timedelta(hours=hours),
-        )
-        reports_apply(items=[(report, None)])
+    sent("sms-50h", hours_ago=50)  # past its 48 h window
+    sent("voice-3h", hours_ago=3, channel="voice")  # past its 2 h window
+    sent("whatsapp-50h", hours_ago=50, channel="whatsapp")  # still inside its 72 h window
+    sent("sms-10h", hours_ago=10)  # still inside
 
     response = manager_client.get("/dashboard/", {"range": "7d"})
 
