@@ -12,6 +12,7 @@ from typing import Protocol
 import pytest
 from django.conf import settings
 from django.db import connection, transaction
+from pytest_django import DjangoDbBlocker
 
 FIXTURES = Path(__file__).parent / "fixtures"
 SMSTAKE_SECRET = "whsec_test_smstake_0123456789"
@@ -31,6 +32,16 @@ FAST_PROFILE = os.environ.get("HYPOTHESIS_PROFILE") == "fast"
 def examples(count: int) -> int:
     """How many examples a property tries: `count`, or at most FAST_EXAMPLES in the inner loop."""
     return min(count, FAST_EXAMPLES) if FAST_PROFILE else count
+
+
+@contextmanager
+def module_rows(django_db_blocker: DjangoDbBlocker) -> Iterator[None]:
+    """Rows made once for a module's tests and rolled back after its last one, as Django's
+    TestCase.setUpTestData does: each test runs in a savepoint inside this transaction, so
+    its own writes are undone and the shared rows stay. (Not for `transactional_db` tests.)"""
+    with django_db_blocker.unblock(), transaction.atomic():
+        yield
+        transaction.set_rollback(True)
 
 
 def fixture_bytes(provider: str, name: str) -> bytes:

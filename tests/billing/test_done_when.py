@@ -3,9 +3,11 @@ delivered message and the spend on undelivered messages, and a bill made from th
 a few rows altered is reconciled to exactly those rows."""
 
 import io
+from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import pytest
+from pytest_django import DjangoDbBlocker
 
 from billing.demo import demo_rates_ensure
 from billing.demo_export import export_write
@@ -15,16 +17,20 @@ from deliveries.models import Message
 
 from ..deliveries.traffic import traffic_apply
 from ..factories import make_user
+from ..helpers import module_rows
 
 pytestmark = pytest.mark.django_db
 
 NOW = datetime(2026, 11, 20, 12, 30, tzinfo=UTC)
 
 
-@pytest.fixture
-def demo() -> None:
-    demo_rates_ensure(now=NOW)
-    traffic_apply(messages=400, seed=42, now=NOW, infobip_share=0.5, spread_hours=48)
+@pytest.fixture(scope="module")
+def demo(django_db_setup: None, django_db_blocker: DjangoDbBlocker) -> Iterator[None]:
+    """Made once, every test of the module reads it."""
+    with module_rows(django_db_blocker):
+        demo_rates_ensure(now=NOW)
+        traffic_apply(messages=400, seed=42, now=NOW, infobip_share=0.5, spread_hours=48)
+        yield
 
 
 def test_demo_traffic_is_priced_as_the_demo_promises(demo):

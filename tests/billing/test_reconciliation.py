@@ -3,11 +3,13 @@ lists exactly those rows, and the totals agree to the cent once they are account
 
 import io
 import random
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
 import pytest
+from pytest_django import DjangoDbBlocker
 
 from billing.demo_export import export_write
 from billing.imports import bill_import
@@ -18,6 +20,7 @@ from deliveries.reports import DeliveryReport
 from deliveries.services import reports_apply
 from deliveries.status import Status
 
+from ..helpers import module_rows
 from .rates import rate_add
 
 pytestmark = pytest.mark.django_db
@@ -26,9 +29,17 @@ NOV = datetime(2026, 11, 1, tzinfo=UTC)
 MESSAGES = 3000
 
 
-def month_of_traffic() -> None:
+@pytest.fixture(scope="module")
+def month_of_traffic(django_db_setup: None, django_db_blocker: DjangoDbBlocker) -> Iterator[None]:
     """Plivo messages over November, each with the price Plivo reported; 2 % rejected
-    before sending (priced by the rate card: Plivo reports no amount for them)."""
+    before sending (priced by the rate card: Plivo reports no amount for them). Made once
+    for the module's tests."""
+    with module_rows(django_db_blocker):
+        _month_apply()
+        yield
+
+
+def _month_apply() -> None:
     rate_add(provider="plivo", price="0.0030", currency="USD")
     rng = random.Random(3)
     reports = []
@@ -59,8 +70,9 @@ def month_of_traffic() -> None:
         reports_apply(items=[(r, None) for r in reports[start : start + 500]])
 
 
-def test_the_reconciliation_lists_exactly_the_altered_rows_and_the_totals_agree():
-    month_of_traffic()
+def test_the_reconciliation_lists_exactly_the_altered_rows_and_the_totals_agree(
+    month_of_traffic: None,
+):
     out = io.StringIO()
     altered = export_write(out, provider="plivo", month=NOV, fraction=0.003)
     data = out.getvalue().encode()
@@ -96,8 +108,7 @@ def test_the_reconciliation_lists_exactly_the_altered_rows_and_the_totals_agree(
     assert our_total == sum((c for m, c in ours.items() if m not in rejected), Decimal(0))
 
 
-def test_importing_the_same_file_again_changes_nothing():
-    month_of_traffic()
+def test_importing_the_same_file_again_changes_nothing(month_of_traffic: None):
     out = io.StringIO()
     export_write(out, provider="plivo", month=NOV)
     data = out.getvalue().encode()

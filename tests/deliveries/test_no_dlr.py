@@ -1,18 +1,22 @@
 """No DLR on the dashboard: pending messages past their channel's validity window are
 counted and listed, newest first, from a bounded range scan of the pending index."""
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from deliveries import analytics
 from deliveries.reports import DeliveryReport
 from deliveries.services import reports_apply
+from deliveries.slices import Slice
 from deliveries.status import Status
 
 from ..helpers import requires_postgres
+from .test_rollup_tiers import NOW
+from .test_rollups import report
 
 pytestmark = pytest.mark.django_db
 
@@ -107,3 +111,56 @@ def test_the_no_dlr_list_is_newest_first_across_channels_and_respects_each_windo
 
     assert [m.message_id for m in response.context["stuck"]] == ["voice-3h", "sms-50h"]
     assert response.context["totals"].no_dlr == 2
+
+
+# --- Months read from the daily tier count the same pending messages as hourly reads --------
+
+
+def test_no_dlr_counts_the_past_hours_of_the_day_a_validity_window_starts_in(hours_only_later):
+    """SMS are valid 48 h, WhatsApp 72 h: at NOW the SMS window starts on 18 Nov at 15:41, so
+    of that day's pending SMS the one sent at 03:00 is past it and the one at 16:00 is not."""
+    sent = [
+        ("sms-16", "sms", datetime(2026, 11, 16, 9, 5, tzinfo=UTC)),  # a whole day past
+        ("sms-18-early", "sms", datetime(2026, 11, 18, 3, 0, tzinfo=UTC)),
+        ("sms-18-late", "sms", datetime(2026, 11, 18, 16, 0, tzinfo=UTC)),
+        ("wa-17-early", "whatsapp", datetime(2026, 11, 17, 10, 0, tzinfo=UTC)),
+        ("wa-17-late", "whatsapp", datetime(2026, 11, 17, 15, 0, tzinfo=UTC)),
+    ]
+    for message_id, channel, at in sent:
+        reports_apply(
+            items=[(report(message_id, "sent", channel=channel, submitted_at=at), None)],
+            now=NOW,
+        )
+    month = Slice(since=NOW - timedelta(days=30), until=NOW)
+
+    tiered = analytics.delivery_stats(slice=month, group_by="channel", now=NOW)
+    hours_only_later()
+
+    assert tiered.totals.no_dlr == 3
+    assert analytics.delivery_stats(slice=month, group_by="channel", now=NOW) == tiered
+
+
+@pytest.mark.parametrize("zone", ["Asia/Kolkata", "America/New_York"])
+def test_no_dlr_moves_with_the_hours_that_start_on_another_local_day(zone, hours_only_later):
+    """Pending SMS in the hours a local day takes from the next or previous UTC day (India's
+    from 18:30 UTC, New York's until 05:00): past the window (it starts 18 Nov 15:41 UTC)
+    on a whole day, on the day the window starts in, and one after it."""
+    for i, at in enumerate(
+        [
+            datetime(2026, 11, 16, 2, 0, tzinfo=UTC),
+            datetime(2026, 11, 16, 20, 0, tzinfo=UTC),
+            datetime(2026, 11, 17, 21, 30, tzinfo=UTC),
+            datetime(2026, 11, 18, 3, 0, tzinfo=UTC),
+            datetime(2026, 11, 18, 19, 0, tzinfo=UTC),  # inside the window
+        ]
+    ):
+        reports_apply(items=[(report(f"sms-{i}", "sent", submitted_at=at), None)], now=NOW)
+    month = Slice(since=NOW - timedelta(days=30), until=NOW)
+
+    with timezone.override(zone):
+        tiered = analytics.delivery_series(slice=month, per="day", now=NOW)
+        hours_only_later()
+        hourly = analytics.delivery_series(slice=month, per="day", now=NOW)
+
+    assert sum(day.figures.no_dlr for day in tiered) == 4
+    assert tiered == hourly

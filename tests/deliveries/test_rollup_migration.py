@@ -84,6 +84,7 @@ def _cells() -> dict[tuple[Any, ...], tuple[int, int, dict[int, int]]]:
     return found
 
 
+@pytest.mark.slow  # migrates the whole schema back and forth: `make test`, not the inner loop
 @pytest.mark.django_db(transaction=True)
 def test_the_migration_folds_latency_rows_into_one_cell_and_back():
     _migrate(BEFORE)

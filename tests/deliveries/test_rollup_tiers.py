@@ -1,7 +1,7 @@
 """Long ranges read whole days from the daily tier and the edges hourly, and every figure is
 exactly what the hourly cells alone give."""
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -9,17 +9,18 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
+from pytest_django import DjangoDbBlocker
 
 from conversions.services import conversions_record
 from deliveries import analytics, comparison, rollup_reads
 from deliveries.conversion_stats import conversion_stats
 from deliveries.models import DeliveryRollup, DeliveryRollupDaily, Message
 from deliveries.rollup_rebuild import rollups_rebuild
-from deliveries.services import reports_apply
 from deliveries.slices import Slice
 from deliveries.trust import routes_trust
 
-from .test_rollups import cells, report
+from ..helpers import module_rows
+from .test_rollups import cells
 from .traffic import traffic_apply
 
 pytestmark = pytest.mark.django_db
@@ -28,35 +29,21 @@ pytestmark = pytest.mark.django_db
 NOW = datetime(2026, 11, 20, 15, 41, 7, tzinfo=UTC)
 
 
-@pytest.fixture
-def weeks_of_traffic() -> None:
+@pytest.fixture(scope="module")
+def weeks_of_traffic(django_db_setup: None, django_db_blocker: DjangoDbBlocker) -> Iterator[None]:
     """Six weeks of traffic, of every channel and outcome, some still pending (inside their
-    validity window or past it)."""
-    traffic_apply(messages=300, seed=5, now=NOW, spread_hours=24 * 42)
-    # A third of the delivered messages converted, a minute after they were sent.
-    delivered = Message.objects.filter(status="delivered").exclude(submitted_at=None)
-    conversions_record(
-        items=[
-            {"id": m.pk, "converted_at": (m.submitted_at or NOW) + timedelta(minutes=1)}
-            for m in delivered.order_by("pk")[::3]
-        ]
-    )
-
-
-@pytest.fixture
-def hours_only_later(monkeypatch: pytest.MonkeyPatch) -> Callable[[], None]:
-    """Call it to switch the daily tier off for the reads that follow."""
-    hourly = rollup_reads.rollup_cells
-
-    def rollup_cells(**kwargs: Any) -> Any:
-        return hourly(**{**kwargs, "days": False})
-
-    def switch_off() -> None:
-        monkeypatch.setattr(analytics, "rollup_cells", rollup_cells)
-        monkeypatch.setattr(comparison, "rollup_cells", rollup_cells)
-        monkeypatch.setattr(rollup_reads, "rollup_cells", rollup_cells)
-
-    return switch_off
+    validity window or past it); made once, every test of the module reads it."""
+    with module_rows(django_db_blocker):
+        traffic_apply(messages=300, seed=5, now=NOW, spread_hours=24 * 42)
+        # A third of the delivered messages converted, a minute after they were sent.
+        delivered = Message.objects.filter(status="delivered").exclude(submitted_at=None)
+        conversions_record(
+            items=[
+                {"id": m.pk, "converted_at": (m.submitted_at or NOW) + timedelta(minutes=1)}
+                for m in delivered.order_by("pk")[::3]
+            ]
+        )
+        yield
 
 
 def figures_of(slice: Slice) -> dict[str, Any]:
@@ -168,53 +155,3 @@ def test_incremental_daily_cells_equal_a_rebuild_of_weeks_of_traffic(weeks_of_tr
     rollups_rebuild()
 
     assert cells() == incremental
-
-
-def test_no_dlr_counts_the_past_hours_of_the_day_a_validity_window_starts_in(hours_only_later):
-    """SMS are valid 48 h, WhatsApp 72 h: at NOW the SMS window starts on 18 Nov at 15:41, so
-    of that day's pending SMS the one sent at 03:00 is past it and the one at 16:00 is not."""
-    sent = [
-        ("sms-16", "sms", datetime(2026, 11, 16, 9, 5, tzinfo=UTC)),  # a whole day past
-        ("sms-18-early", "sms", datetime(2026, 11, 18, 3, 0, tzinfo=UTC)),
-        ("sms-18-late", "sms", datetime(2026, 11, 18, 16, 0, tzinfo=UTC)),
-        ("wa-17-early", "whatsapp", datetime(2026, 11, 17, 10, 0, tzinfo=UTC)),
-        ("wa-17-late", "whatsapp", datetime(2026, 11, 17, 15, 0, tzinfo=UTC)),
-    ]
-    for message_id, channel, at in sent:
-        reports_apply(
-            items=[(report(message_id, "sent", channel=channel, submitted_at=at), None)],
-            now=NOW,
-        )
-    month = Slice(since=NOW - timedelta(days=30), until=NOW)
-
-    tiered = analytics.delivery_stats(slice=month, group_by="channel", now=NOW)
-    hours_only_later()
-
-    assert tiered.totals.no_dlr == 3
-    assert analytics.delivery_stats(slice=month, group_by="channel", now=NOW) == tiered
-
-
-@pytest.mark.parametrize("zone", ["Asia/Kolkata", "America/New_York"])
-def test_no_dlr_moves_with_the_hours_that_start_on_another_local_day(zone, hours_only_later):
-    """Pending SMS in the hours a local day takes from the next or previous UTC day (India's
-    from 18:30 UTC, New York's until 05:00): past the window (it starts 18 Nov 15:41 UTC)
-    on a whole day, on the day the window starts in, and one after it."""
-    for i, at in enumerate(
-        [
-            datetime(2026, 11, 16, 2, 0, tzinfo=UTC),
-            datetime(2026, 11, 16, 20, 0, tzinfo=UTC),
-            datetime(2026, 11, 17, 21, 30, tzinfo=UTC),
-            datetime(2026, 11, 18, 3, 0, tzinfo=UTC),
-            datetime(2026, 11, 18, 19, 0, tzinfo=UTC),  # inside the window
-        ]
-    ):
-        reports_apply(items=[(report(f"sms-{i}", "sent", submitted_at=at), None)], now=NOW)
-    month = Slice(since=NOW - timedelta(days=30), until=NOW)
-
-    with timezone.override(zone):
-        tiered = analytics.delivery_series(slice=month, per="day", now=NOW)
-        hours_only_later()
-        hourly = analytics.delivery_series(slice=month, per="day", now=NOW)
-
-    assert sum(day.figures.no_dlr for day in tiered) == 4
-    assert tiered == hourly
