@@ -19,9 +19,9 @@ run: $(BIN)/.installed
 	$(BIN)/python manage.py setup_demo --base-url http://127.0.0.1:$(PORT)
 	$(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 
-## test: the whole suite (SQLite unless DATABASE_URL says otherwise)
+## test: the whole suite (SQLite unless DATABASE_URL says otherwise), spread over the cores
 test: $(BIN)/.installed
-	$(BIN)/pytest
+	$(BIN)/pytest -n auto
 
 ## test-fast: the inner loop on SQLite, spread over the cores; leaves out the browser, fault,
 ##            property-based API and large-volume tests, which `make test` runs

@@ -3,6 +3,7 @@
 import os
 from collections.abc import Callable, Iterator
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 from django.conf import settings
@@ -11,6 +12,7 @@ from django.test import Client, override_settings
 from hypothesis import settings as hypothesis_settings
 
 from alerts.services import notifications_deliver
+from dlrdash.celery import app as celery_app
 from webhooks import inbox_writer, rejections
 from webhooks.inbox import inbox_drain
 from webhooks.models import WebhookEndpoint
@@ -27,6 +29,22 @@ def _passwords_hashed_cheaply() -> Iterator[None]:
     """Production's hasher is slow on purpose; the tests create and log in users by the
     hundred and check what a password opens, not how it is stored."""
     with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
+        yield
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _a_broker_database_per_worker(worker_id: str) -> Iterator[None]:
+    """pytest-xdist's workers share one Redis: each publishes to a database of its own (the
+    configured one, the one below it, …), so a test that counts the queue counts its own."""
+    url = settings.CELERY_BROKER_URL
+    if not url.startswith("redis") or worker_id == "master":
+        yield
+        return
+    parts = urlsplit(url)
+    number = (int(parts.path.strip("/") or 0) - int(worker_id.removeprefix("gw"))) % 16
+    url = urlunsplit(parts._replace(path=f"/{number}"))
+    celery_app.conf.update(broker_url=url)
+    with override_settings(CELERY_BROKER_URL=url):
         yield
 
 
