@@ -1,9 +1,11 @@
 """Phone numbers: normalization to E.164 for storage and search, masking for display."""
 
+import functools
 import re
 
 import phonenumbers
 from django.conf import settings
+from phonenumbers.phonemetadata import PhoneMetadata
 
 _SEPARATORS = re.compile(r"[\s\-().]")
 
@@ -43,12 +45,47 @@ def phone_mask(e164: str) -> str:
     """ "+919876543210" → "+91 98••••3210": enough to recognise, not enough to dial."""
     if not e164:
         return ""
-    try:
-        parsed = phonenumbers.parse(e164, None)
-        country = f"+{parsed.country_code} "
-        national = str(parsed.national_number)
-    except phonenumbers.NumberParseException:
-        country, national = "", re.sub(r"\D", "", e164)
+    country, national = _split_plain(e164) or _split_parsed(e164)
     if len(national) <= 6:
         return country + "•" * len(national)
     return f"{country}{national[:2]}{'•' * (len(national) - 6)}{national[-4:]}"
+
+
+def _split_parsed(e164: str) -> tuple[str, str]:
+    """("+91 ", "9876543210") as phonenumbers parses it; a number it refuses is all national."""
+    try:
+        parsed = phonenumbers.parse(e164, None)
+    except phonenumbers.NumberParseException:
+        return "", re.sub(r"\D", "", e164)
+    return f"+{parsed.country_code} ", str(parsed.national_number)
+
+
+def _split_plain(e164: str) -> tuple[str, str] | None:
+    """What `_split_parsed` gives, for the plain "+digits" numbers the database holds, without
+    parsing (exports mask every row: parsing was most of their time); None where parsing could
+    differ — a national prefix to strip, an unknown country code, a length it refuses.
+
+    As phonenumbers does: the country code is the first 1-3 digits that are one, and the
+    national number loses its leading zeros.
+    """
+    digits = e164[1:]
+    if not (e164[:1] == "+" and digits.isascii() and digits.isdigit()) or digits[0] == "0":
+        return None
+    for size in (1, 2, 3):
+        code = int(digits[:size])
+        if code in phonenumbers.COUNTRY_CODE_TO_REGION_CODE:
+            national = digits[size:]
+            prefix = _national_prefix(code)
+            if not 2 <= len(national) <= 17 or (prefix and prefix.match(national)):
+                return None
+            return f"+{code} ", str(int(national))
+    return None
+
+
+@functools.cache
+def _national_prefix(country_code: int) -> re.Pattern[str] | None:
+    """The national prefix phonenumbers strips after this country code, if any."""
+    region = phonenumbers.region_code_for_country_code(country_code)
+    metadata = PhoneMetadata.metadata_for_region_or_calling_code(country_code, region)
+    pattern = metadata.national_prefix_for_parsing if metadata else None
+    return re.compile(pattern) if pattern else None

@@ -33,15 +33,15 @@ def _passwords_hashed_cheaply() -> Iterator[None]:
 
 
 @pytest.fixture(autouse=True, scope="session")
-def _a_broker_database_per_worker(worker_id: str) -> Iterator[None]:
+def _a_broker_database_per_worker() -> Iterator[None]:
     """pytest-xdist's workers share one Redis: each publishes to a database of its own (the
     configured one, the one below it, …), so a test that counts the queue counts its own."""
-    url = settings.CELERY_BROKER_URL
-    if not url.startswith("redis") or worker_id == "master":
+    url, worker = settings.CELERY_BROKER_URL, os.environ.get("PYTEST_XDIST_WORKER", "")
+    if not url.startswith("redis") or not worker:
         yield
         return
     parts = urlsplit(url)
-    number = (int(parts.path.strip("/") or 0) - int(worker_id.removeprefix("gw"))) % 16
+    number = (int(parts.path.strip("/") or 0) - int(worker.removeprefix("gw"))) % 16
     url = urlunsplit(parts._replace(path=f"/{number}"))
     celery_app.conf.update(broker_url=url)
     with override_settings(CELERY_BROKER_URL=url):
