@@ -9,6 +9,8 @@ from django.core.exceptions import ImproperlyConfigured
 # the server's maintenance database, to run CREATE / DROP DATABASE for this name.
 # BENCH_DB_NAME lets two checkouts benchmark on one server without dropping each other's.
 BENCH_DB = os.environ.get("BENCH_DB_NAME", "dlrdash_bench")
+# What `make bench` runs; `server` is optional (BENCH_PHASES=server,…).
+DEFAULT_PHASES = "ingest,apply,forwarding,ranges,analytics,costs,support"
 
 
 def _int(name: str, default: int) -> int:
@@ -71,9 +73,7 @@ class Config:
 def config_from_env() -> Config:
     quick = _bool("BENCH_QUICK")
     connections = os.environ.get("BENCH_CONNECTIONS", "8,32" if quick else "8,32,64")
-    phases = os.environ.get(
-        "BENCH_PHASES", "ingest,apply,forwarding,ranges,analytics,costs,support"
-    )
+    phases = os.environ.get("BENCH_PHASES", DEFAULT_PHASES)
     return Config(
         quick=quick,
         pg_url=os.environ.get("BENCH_PG_URL", "postgres://postgres@127.0.0.1:5432").rstrip("/"),

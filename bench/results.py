@@ -8,6 +8,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from .config import DEFAULT_PHASES
+
 RESULTS_DIR = Path(__file__).parent / "results"
 
 
@@ -54,9 +56,15 @@ class Results:
             "figures": [asdict(f) for f in self.figures],
             "extra": self.extra,
         }
-        json_path = RESULTS_DIR / "latest.json"
+        # Only a whole run is "latest" (what the README quotes); a quick or partial run is
+        # kept beside it, untracked, and never overwrites it.
+        full = not self.config.get("quick") and set(self.config.get("phases", ())) >= set(
+            DEFAULT_PHASES.split(",")
+        )
+        stem = "latest" if full else "latest-partial"
+        json_path = RESULTS_DIR / f"{stem}.json"
         json_path.write_text(json.dumps(data, indent=2, default=str) + "\n")
-        md_path = RESULTS_DIR / "latest.md"
+        md_path = RESULTS_DIR / f"{stem}.md"
         md_path.write_text(self.markdown(data) + "\n")
         return json_path, md_path
 
