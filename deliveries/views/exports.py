@@ -13,6 +13,7 @@ from django.http import Http404, HttpRequest, HttpResponse, QueryDict, Streaming
 from audit.services import audit_record
 
 from .. import analytics
+from ..bulk import values_stream
 from ..csv_export import FinishCallback, csv_response
 from ..figures import Figures
 from ..filters import MessageFilter
@@ -148,7 +149,7 @@ def messages_csv_response(
     phone: Callable[[str], str] = str if full_phone else phone_mask
 
     def rows() -> Iterator[list[Any]]:
-        values = messages.values_list(*MESSAGE_COLUMNS).iterator(chunk_size=CSV_CHUNK)
+        values = values_stream(messages.values_list(*MESSAGE_COLUMNS), chunk=CSV_CHUNK)
         for row in values:
             out = list(row)
             out[to_index] = phone(out[to_index])
