@@ -126,7 +126,9 @@ def _messages_insert_sql(first: int, last: int, n: int, campaigns: dict[str, int
     Three stages: uniform random numbers per row (a subquery with volatile functions is
     not flattened, so each is drawn once), the categorical columns picked from them, then
     the times: submissions over 48 hours weighted to the recent end, and a heavy-tailed
-    submit → final latency (median ~3 s, p99 ~4 min, capped at a day).
+    submit → final latency (median ~3 s, p99 ~4 min, capped at a day). Ids follow creation
+    time, as in production (a row is inserted when its message is created), so a scan in
+    `created_at` order reads the table in its physical order, not at random.
     """
     campaign_ids = [(str(campaigns[p]) if p else "NULL", w) for p, w in _CAMPAIGN_WEIGHTS.items()]
     prefixes = [(_literal(p or "txn_"), w) for p, w in _CAMPAIGN_WEIGHTS.items()]
@@ -185,7 +187,8 @@ def _messages_insert_sql(first: int, last: int, n: int, campaigns: dict[str, int
                         SELECT i, random() AS r_channel, random() AS r_operator,
                             random() AS r_provider, random() AS r_campaign,
                             random() AS r_status, random() AS r_error, random() AS r_read,
-                            random() AS r_age, random() AS r_latency, random() AS r_phone
+                            ({n} - i)::float8 / {n} AS r_age,
+                            random() AS r_latency, random() AS r_phone
                         FROM generate_series({first}, {last}) AS i
                     ) AS draws
                 ) AS picked
