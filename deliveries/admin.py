@@ -324,9 +324,6 @@ class MessageAdmin(NulRefusingAdmin):
             message.viewer_phone = _phone_formatter(request)
         return message
 
-    def get_ordering(self, request: HttpRequest) -> Any:
-        return NoFinalReportFilter.ordering(request) or super().get_ordering(request)
-
     def get_search_results(
         self, request: HttpRequest, queryset: QuerySet[Message], search_term: str
     ) -> tuple[QuerySet[Message], bool]:

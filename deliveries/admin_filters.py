@@ -38,20 +38,10 @@ class NoFinalReportFilter(admin.SimpleListFilter):
         cutoff = timezone.now() - timedelta(hours=hours)
         # Spelled as the `message_pending` index's predicate and expression (not final is
         # pending; submitted, else created), so the pending messages' small index serves it.
-        return queryset.alias(pending_since=self.PENDING_SINCE).filter(
+        at = Coalesce("submitted_at", "created_at")
+        return queryset.alias(pending_since=at).filter(
             status__in=sorted(st.PENDING_STATUSES), pending_since__lt=cutoff
         )
-
-    PENDING_SINCE = Coalesce("submitted_at", "created_at")
-
-    @classmethod
-    def ordering(cls, request: HttpRequest) -> list[Any] | None:
-        """Newest first by that time while the filter is on: the `message_time` index then
-        starts at the cutoff, where the list's default (id, newest first) would walk every
-        message of the last hours before the first one old enough — ids follow time."""
-        if request.GET.get(cls.parameter_name) not in cls.HOURS:
-            return None
-        return [cls.PENDING_SINCE.desc()]
 
 
 class CreatedFilter(admin.SimpleListFilter):

@@ -142,27 +142,6 @@ def test_the_no_final_report_filter_finds_messages_stuck_in_flight(post_smstake)
     assert [m.message_id for m in response.context["cl"].result_list] == ["msg_stuck"]
 
 
-def test_messages_stuck_in_flight_are_listed_by_the_time_they_are_pending_since(post_smstake):
-    """Newest first by that time, not by id: the time index serves the list from the cutoff."""
-    for message_id, submitted in [
-        ("msg_later", "2026-06-02T10:00:00+05:30"),  # arrived first: the lower id
-        ("msg_earlier", "2026-06-01T10:00:00+05:30"),
-    ]:
-        post_smstake(
-            smstake_report(
-                message_id=message_id, status="sent", delivered_at=None, submitted_at=submitted
-            )
-        )
-    client = _client_for("Support")
-
-    response = client.get(CHANGELIST, {"no_final_after": "24"})
-
-    assert [m.message_id for m in response.context["cl"].result_list] == [
-        "msg_later",
-        "msg_earlier",
-    ]
-
-
 def test_the_has_error_code_filter(post_smstake):
     post_smstake(
         smstake_report(message_id="msg_dnd", status="failed", error_code="DND", delivered_at=None)
