@@ -38,7 +38,9 @@ def examples(count: int) -> int:
 def module_rows(django_db_blocker: DjangoDbBlocker) -> Iterator[None]:
     """Rows made once for a module's tests and rolled back after its last one, as Django's
     TestCase.setUpTestData does: each test runs in a savepoint inside this transaction, so
-    its own writes are undone and the shared rows stay. (Not for `transactional_db` tests.)"""
+    its own writes are undone and the shared rows stay. Every later test of the module sees
+    them, asked for or not: use it where every test reads them or touches no table. (Not for
+    `transactional_db` tests.)"""
     with django_db_blocker.unblock(), transaction.atomic():
         yield
         transaction.set_rollback(True)
